@@ -1,0 +1,271 @@
+"""The SLA agreement file (SPEC "The SLA agreement file"): loaded, validated, refused whole.
+
+`load_agreement(path)` runs at start (app, every command); a file that breaks the format
+raises `AgreementError` naming the line and the reason, and nothing of it is applied.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from queries.db import PROJECT_ROOT
+
+DEFAULT_SLA_PATH = PROJECT_ROOT / "data" / "sla.yaml"
+
+# The fields of `kpis` a commitment may name, by kind (SPEC "The headless interface").
+COUNT_METRICS = (
+    "leads", "mqls", "sals", "sqls", "opportunities", "deals_won", "deals_lost", "revenue_won",
+)
+RATE_METRICS = (
+    "conv_lead_mql", "conv_mql_sql", "conv_sql_won", "response_sla_attainment",
+    "acceptance_rate", "win_rate",
+)
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+STAGES = ("lead", "mql", "sal", "sql", "opportunity")
+PERIOD_KEY = re.compile(r"^\d{4}-(\d{2}|W\d{2}|Q[1-4]|\d{2}-\d{2})$")
+
+
+class AgreementError(ValueError):
+    """The agreement file is unusable; says which file, which line and why."""
+
+    def __init__(self, path: Path | str, line: int | None, reason: str):
+        self.path, self.line, self.reason = str(path), line, reason
+        where = f"{self.path} line {line}" if line else self.path
+        super().__init__(f"{where}: {reason}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WorkingHours(_Strict):
+    start: dt.time
+    end: dt.time
+
+    @model_validator(mode="after")
+    def _start_before_end(self):
+        if self.end <= self.start:
+            raise ValueError(f"working_hours end {self.end} must be after start {self.start}")
+        return self
+
+    @property
+    def hours(self) -> float:
+        start = dt.datetime.combine(dt.date.min, self.start)
+        return (dt.datetime.combine(dt.date.min, self.end) - start).total_seconds() / 3600
+
+
+class Commitment(_Strict):
+    """One promise of one team: a kpis field with its target."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    team: Literal["marketing", "sales"]
+    metric: str
+    target: float | dict[Literal["day", "week", "month", "quarter"], float]
+    overrides: dict[str, float] = Field(default_factory=dict)
+    window_hours: float | None = Field(default=None, gt=0)
+    description: str | None = None
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, metric: str) -> str:
+        if metric not in COUNT_METRICS + RATE_METRICS:
+            known = ", ".join(COUNT_METRICS + RATE_METRICS)
+            raise ValueError(f"unknown metric {metric!r}; a commitment names one of: {known}")
+        return metric
+
+    @field_validator("overrides")
+    @classmethod
+    def _period_keys(cls, overrides: dict[str, float]) -> dict[str, float]:
+        for key in overrides:
+            if not PERIOD_KEY.match(key):
+                raise ValueError(
+                    f"override period {key!r} is not a month (2026-07), ISO week (2026-W27), "
+                    "quarter (2026-Q3) or day (2026-07-03)"
+                )
+        return overrides
+
+    @model_validator(mode="after")
+    def _target_fits_metric(self):
+        if self.is_count:
+            if not isinstance(self.target, dict) or len(self.target) != 1:
+                raise ValueError(
+                    f"{self.metric} is a count: its target names one period, e.g. {{month: 400}}"
+                )
+            if next(iter(self.target.values())) < 0:
+                raise ValueError("a count target cannot be negative")
+        else:
+            if isinstance(self.target, dict):
+                raise ValueError(f"{self.metric} is a rate: its target is a fraction, e.g. 0.8")
+            if not 0 <= self.target <= 1:
+                raise ValueError(f"rate target {self.target} must be a fraction between 0 and 1")
+            for key, value in self.overrides.items():
+                if not 0 <= value <= 1:
+                    raise ValueError(f"rate override {key}: {value} must be between 0 and 1")
+        if self.metric == "response_sla_attainment" and self.window_hours is None:
+            raise ValueError("response_sla_attainment needs window_hours (the response window)")
+        return self
+
+    @property
+    def is_count(self) -> bool:
+        return self.metric in COUNT_METRICS
+
+    @property
+    def target_unit(self) -> str | None:
+        return next(iter(self.target)) if isinstance(self.target, dict) else None
+
+    @property
+    def target_value(self) -> float:
+        return next(iter(self.target.values())) if isinstance(self.target, dict) else self.target
+
+
+class Agreement(_Strict):
+    """The written SLA between marketing and sales."""
+
+    name: str
+    agreed_on: dt.date
+    agreed_by: list[str] = Field(min_length=1)
+    review: Literal["monthly", "quarterly", "half-yearly", "yearly"] = "quarterly"
+    timezone: str = "Europe/Helsinki"
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    working_days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"], min_length=1
+    )
+    working_hours: WorkingHours | None = None
+    holidays: list[dt.date] = Field(default_factory=list)
+    definitions: dict[Literal["lead", "mql", "sal", "sql", "opportunity"], str]
+    commitments: list[Commitment] = Field(min_length=1)
+    # Optional knobs beyond SPEC's example, each with a sensible default.
+    exchange_rates: dict[str, float] = Field(default_factory=dict)
+    stage_probabilities: dict[str, float] = Field(default_factory=dict)
+    stuck_after_days: dict[Literal["lead", "mql", "sal", "sql", "opportunity"], int] = Field(
+        default_factory=lambda: {"mql": 7, "sal": 21, "sql": 30, "opportunity": 90}
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {name!r} (use an IANA name like Europe/Helsinki)")
+        return name
+
+    @field_validator("definitions")
+    @classmethod
+    def _every_stage_defined(cls, definitions: dict[str, str]) -> dict[str, str]:
+        missing = [stage for stage in STAGES if not definitions.get(stage)]
+        if missing:
+            raise ValueError(f"definitions lack a sentence for: {', '.join(missing)}")
+        return definitions
+
+    @model_validator(mode="after")
+    def _unique_commitments(self):
+        ids = [c.id for c in self.commitments]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"commitment ids must be unique: {', '.join(duplicates)} repeat")
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def weekday_numbers(self) -> tuple[int, ...]:
+        return tuple(sorted(WEEKDAYS.index(day) for day in self.working_days))
+
+    @property
+    def response_commitment(self) -> Commitment | None:
+        return next(
+            (c for c in self.commitments if c.metric == "response_sla_attainment"), None
+        )
+
+    @property
+    def response_window_hours(self) -> float | None:
+        commitment = self.response_commitment
+        return commitment.window_hours if commitment else None
+
+    def commitment(self, commitment_id: str) -> Commitment:
+        return next(c for c in self.commitments if c.id == commitment_id)
+
+    def next_review(self, today: dt.date) -> dt.date:
+        """The first review date after `today`, counted from the day it was agreed."""
+        months = {"monthly": 1, "quarterly": 3, "half-yearly": 6, "yearly": 12}[self.review]
+        step, review = 0, self.agreed_on
+        while review <= today:
+            step += months
+            month = self.agreed_on.month - 1 + step
+            year = self.agreed_on.year + month // 12
+            review = dt.date(year, month % 12 + 1, min(self.agreed_on.day, 28))
+        return review
+
+
+def agreement_path(path: str | Path | None = None) -> Path:
+    """The agreement in force: `path`, else `SLA_PATH`, else `data/sla.yaml`."""
+    return Path(path or os.environ.get("SLA_PATH") or DEFAULT_SLA_PATH)
+
+
+def load_agreement(path: str | Path | None = None) -> Agreement:
+    """Read and validate the agreement file; raise AgreementError with a line on any fault."""
+    path = agreement_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AgreementError(path, None, "no such file")
+    except (OSError, UnicodeDecodeError) as error:
+        raise AgreementError(path, None, f"cannot read it: {error}")
+    return parse_agreement(text, path)
+
+
+def parse_agreement(text: str, path: str | Path = "<agreement>") -> Agreement:
+    """Validate an agreement given as YAML text."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else None
+        raise AgreementError(path, line, f"not valid YAML: {error.problem or error}")
+    if not isinstance(data, dict):
+        raise AgreementError(path, 1, "the agreement must be a mapping of fields")
+    lines = _lines_by_path(root)
+    try:
+        return Agreement.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        loc = tuple(first["loc"])
+        line = _line_for(lines, loc)
+        field = ".".join(str(part) for part in loc) or "agreement"
+        message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "missing":
+            message = "a required field is missing"
+        raise AgreementError(path, line, f"{field}: {message}")
+
+
+def _lines_by_path(node, prefix: tuple = ()) -> dict[tuple, int]:
+    lines = {prefix: node.start_mark.line + 1} if node is not None else {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            lines[prefix + (key.value,)] = key.start_mark.line + 1
+            for path, line in _lines_by_path(value, prefix + (key.value,)).items():
+                lines.setdefault(path, line)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines.update(_lines_by_path(item, prefix + (index,)))
+    return lines
+
+
+def _line_for(lines: dict[tuple, int], loc: tuple) -> int | None:
+    """The line of the deepest part of `loc` that the file has (pydantic adds type tags)."""
+    for end in range(len(loc), -1, -1):
+        key = tuple(str(p) if not isinstance(p, int) else p for p in loc[:end])
+        if key in lines:
+            return lines[key]
+    return None

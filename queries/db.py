@@ -1,0 +1,78 @@
+"""Engines and schema set-up: one engine per URL, created once; migrations through Alembic."""
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "smarketing.db"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def default_url() -> str:
+    """The database URL when none is given: `DATABASE_URL`, else the embedded SQLite file."""
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_DB_PATH}"
+
+
+def normalise_url(url: str) -> str:
+    """Pick the drivers we ship for the bare PostgreSQL and MySQL/MariaDB URL schemes."""
+    for bare, driver in (
+        ("postgresql://", "postgresql+psycopg://"),
+        ("postgres://", "postgresql+psycopg://"),
+        ("mysql://", "mysql+pymysql://"),
+        ("mariadb://", "mysql+pymysql://"),
+    ):
+        if url.startswith(bare):
+            return driver + url[len(bare):]
+    return url
+
+
+@functools.lru_cache(maxsize=16)
+def get_engine(url: str | None = None) -> Engine:
+    """The one engine for a URL, created on first use."""
+    url = normalise_url(url or default_url())
+    kwargs: dict = {"pool_pre_ping": True}
+    if url.startswith("mysql"):
+        kwargs["connect_args"] = {"charset": "utf8mb4"}
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _alembic_config(engine: Engine):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+def init_db(url: str | None = None) -> Engine:
+    """Create or migrate the schema to the newest revision; safe to run on every start."""
+    from alembic import command
+
+    engine = get_engine(url)
+    if engine.dialect.name == "sqlite" and engine.url.database:
+        Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(_alembic_config(engine), "head")
+    return engine
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """True when every table of the data model exists (the check before reading)."""
+    from queries.schema import Base
+
+    present = set(inspect(engine).get_table_names())
+    return set(Base.metadata.tables) <= present

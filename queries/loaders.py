@@ -1,0 +1,199 @@
+"""Every query that loads records: `select()` in, DataFrame out, predicates pushed into SQL.
+
+Frames carry the schema's column names; ids are the database's integer ids; timestamps are
+`datetime64[ns, UTC]`; amounts and probabilities are floats; `is_won` is pandas' nullable
+boolean. Nothing here imports Dash.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import Engine, Select, and_, or_, select
+
+from queries.schema import Activity, Campaign, Contact, Deal, Lead, Owner, UnresolvedReference
+
+LEAD_TIMESTAMPS = (
+    "created_at", "mql_at", "assigned_at", "sal_at", "sql_at", "opportunity_at",
+    "disqualified_at", "recycled_at", "first_touch_at",
+)
+LEAD_COLUMNS = (
+    "id", "external_id", "contact_id", "source", "campaign_id", "segment", "owner_id",
+    "disqualified_reason", "recycled_reason", *LEAD_TIMESTAMPS,
+)
+DEAL_COLUMNS = (
+    "id", "external_id", "lead_id", "contact_id", "owner_id", "name", "pipeline", "stage",
+    "amount", "currency", "created_at", "expected_close_on", "closed_at", "is_won",
+    "lost_reason", "probability",
+)
+ACTIVITY_COLUMNS = ("id", "external_id", "lead_id", "contact_id", "owner_id", "team", "type", "occurred_at")
+OWNER_COLUMNS = ("id", "external_id", "name", "email", "team", "active")
+CAMPAIGN_COLUMNS = ("id", "external_id", "name", "channel", "started_on", "ended_on", "cost", "currency")
+CONTACT_COLUMNS = ("id", "external_id", "email", "name", "company", "country", "segment", "owner_id", "created_at")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The filter bar's choices; an empty tuple means "all"."""
+
+    segments: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    campaign_ids: tuple[int, ...] = ()
+    owner_ids: tuple[int, ...] = ()
+    teams: tuple[str, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.segments or self.sources or self.campaign_ids or self.owner_ids or self.teams)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The records the metric engine works on, as known at one instant."""
+
+    leads: pd.DataFrame
+    deals: pd.DataFrame
+    activities: pd.DataFrame
+    owners: pd.DataFrame
+    campaigns: pd.DataFrame
+    loaded_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+
+    @property
+    def is_empty(self) -> bool:
+        return self.leads.empty and self.deals.empty
+
+
+def _frame(engine: Engine, statement: Select, columns: tuple[str, ...]) -> pd.DataFrame:
+    with engine.connect() as connection:
+        rows = connection.execute(statement).all()
+    return pd.DataFrame.from_records(rows, columns=list(columns))
+
+
+def _as_utc(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    for column in columns:
+        frame[column] = pd.to_datetime(frame[column], utc=True).astype("datetime64[ns, UTC]")
+    return frame
+
+
+def _owner_ids_of_teams(engine: Engine, teams: tuple[str, ...]) -> Select:
+    return select(Owner.id).where(Owner.team.in_(teams))
+
+
+def _lead_predicates(engine: Engine, filters: Filters) -> list:
+    predicates = []
+    if filters.segments:
+        predicates.append(Lead.segment.in_(filters.segments))
+    if filters.sources:
+        predicates.append(Lead.source.in_(filters.sources))
+    if filters.campaign_ids:
+        predicates.append(Lead.campaign_id.in_(filters.campaign_ids))
+    if filters.owner_ids:
+        predicates.append(Lead.owner_id.in_(filters.owner_ids))
+    if filters.teams:
+        predicates.append(Lead.owner_id.in_(_owner_ids_of_teams(engine, filters.teams)))
+    return predicates
+
+
+def load_leads(
+    engine: Engine, as_of: dt.datetime | None = None, filters: Filters = Filters(),
+    active_since: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """Leads created by `as_of` that match the filters; with `active_since`, only those with
+    any stage date at or after it (older leads cannot count in a later period)."""
+    statement = select(*(getattr(Lead, c) for c in LEAD_COLUMNS))
+    predicates = _lead_predicates(engine, filters)
+    if as_of is not None:
+        predicates.append(Lead.created_at <= as_of)
+    if active_since is not None:
+        predicates.append(or_(*(getattr(Lead, c) >= active_since for c in LEAD_TIMESTAMPS)))
+    if predicates:
+        statement = statement.where(and_(*predicates))
+    return _as_utc(_frame(engine, statement.order_by(Lead.id), LEAD_COLUMNS), LEAD_TIMESTAMPS)
+
+
+def load_deals(engine: Engine, as_of: dt.datetime | None = None, filters: Filters = Filters()) -> pd.DataFrame:
+    """Deals created by `as_of`; segment, source and campaign filters apply through the deal's
+    lead, owner and team filters to the deal's own owner."""
+    statement = select(*(getattr(Deal, c) for c in DEAL_COLUMNS))
+    predicates = []
+    if as_of is not None:
+        predicates.append(Deal.created_at <= as_of)
+    lead_filters = Filters(filters.segments, filters.sources, filters.campaign_ids)
+    if not lead_filters.is_empty:
+        predicates.append(Deal.lead_id.in_(select(Lead.id).where(*_lead_predicates(engine, lead_filters))))
+    if filters.owner_ids:
+        predicates.append(Deal.owner_id.in_(filters.owner_ids))
+    if filters.teams:
+        predicates.append(Deal.owner_id.in_(_owner_ids_of_teams(engine, filters.teams)))
+    if predicates:
+        statement = statement.where(and_(*predicates))
+    frame = _frame(engine, statement.order_by(Deal.id), DEAL_COLUMNS)
+    frame["amount"] = pd.to_numeric(frame["amount"], errors="coerce").astype(float)
+    frame["probability"] = pd.to_numeric(frame["probability"], errors="coerce").astype(float)
+    frame["is_won"] = frame["is_won"].astype("boolean")
+    frame["expected_close_on"] = pd.to_datetime(frame["expected_close_on"])
+    return _as_utc(frame, ("created_at", "closed_at"))
+
+
+def load_activities(
+    engine: Engine, as_of: dt.datetime | None = None, lead_ids: Select | None = None,
+    team: str | None = None,
+) -> pd.DataFrame:
+    """Activities that happened by `as_of`, optionally only of the leads `lead_ids` selects."""
+    statement = select(*(getattr(Activity, c) for c in ACTIVITY_COLUMNS))
+    predicates = []
+    if as_of is not None:
+        predicates.append(Activity.occurred_at <= as_of)
+    if lead_ids is not None:
+        predicates.append(Activity.lead_id.in_(lead_ids))
+    if team is not None:
+        predicates.append(Activity.team == team)
+    if predicates:
+        statement = statement.where(and_(*predicates))
+    return _as_utc(_frame(engine, statement.order_by(Activity.id), ACTIVITY_COLUMNS), ("occurred_at",))
+
+
+def load_owners(engine: Engine) -> pd.DataFrame:
+    """Every owner (a handful of rows)."""
+    statement = select(*(getattr(Owner, c) for c in OWNER_COLUMNS)).order_by(Owner.name)
+    return _frame(engine, statement, OWNER_COLUMNS)
+
+
+def load_campaigns(engine: Engine) -> pd.DataFrame:
+    """Every campaign with its cost as a float and its dates as datetimes."""
+    statement = select(*(getattr(Campaign, c) for c in CAMPAIGN_COLUMNS)).order_by(Campaign.name)
+    frame = _frame(engine, statement, CAMPAIGN_COLUMNS)
+    frame["cost"] = pd.to_numeric(frame["cost"], errors="coerce").astype(float)
+    for column in ("started_on", "ended_on"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def load_contacts(engine: Engine, ids=None) -> pd.DataFrame:
+    """Contacts, all or those with the given ids (for the leads grid)."""
+    statement = select(*(getattr(Contact, c) for c in CONTACT_COLUMNS))
+    if ids is not None:
+        statement = statement.where(Contact.id.in_(list(ids)))
+    return _as_utc(_frame(engine, statement.order_by(Contact.id), CONTACT_COLUMNS), ("created_at",))
+
+
+def load_unresolved_references(engine: Engine) -> pd.DataFrame:
+    """References to external ids that no loaded record has (for the data-quality report)."""
+    columns = ("table_name", "record_id", "field", "target_table", "target_external_id")
+    statement = select(*(getattr(UnresolvedReference, c) for c in columns)).order_by(
+        UnresolvedReference.table_name, UnresolvedReference.record_id
+    )
+    return _frame(engine, statement, columns)
+
+
+def load_dataset(engine: Engine, as_of: dt.datetime | None = None, filters: Filters = Filters()) -> Dataset:
+    """Everything the metric engine needs, as known at `as_of`, in one call."""
+    lead_ids = select(Lead.id).where(*_lead_predicates(engine, filters)) if not filters.is_empty else None
+    return Dataset(
+        leads=load_leads(engine, as_of, filters),
+        deals=load_deals(engine, as_of, filters),
+        activities=load_activities(engine, as_of, lead_ids, team="sales"),
+        owners=load_owners(engine),
+        campaigns=load_campaigns(engine),
+    )
