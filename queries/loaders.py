@@ -197,3 +197,30 @@ def load_dataset(engine: Engine, as_of: dt.datetime | None = None, filters: Filt
         owners=load_owners(engine),
         campaigns=load_campaigns(engine),
     )
+
+
+def load_filter_options(engine: Engine) -> dict[str, list]:
+    """The values the filter bar offers: segments, sources, campaigns and owners in use."""
+    with engine.connect() as connection:
+        segments = [r[0] for r in connection.execute(select(Lead.segment).where(Lead.segment.is_not(None)).distinct())]
+        sources = [r[0] for r in connection.execute(select(Lead.source).where(Lead.source.is_not(None)).distinct())]
+    return {
+        "segments": sorted(segments),
+        "sources": sorted(sources),
+        "campaigns": load_campaigns(engine)[["id", "name"]].to_dict("records"),
+        "owners": load_owners(engine)[["id", "name", "team"]].to_dict("records"),
+    }
+
+
+def data_version(engine: Engine) -> tuple:
+    """A cheap fingerprint of the data: row counts and newest update per table; it changes
+    whenever an import or a sync writes."""
+    from sqlalchemy import func
+
+    parts = []
+    with engine.connect() as connection:
+        for model, stamp in ((Lead, Lead.updated_at), (Deal, Deal.updated_at), (Activity, Activity.occurred_at),
+                             (Owner, None), (Campaign, None)):
+            columns = [func.count(model.id), func.max(model.id)] + ([func.max(stamp)] if stamp is not None else [])
+            parts.append(tuple(connection.execute(select(*columns)).one()))
+    return tuple(parts)

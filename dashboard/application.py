@@ -1,0 +1,59 @@
+"""The Dash application factory: `create_app(settings)` builds one dashboard."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+import dash_bootstrap_components as dbc
+import flask
+from dash import Dash, dcc, html
+
+from dashboard.components.filters import ID, filter_bar, register_filter_callbacks
+from dashboard.data import filter_options
+from dashboard.settings import Settings
+
+PAGES_DIR = Path(__file__).resolve().parent / "pages"
+ASSETS_DIR = Path(__file__).resolve().parent / "assets"
+SETTINGS_KEY = "SMARKETING_SETTINGS"
+
+
+def current_settings() -> Settings:
+    """The settings of the app serving this request (callbacks and layouts run in one)."""
+    return flask.current_app.config[SETTINGS_KEY]
+
+
+def _navigation() -> dbc.Navbar:
+    links = [
+        dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
+        for page in dash.page_registry.values() if page.get("nav", True)
+    ]
+    return dbc.Navbar(dbc.Container([
+        dbc.NavbarBrand("Smarketing scoreboard", href="/"),
+        dbc.Nav(links, navbar=True, className="ms-3"),
+    ], fluid=True), color="dark", dark=True, className="py-1")
+
+
+def create_app(settings: Settings | None = None) -> Dash:
+    """Build the dashboard for the given settings; refuses a broken agreement file at once."""
+    settings = settings or Settings.from_env()
+    agreement = settings.agreement()
+    app = Dash(
+        __name__,
+        use_pages=True,
+        pages_folder=str(PAGES_DIR),
+        assets_folder=str(ASSETS_DIR),
+        title=agreement.name,
+        suppress_callback_exceptions=True,
+        update_title=None,
+        serve_locally=True,
+    )
+    app.server.config[SETTINGS_KEY] = settings
+    app.layout = html.Div([
+        dcc.Location(id=ID.URL, refresh="callback-nav"),
+        dcc.Store(id=ID.STATE),
+        _navigation(),
+        filter_bar(),
+        html.Div(dash.page_container, className="page"),
+    ])
+    register_filter_callbacks(app, lambda: filter_options(current_settings()))
+    return app

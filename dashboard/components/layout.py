@@ -1,0 +1,63 @@
+"""Page building blocks shared by every page: headings, empty and error states, definitions."""
+from __future__ import annotations
+
+import logging
+import traceback
+from functools import wraps
+
+import dash_bootstrap_components as dbc
+from dash import html
+from sqlalchemy.exc import SQLAlchemyError
+
+from dashboard.components.labels import (
+    METRIC_DEFINITIONS, METRIC_LABELS, STATUS_ICONS, STATUS_LABELS,
+)
+
+log = logging.getLogger(__name__)
+
+
+def page_header(title: str, subtitle: str) -> html.Div:
+    return html.Div([html.H1(title, className="page-title"), html.Div(subtitle, className="page-subtitle")])
+
+
+def empty_state(title: str, body: str) -> html.Div:
+    """What a page shows when there is nothing to show, saying what to load."""
+    return html.Div([html.H2(title), html.P(body)], className="empty-state")
+
+
+NO_DATA = (
+    "No data loaded yet",
+    "Load your CRM records with `python app.py import TABLE FILE.csv` (owners, campaigns, contacts, "
+    "leads, deals, activities), or demo data with `python app.py demo`.",
+)
+
+
+def status_badge(status: str | None) -> html.Span:
+    """A status as colour, icon and word (readable without colour)."""
+    css = status if status in ("ahead", "at_risk", "behind") else "none"
+    return html.Span(f"{STATUS_ICONS[status]} {STATUS_LABELS[status]}", className=f"status {css}")
+
+
+def metric_label(metric: str, text: str | None = None) -> html.Span:
+    """A metric's name with its definition one hover away."""
+    return html.Span(text or METRIC_LABELS.get(metric, metric), title=METRIC_DEFINITIONS.get(metric, ""),
+                     className="definition")
+
+
+def render_safely(build):
+    """Wrap a page-rendering function: a database or data fault becomes a readable message,
+    never a Python error on the page."""
+    @wraps(build)
+    def wrapper(*args, **kwargs):
+        try:
+            return build(*args, **kwargs)
+        except SQLAlchemyError as error:
+            log.warning("database unavailable: %s", error.__class__.__name__)
+            return dbc.Alert([html.H4("The database cannot be reached"),
+                              html.P("The figures will come back by themselves when it is available again. "
+                                     f"({error.__class__.__name__})")], color="warning")
+        except Exception:  # noqa: BLE001 - the page must stay up; the log keeps the details
+            log.error("page failed to render:\n%s", traceback.format_exc())
+            return dbc.Alert([html.H4("This view could not be computed"),
+                              html.P("The error is in the server log. Other pages still work.")], color="danger")
+    return wrapper

@@ -1,0 +1,98 @@
+"""The data-quality report (SPEC "What bad or odd data gets"): a count and examples per rule.
+
+Nothing is dropped because of a rule here: the report only says which records break it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dashboard.metrics.acceptance import decisions
+from dashboard.metrics.stages import STAGES, effective_stages
+
+EXAMPLES = 10
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule of the report with the records that break it."""
+
+    rule: str
+    table: str
+    description: str
+    count: int
+    examples: tuple[str, ...]  # external ids
+    example_ids: tuple[int, ...] = ()  # database ids, for links to the records
+
+    def as_dict(self) -> dict:
+        return {"rule": self.rule, "table": self.table, "description": self.description,
+                "count": self.count, "examples": list(self.examples)}
+
+
+def _finding(rule: str, table: str, description: str, rows: pd.DataFrame) -> Finding:
+    head = rows.head(EXAMPLES)
+    return Finding(rule, table, description, int(len(rows)),
+                   tuple(str(x) for x in head["external_id"]), tuple(int(x) for x in head["id"]))
+
+
+def quality_report(
+    leads: pd.DataFrame, deals: pd.DataFrame, owners: pd.DataFrame, unresolved: pd.DataFrame,
+    currency: str, exchange_rates: dict[str, float],
+) -> list[Finding]:
+    """Every rule with its count (zero included, so a clean bill is visible)."""
+    stages = effective_stages(leads, deals)
+    findings: list[Finding] = []
+
+    for table, frame in (("leads", leads), ("deals", deals)):
+        duplicated = frame[frame["external_id"].duplicated(keep=False)]
+        findings.append(_finding(f"duplicate_external_id_{table}", table,
+                                 f"{table} sharing one external id", duplicated))
+
+    labels = {"owners": "owner", "campaigns": "campaign", "contacts": "contact", "leads": "lead"}
+    for target, label in labels.items():
+        refs = unresolved[unresolved["target_table"] == target] if len(unresolved) else unresolved
+        rows = pd.DataFrame({
+            "external_id": [f"{r.table_name}/{r.record_id}: {r.field}={r.target_external_id}" for r in refs.itertuples()],
+            "id": refs["record_id"] if len(refs) else [],
+        })
+        findings.append(_finding(f"unknown_{label}", "references",
+                                 f"references to a {label} that is not loaded (kept, reported)", rows))
+
+    inactive = set(owners.loc[owners["active"] == False, "id"]) if len(owners) else set()  # noqa: E712
+    findings.append(_finding("inactive_owner", "leads", "leads owned by an inactive owner",
+                             leads[leads["owner_id"].isin(inactive)]))
+
+    for stage in STAGES[1:]:
+        findings.append(_finding(f"out_of_order_{stage}", "leads",
+                                 f"{stage} date earlier than the previous stage's (kept as is)",
+                                 stages[stages[f"out_of_order_{stage}"]]))
+    for stage in ("mql", "sal", "sql", "opportunity"):
+        findings.append(_finding(f"inferred_{stage}", "leads",
+                                 f"{stage} date missing, inferred from a later stage or a deal",
+                                 stages[stages[f"inferred_{stage}"]]))
+
+    decided = decisions(stages)
+    no_reason = stages.loc[decided.index[decided["rejected_without_reason"]]]
+    findings.append(_finding("rejected_without_reason", "leads",
+                             "MQLs rejected by sales without a reason (an SLA violation)", no_reason))
+
+    findings.append(_finding("negative_amount", "deals", "deals with a negative amount",
+                             deals[deals["amount"] < 0]))
+    findings.append(_finding("deal_without_lead", "deals", "deals linked to no lead",
+                             deals[deals["lead_id"].isna()]))
+    findings.append(_finding("deal_without_amount", "deals", "won deals with no amount",
+                             deals[deals["is_won"].fillna(False).astype(bool) & deals["amount"].isna()]))
+    findings.append(_finding("outcome_without_close_date", "deals",
+                             "deals won or lost with no close date (not counted as closed)",
+                             deals[deals["is_won"].notna() & deals["closed_at"].isna()]))
+    findings.append(_finding("closed_without_outcome", "deals",
+                             "deals with a close date but neither won nor lost",
+                             deals[deals["is_won"].isna() & deals["closed_at"].notna()]))
+    known = set(exchange_rates) | {currency}
+    findings.append(_finding("unknown_currency", "deals",
+                             f"deals in a currency with no rate to {currency} (left out of revenue)",
+                             deals[deals["currency"].notna() & ~deals["currency"].isin(known)]))
+    findings.append(_finding("deal_closed_before_created", "deals", "deals closed before they were created",
+                             deals[deals["closed_at"] < deals["created_at"]]))
+    return findings

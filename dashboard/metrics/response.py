@@ -1,0 +1,105 @@
+"""Response time, response SLA attainment and open breaches (SPEC 5)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dashboard.metrics.calendar import WorkCalendar, period_of
+from dashboard.metrics.stages import AT
+
+MET, MISSED, PENDING = "met", "missed", "pending"
+
+
+def first_touches(mqls: pd.DataFrame, activities: pd.DataFrame) -> pd.Series:
+    """Each MQL's first touch: first_touch_at, else its first sales activity at or after
+    the MQL date."""
+    sales = activities[(activities["team"] == "sales") & activities["lead_id"].notna()]
+    sales = sales.merge(mqls[["id", AT["mql"]]], left_on="lead_id", right_on="id", suffixes=("", "_lead"))
+    sales = sales[sales["occurred_at"] >= sales[AT["mql"]]]
+    first_activity = sales.groupby("lead_id")["occurred_at"].min()
+    from_activities = mqls["id"].map(first_activity).astype("datetime64[ns, UTC]")
+    return mqls["first_touch_at"].fillna(from_activities)
+
+
+def response_times(
+    stages: pd.DataFrame, activities: pd.DataFrame, calendar: WorkCalendar, window_hours: float,
+    as_of: pd.Timestamp,
+) -> pd.DataFrame:
+    """One row per MQL with its first touch, response, routing and rep delay in working hours
+    (clock hours without working hours) and its outcome at `as_of`: met, missed or pending.
+
+    `open_breach` marks an MQL untouched past its window at `as_of`; `age_hours` is the
+    time since the MQL date for untouched ones.
+    """
+    mqls = stages[stages[AT["mql"]].notna()].copy()
+    mql_at = mqls[AT["mql"]]
+    touched_at = first_touches(mqls, activities)
+    response = calendar.hours_between(mql_at, touched_at).clip(lower=0)
+    elapsed = calendar.hours_between(mql_at, pd.Series(pd.Timestamp(as_of), index=mqls.index))
+    touched = touched_at.notna()
+    outcome = np.select(
+        [touched & (response <= window_hours), touched, elapsed > window_hours],
+        [MET, MISSED, MISSED],
+        default=PENDING,
+    )
+    assigned = mqls["assigned_at"]
+    routing = calendar.hours_between(mql_at, assigned).clip(lower=0)
+    rep_from = assigned.where(assigned > mql_at, mql_at)
+    rep = calendar.hours_between(rep_from.where(assigned.notna()), touched_at).clip(lower=0)
+    return pd.DataFrame({
+        "lead_id": mqls["id"],
+        "external_id": mqls["external_id"],
+        "owner_id": mqls["owner_id"],
+        "source": mqls["source"],
+        "segment": mqls["segment"],
+        "campaign_id": mqls["campaign_id"],
+        "mql_at": mql_at,
+        "assigned_at": assigned,
+        "first_touch_at": touched_at,
+        "response_hours": response,
+        "routing_hours": routing,
+        "rep_hours": rep,
+        "outcome": outcome,
+        "open_breach": ~touched & (elapsed > window_hours),
+        "age_hours": elapsed.where(~touched),
+    }, index=mqls.index)
+
+
+def attainment_by_period(
+    responses: pd.DataFrame, periods: pd.DatetimeIndex, tz, grain: str
+) -> pd.DataFrame:
+    """Per period of the MQL date: met, missed, pending, open breaches and the attainment
+    met / (met + missed), NaN when no outcome is known yet."""
+    period = period_of(responses["mql_at"], tz, grain)
+    counts = pd.crosstab(period, responses["outcome"]).reindex(index=periods, columns=[MET, MISSED, PENDING], fill_value=0)
+    breaches = responses["open_breach"].groupby(period).sum().reindex(periods, fill_value=0)
+    known = counts[MET] + counts[MISSED]
+    return pd.DataFrame({
+        "response_met": counts[MET].astype(int),
+        "response_missed": counts[MISSED].astype(int),
+        "response_pending": counts[PENDING].astype(int),
+        "open_breaches": breaches.astype(int),
+        "response_sla_attainment": (counts[MET] / known.where(known > 0)).astype(float),
+    }, index=periods)
+
+
+def attainment_by(responses: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Attainment, median response and breaches grouped by a column (owner_id, source...)."""
+    frame = responses.assign(
+        met=responses["outcome"] == MET,
+        known=responses["outcome"] != PENDING,
+        pending=responses["outcome"] == PENDING,
+    )
+    grouped = frame.groupby(key, dropna=False)
+    result = pd.DataFrame({
+        "mqls": grouped.size(),
+        "met": grouped["met"].sum(),
+        "known": grouped["known"].sum(),
+        "pending": grouped["pending"].sum(),
+        "open_breaches": grouped["open_breach"].sum(),
+        "median_response_hours": grouped["response_hours"].median(),
+        "median_routing_hours": grouped["routing_hours"].median(),
+        "median_rep_hours": grouped["rep_hours"].median(),
+    })
+    result["attainment"] = (result["met"] / result["known"].where(result["known"] > 0)).astype(float)
+    return result.reset_index()

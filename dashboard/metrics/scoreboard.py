@@ -1,0 +1,59 @@
+"""The SLA scoreboard: every commitment for today, this week, month and quarter (SPEC 9),
+the last complete week and month, and the previous period at the same point."""
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.metrics.calendar import period_start, to_local_dates
+from dashboard.metrics.kpis import commitment_table, kpi_table
+from dashboard.sla import Agreement
+from queries.loaders import Dataset
+
+HORIZONS = (("today", "day"), ("this_week", "week"), ("this_month", "month"), ("this_quarter", "quarter"))
+HORIZON_LABELS = {"today": "Today", "this_week": "This week", "this_month": "This month",
+                  "this_quarter": "This quarter", "last_week": "Last week", "last_month": "Last month"}
+_ONE = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1),
+        "quarter": pd.DateOffset(months=3)}
+
+
+def same_point_before(as_of: pd.Timestamp, grain: str, tz) -> pd.Timestamp:
+    """The same local time one period earlier (month-to-date against the previous month-to-date);
+    a day the previous month lacks falls back to its last day."""
+    local = pd.Timestamp(as_of).tz_convert(tz).tz_localize(None)
+    return (local - _ONE[grain]).tz_localize(tz, nonexistent="shift_forward", ambiguous=False).tz_convert("UTC")
+
+
+def scoreboard(dataset: Dataset, agreement: Agreement, as_of: pd.Timestamp) -> pd.DataFrame:
+    """One row per horizon and commitment: actual, target, expected, projected,
+    required_per_day, status; with the previous period's figure at the same point and,
+    for this week and month, the last complete period's result."""
+    as_of = pd.Timestamp(as_of)
+    today = to_local_dates(pd.Series([as_of]), agreement.tz).iloc[0]
+    frames = []
+    for horizon, grain in HORIZONS:
+        current = period_start(today, grain)
+        previous = current - _ONE[grain]
+        periods = pd.DatetimeIndex([previous, current])
+        scored = commitment_table(kpi_table(dataset, agreement, grain, periods, as_of), agreement, grain, as_of)
+        now = scored[scored["period_start"] == current].assign(horizon=horizon, grain=grain)
+
+        earlier_as_of = same_point_before(as_of, grain, agreement.tz)
+        earlier_periods = pd.DatetimeIndex([previous])
+        earlier = commitment_table(kpi_table(dataset, agreement, grain, earlier_periods, earlier_as_of),
+                                   agreement, grain, earlier_as_of)
+        now = now.merge(earlier[["id", "actual"]].rename(columns={"actual": "previous_same_point"}), on="id", how="left")
+        frames.append(now)
+        if grain in ("week", "month"):
+            last = scored[scored["period_start"] == previous].assign(horizon=f"last_{grain}", grain=grain)
+            frames.append(last.assign(previous_same_point=None))
+    board = pd.concat(frames, ignore_index=True)
+    board["label"] = board["horizon"].map(HORIZON_LABELS)
+    return board
+
+
+def overall_status(board: pd.DataFrame, horizon: str = "this_month") -> dict[str, dict[str, int]]:
+    """How many commitments of each team are ahead, at risk and behind for a horizon."""
+    rows = board[board["horizon"] == horizon]
+    counts = rows.groupby(["team", "status"]).size()
+    return {team: {status: int(counts.get((team, status), 0)) for status in ("ahead", "at_risk", "behind")}
+            for team in ("marketing", "sales")}

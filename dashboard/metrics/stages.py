@@ -1,0 +1,64 @@
+"""What was known at `as_of`, and each lead's effective stage dates (SPEC 1 and "as_of")."""
+from __future__ import annotations
+
+import pandas as pd
+
+from queries.loaders import LEAD_TIMESTAMPS, Dataset
+
+STAGES = ("lead", "mql", "sal", "sql", "opportunity", "won")
+# The lead column holding each stage's recorded date (won comes from deals only).
+RECORDED = {"lead": "created_at", "mql": "mql_at", "sal": "sal_at", "sql": "sql_at", "opportunity": "opportunity_at"}
+# The column of the effective date of each stage in `effective_stages`' frame.
+AT = {stage: f"at_{stage}" for stage in STAGES}
+
+
+def as_known_at(dataset: Dataset, as_of: pd.Timestamp) -> Dataset:
+    """The dataset as it was known at `as_of`: later records do not exist yet, later stage
+    and close dates have not happened yet (a deal closed later is still open)."""
+    as_of = pd.Timestamp(as_of)
+    leads = dataset.leads[dataset.leads["created_at"] <= as_of].copy()
+    for column in LEAD_TIMESTAMPS:
+        leads[column] = leads[column].where(leads[column] <= as_of)
+    leads.loc[leads["disqualified_at"].isna(), "disqualified_reason"] = None
+    leads.loc[leads["recycled_at"].isna(), "recycled_reason"] = None
+
+    deals = dataset.deals[dataset.deals["created_at"] <= as_of].copy()
+    closed_later = deals["closed_at"] > as_of
+    deals.loc[closed_later, "closed_at"] = pd.NaT
+    deals.loc[closed_later, "is_won"] = pd.NA
+    deals.loc[closed_later, "lost_reason"] = None
+
+    activities = dataset.activities[dataset.activities["occurred_at"] <= as_of]
+    return Dataset(leads, deals, activities, dataset.owners, dataset.campaigns, dataset.loaded_at)
+
+
+def effective_stages(leads: pd.DataFrame, deals: pd.DataFrame) -> pd.DataFrame:
+    """The leads with `at_<stage>` columns: the recorded date, or the earliest later stage's
+    date where it is missing; opportunity and won also come from the lead's deals (SPEC 1).
+
+    Also adds `inferred_<stage>` (the date was inferred) and `out_of_order_<stage>` (the date
+    is earlier than the previous stage's) flags for the data-quality report.
+    """
+    linked = deals[deals["lead_id"].notna()]
+    first_deal = linked.groupby("lead_id")["created_at"].min()
+    won = linked[linked["is_won"].fillna(False).astype(bool) & linked["closed_at"].notna()]
+    first_won = won.groupby("lead_id")["closed_at"].min()
+
+    recorded = {stage: leads[column] for stage, column in RECORDED.items()}
+    recorded["opportunity"] = recorded["opportunity"].fillna(leads["id"].map(first_deal))
+    recorded["won"] = leads["id"].map(first_won).astype("datetime64[ns, UTC]")
+
+    frame = leads.copy()
+    later = recorded["won"]
+    frame[AT["won"]] = later
+    frame["inferred_won"] = False
+    frame["inferred_opportunity"] = leads["opportunity_at"].isna() & recorded["opportunity"].notna()
+    for stage in ("opportunity", "sql", "sal", "mql", "lead"):
+        frame[AT[stage]] = recorded[stage].fillna(later)
+        if stage not in ("opportunity", "lead"):
+            frame[f"inferred_{stage}"] = recorded[stage].isna() & frame[AT[stage]].notna()
+        later = recorded[stage].where(recorded[stage] < later, later).fillna(recorded[stage])
+    frame["inferred_lead"] = False
+    for previous, stage in zip(STAGES, STAGES[1:]):
+        frame[f"out_of_order_{stage}"] = frame[AT[stage]] < frame[AT[previous]]
+    return frame

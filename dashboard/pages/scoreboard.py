@@ -1,0 +1,104 @@
+"""Scoreboard: every SLA commitment for today, this week, month and quarter, both teams side
+by side, with last week's and last month's results and the previous period at the same point."""
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, callback, dcc, html
+
+from dashboard.application import current_settings
+from dashboard.components import formatting
+from dashboard.components.filters import ID, ViewFilters
+from dashboard.components.labels import METRIC_LABELS, TEAM_LABELS
+from dashboard.data import dataset_for
+from dashboard.components.layout import NO_DATA, empty_state, metric_label, page_header, render_safely, status_badge
+from dashboard.metrics.scoreboard import scoreboard
+from dashboard.sla import Agreement
+
+dash.register_page(__name__, path="/", name="Scoreboard", title="Scoreboard", order=0)
+
+BODY = "scoreboard-body"
+CURRENT_HORIZONS = ("today", "this_week", "this_month", "this_quarter")
+
+
+def layout(**_query):
+    return html.Div([
+        page_header("SLA scoreboard", "Every commitment of the agreement, as of now: are we on track?"),
+        dcc.Loading(html.Div(id=BODY), type="default", delay_show=300),
+    ])
+
+
+def _change(actual, previous, metric: str, currency: str) -> str:
+    """The difference against the previous period at the same point, in the metric's unit."""
+    if actual is None or previous is None or pd.isna(actual) or pd.isna(previous):
+        return "–"
+    difference = actual - previous
+    if metric in formatting.RATE_METRICS:
+        return f"{difference * 100:+.1f} pts"
+    text = formatting.metric_value(metric, abs(difference), currency)
+    return ("+" if difference >= 0 else "−") + text
+
+
+def _commitment_card(rows: pd.DataFrame, agreement: Agreement) -> html.Div:
+    first = rows.iloc[0]
+    commitment = agreement.commitment(first["id"])
+    metric, currency = commitment.metric, agreement.currency
+    is_count = commitment.is_count
+    value = lambda v: formatting.metric_value(metric, v, currency)  # noqa: E731
+    decimals = lambda v: formatting.metric_value(metric, v, currency, decimals=1 if metric != "revenue_won" else 0)  # noqa: E731
+    headers = ["", "Actual", "Target", "Expected so far", "Projected", "Needed / work day", "Status", "vs. same point before"]
+    if not is_count:
+        headers = ["", "Actual", "Target", "Status", "vs. same point before"]
+    body = []
+    for _, row in rows.iterrows():
+        cells = [html.Td(row["label"]), html.Td(value(row["actual"]), className="actual"), html.Td(value(row["target"]))]
+        if is_count:
+            cells += [html.Td(value(row["expected"])), html.Td(value(row["projected"])),
+                      html.Td(decimals(row["required_per_day"]))]
+        cells += [html.Td(status_badge(row["status"])),
+                  html.Td(_change(row["actual"], row.get("previous_same_point"), metric, currency)
+                          if row["horizon"] in CURRENT_HORIZONS else "final")]
+        body.append(html.Tr(cells, id=f"score-{row['id']}-{row['horizon']}"))
+    title = metric_label(metric, METRIC_LABELS.get(metric, metric))
+    window = f" within {commitment.window_hours:g} working hours" if commitment.window_hours else ""
+    return html.Div([
+        html.Div([title, window], className="commitment-title"),
+        html.Div(commitment.description or "", className="commitment-desc"),
+        html.Table([html.Thead(html.Tr([html.Th(h) for h in headers])), html.Tbody(body)]),
+    ], className="commitment", id=f"commitment-{first['id']}")
+
+
+def render_scoreboard(board: pd.DataFrame, agreement: Agreement, as_of: pd.Timestamp) -> html.Div:
+    """Both teams' commitments side by side."""
+    order = {h: i for i, h in enumerate(("today", "this_week", "this_month", "this_quarter", "last_week", "last_month"))}
+    board = board.assign(order=board["horizon"].map(order)).sort_values("order")
+    columns = []
+    for team in ("marketing", "sales"):
+        cards = [_commitment_card(board[board["id"] == c.id], agreement)
+                 for c in agreement.commitments if c.team == team]
+        month = board[(board["team"] == team) & (board["horizon"] == "this_month")]
+        summary = [html.Span([status_badge(s), f" {int((month['status'] == s).sum())}"], className="summary-chip")
+                   for s in ("ahead", "at_risk", "behind")]
+        columns.append(dbc.Col(html.Div([
+            html.Div(f"{TEAM_LABELS[team]}'s commitments", className=f"team-heading {team}"),
+            html.Div(["This month: ", *summary], className="mb-3"),
+            *cards,
+        ], className=f"team-column {team}", id=f"team-{team}"), lg=6, className="mb-3"))
+    local = as_of.tz_convert(agreement.tz)
+    stamp = f"As of {local:%a %d %b %Y %H:%M} ({agreement.timezone}). Agreement: {agreement.name}."
+    return html.Div([html.Div(stamp, className="text-muted mb-2", id="scoreboard-as-of"), dbc.Row(columns)])
+
+
+@callback(Output(BODY, "children"), Input(ID.STATE, "data"))
+@render_safely
+def update_scoreboard(state):
+    """Recompute the scoreboard for the filters in the URL."""
+    settings = current_settings()
+    filters = ViewFilters.from_dict(state)
+    dataset = dataset_for(settings, filters.data_filters)
+    if dataset.is_empty:
+        return empty_state(*NO_DATA)
+    as_of = settings.now()
+    agreement = settings.agreement()
+    return render_scoreboard(scoreboard(dataset, agreement, as_of), agreement, as_of)
