@@ -1,0 +1,36 @@
+# Two commands do all the set-up: `make run` serves the dashboard, `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8050
+# pytest workers: one per core (the suite is parallel-safe)
+WORKERS ?= auto
+
+.PHONY: run test kpis check demo clean help
+
+help:
+	@echo "make run    create the virtualenv, the database with demo data on first start, and serve on http://$(HOST):$(PORT)/"
+	@echo "make test   install the test tools and run every test (browser tests skip without Chromium)"
+	@echo "make clean  remove the virtualenv and the embedded database"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/python app.py run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -n $(WORKERS) $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) data/smarketing.db data/smarketing.db-*
