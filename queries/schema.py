@@ -65,8 +65,12 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# External ids compare case-sensitively everywhere (MariaDB's default collation would not).
+EXTERNAL_ID = String(191).with_variant(mysql.VARCHAR(191, collation="utf8mb4_bin"), "mysql", "mariadb")
+
+
 def _external_id() -> Mapped[str]:
-    return mapped_column(String(191), nullable=False)
+    return mapped_column(EXTERNAL_ID, nullable=False)
 
 
 class Owner(Base):
@@ -220,7 +224,7 @@ class UnresolvedReference(Base):
     record_id: Mapped[int] = mapped_column(Integer, nullable=False)
     field: Mapped[str] = mapped_column(String(20), nullable=False)
     target_table: Mapped[str] = mapped_column(String(20), nullable=False, index=True)
-    target_external_id: Mapped[str] = mapped_column(String(191), nullable=False)
+    target_external_id: Mapped[str] = mapped_column(EXTERNAL_ID, nullable=False)
 
 
 MODELS = {m.__tablename__: m for m in (Owner, Campaign, Contact, Lead, Deal, Activity)}

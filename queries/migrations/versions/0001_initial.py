@@ -20,7 +20,7 @@ def upgrade() -> None:
     
     op.create_table('campaigns',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('external_id', sa.String(length=191), nullable=False),
+    sa.Column('external_id', queries.schema.EXTERNAL_ID, nullable=False),
     sa.Column('name', sa.String(length=300), nullable=False),
     sa.Column('channel', sa.String(length=100), nullable=True),
     sa.Column('started_on', sa.Date(), nullable=True),
@@ -32,7 +32,7 @@ def upgrade() -> None:
     )
     op.create_table('owners',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('external_id', sa.String(length=191), nullable=False),
+    sa.Column('external_id', queries.schema.EXTERNAL_ID, nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('team', sa.String(length=20), nullable=True),
@@ -46,7 +46,7 @@ def upgrade() -> None:
     sa.Column('record_id', sa.Integer(), nullable=False),
     sa.Column('field', sa.String(length=20), nullable=False),
     sa.Column('target_table', sa.String(length=20), nullable=False),
-    sa.Column('target_external_id', sa.String(length=191), nullable=False),
+    sa.Column('target_external_id', queries.schema.EXTERNAL_ID, nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_unresolved_references')),
     sa.UniqueConstraint('table_name', 'record_id', 'field', name=op.f('uq_unresolved_references_table_name_record_id_field'))
     )
@@ -55,7 +55,7 @@ def upgrade() -> None:
 
     op.create_table('contacts',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('external_id', sa.String(length=191), nullable=False),
+    sa.Column('external_id', queries.schema.EXTERNAL_ID, nullable=False),
     sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('name', sa.String(length=200), nullable=True),
     sa.Column('company', sa.String(length=200), nullable=True),
@@ -75,7 +75,7 @@ def upgrade() -> None:
 
     op.create_table('leads',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('external_id', sa.String(length=191), nullable=False),
+    sa.Column('external_id', queries.schema.EXTERNAL_ID, nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=True),
     sa.Column('created_at', queries.schema.UTCDateTime(), nullable=False),
     sa.Column('source', sa.String(length=100), nullable=True),
@@ -118,7 +118,7 @@ def upgrade() -> None:
 
     op.create_table('activities',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('external_id', sa.String(length=191), nullable=False),
+    sa.Column('external_id', queries.schema.EXTERNAL_ID, nullable=False),
     sa.Column('lead_id', sa.Integer(), nullable=True),
     sa.Column('contact_id', sa.Integer(), nullable=True),
     sa.Column('owner_id', sa.Integer(), nullable=True),
@@ -141,7 +141,7 @@ def upgrade() -> None:
 
     op.create_table('deals',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('external_id', sa.String(length=191), nullable=False),
+    sa.Column('external_id', queries.schema.EXTERNAL_ID, nullable=False),
     sa.Column('lead_id', sa.Integer(), nullable=True),
     sa.Column('contact_id', sa.Integer(), nullable=True),
     sa.Column('owner_id', sa.Integer(), nullable=True),
