@@ -218,10 +218,17 @@ def _table(records: list[dict]) -> str:
     for record in records:
         for commitment_id, fields in record["commitments"].items():
             rows.append({"period_start": record["period_start"], "commitment": commitment_id, **fields})
-    scored = pd.DataFrame(rows).fillna("-") if rows else pd.DataFrame()
-    for column in ("target", "expected", "projected", "required_per_day", "actual"):
-        if column in scored:
-            scored[column] = scored[column].map(lambda v: v if isinstance(v, str) else f"{v:,.2f}".rstrip("0").rstrip("."))
+    def number(value, is_rate: bool) -> str:
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return "-"
+        return f"{value:.1%}" if is_rate else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+    for row in rows:
+        is_rate = "expected" not in row  # rate commitments carry no pacing fields
+        for column in ("actual", "target", "expected", "projected", "required_per_day"):
+            row[column] = number(row.get(column), is_rate)
+        row["status"] = row["status"] or "-"
+    scored = pd.DataFrame(rows)
     return shown.to_string(index=False) + "\n\n" + scored.to_string(index=False) + "\n"
 
 

@@ -64,7 +64,10 @@ def kpi_table(
     window = agreement.response_window_hours
     if window is not None:
         calendar = WorkCalendar.from_agreement(agreement)
-        responses = response.response_times(stages, known.activities, calendar, window, as_of)
+        responses = response.response_times(
+            stages, known.activities, calendar, window, as_of,
+            since=local_midnight(periods.min(), tz), until=local_midnight(period_end(periods.max(), grain), tz),
+        )
         table = table.join(response.attainment_by_period(responses, periods, tz, grain))
     else:
         for column in ("response_met", "response_missed", "response_pending", "open_breaches"):

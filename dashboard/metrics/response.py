@@ -23,15 +23,21 @@ def first_touches(mqls: pd.DataFrame, activities: pd.DataFrame) -> pd.Series:
 
 def response_times(
     stages: pd.DataFrame, activities: pd.DataFrame, calendar: WorkCalendar, window_hours: float,
-    as_of: pd.Timestamp,
+    as_of: pd.Timestamp, since: pd.Timestamp | None = None, until: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """One row per MQL with its first touch, response, routing and rep delay in working hours
     (clock hours without working hours) and its outcome at `as_of`: met, missed or pending.
 
     `open_breach` marks an MQL untouched past its window at `as_of`; `age_hours` is the
-    time since the MQL date for untouched ones.
+    time since the MQL date for untouched ones. `since`/`until` keep only MQLs whose date is
+    in [since, until) (a page's periods), so the work does not grow with older history.
     """
-    mqls = stages[stages[AT["mql"]].notna()].copy()
+    in_range = stages[AT["mql"]].notna()
+    if since is not None:
+        in_range &= stages[AT["mql"]] >= since
+    if until is not None:
+        in_range &= stages[AT["mql"]] < until
+    mqls = stages[in_range].copy()
     mql_at = mqls[AT["mql"]]
     touched_at = first_touches(mqls, activities)
     response = calendar.hours_between(mql_at, touched_at).clip(lower=0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.metrics.calendar import period_start, to_local_dates
+from dashboard.metrics.calendar import period_start, to_local_dates, tz_name
 from dashboard.metrics.kpis import commitment_table, kpi_table
 from dashboard.sla import Agreement
 from queries.loaders import Dataset
@@ -19,8 +19,8 @@ _ONE = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": p
 def same_point_before(as_of: pd.Timestamp, grain: str, tz) -> pd.Timestamp:
     """The same local time one period earlier (month-to-date against the previous month-to-date);
     a day the previous month lacks falls back to its last day."""
-    local = pd.Timestamp(as_of).tz_convert(tz).tz_localize(None)
-    return (local - _ONE[grain]).tz_localize(tz, nonexistent="shift_forward", ambiguous=False).tz_convert("UTC")
+    local = pd.Timestamp(as_of).tz_convert(tz_name(tz)).tz_localize(None)
+    return (local - _ONE[grain]).tz_localize(tz_name(tz), nonexistent="shift_forward", ambiguous=False).tz_convert("UTC")
 
 
 def scoreboard(dataset: Dataset, agreement: Agreement, as_of: pd.Timestamp) -> pd.DataFrame:

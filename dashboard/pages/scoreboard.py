@@ -10,7 +10,7 @@ from dash import Input, Output, callback, dcc, html
 from dashboard.application import current_settings
 from dashboard.components import formatting
 from dashboard.components.filters import ID, ViewFilters
-from dashboard.components.labels import METRIC_LABELS, TEAM_LABELS
+from dashboard.components.labels import METRIC_LABELS
 from dashboard.data import dataset_for
 from dashboard.components.layout import NO_DATA, empty_state, metric_label, page_header, render_safely, status_badge
 from dashboard.metrics.scoreboard import scoreboard
@@ -20,6 +20,7 @@ dash.register_page(__name__, path="/", name="Scoreboard", title="Scoreboard", or
 
 BODY = "scoreboard-body"
 CURRENT_HORIZONS = ("today", "this_week", "this_month", "this_quarter")
+POSSESSIVE = {"marketing": "Marketing's", "sales": "Sales'"}
 
 
 def layout(**_query):
@@ -47,9 +48,9 @@ def _commitment_card(rows: pd.DataFrame, agreement: Agreement) -> html.Div:
     is_count = commitment.is_count
     value = lambda v: formatting.metric_value(metric, v, currency)  # noqa: E731
     decimals = lambda v: formatting.metric_value(metric, v, currency, decimals=1 if metric != "revenue_won" else 0)  # noqa: E731
-    headers = ["", "Actual", "Target", "Expected so far", "Projected", "Needed / work day", "Status", "vs. same point before"]
+    headers = ["", "Actual", "Target", "Expected so far", "Projected", "Needed / work day", "Status", "vs. previous period, same point"]
     if not is_count:
-        headers = ["", "Actual", "Target", "Status", "vs. same point before"]
+        headers = ["", "Actual", "Target", "Status", "vs. previous period, same point"]
     body = []
     for _, row in rows.iterrows():
         cells = [html.Td(row["label"]), html.Td(value(row["actual"]), className="actual"), html.Td(value(row["target"]))]
@@ -81,7 +82,7 @@ def render_scoreboard(board: pd.DataFrame, agreement: Agreement, as_of: pd.Times
         summary = [html.Span([status_badge(s), f" {int((month['status'] == s).sum())}"], className="summary-chip")
                    for s in ("ahead", "at_risk", "behind")]
         columns.append(dbc.Col(html.Div([
-            html.Div(f"{TEAM_LABELS[team]}'s commitments", className=f"team-heading {team}"),
+            html.Div(f"{POSSESSIVE[team]} commitments", className=f"team-heading {team}"),
             html.Div(["This month: ", *summary], className="mb-3"),
             *cards,
         ], className=f"team-column {team}", id=f"team-{team}"), lg=6, className="mb-3"))
