@@ -22,7 +22,8 @@ from sqlalchemy import Engine, insert, select, text
 
 from queries.schema import MODELS
 
-TIMEZONE = ZoneInfo("Europe/Helsinki")
+TIMEZONE_NAME = "Europe/Helsinki"  # pandas localises by name many times faster than by ZoneInfo
+TIMEZONE = ZoneInfo(TIMEZONE_NAME)
 HISTORY_DAYS = 730
 HORIZON_DAYS = 1100  # the working calendar runs past today: later events are drawn, then cut
 DAY = 86_400
@@ -31,6 +32,7 @@ WORKDAY_START = 8 * HOUR
 WORKDAY = 8 * HOUR  # Mon-Fri 08:00-16:00, the agreement's working hours
 TABLES = ("owners", "campaigns", "contacts", "leads", "deals", "activities")
 CHUNK_ROWS = 5_000
+LEAD_DRAWS = 10  # uniforms per lead for the choices made after the cut
 MISSING = np.nan
 
 OWNERS = (  # name, team, active
@@ -57,8 +59,8 @@ OWNERS = (  # name, team, active
 SDR_HABITS = {
     "Eero Koskinen": (0.6, 0.7, 0.01, 0.22),
     "Linnea Holm": (0.9, 0.7, 0.01, 0.21),
-    "Sindre Haugen": (1.1, 0.75, 0.015, 0.21),
-    "Kadri Tamm": (1.4, 0.75, 0.02, 0.19),
+    "Sindre Haugen": (1.0, 0.75, 0.015, 0.21),
+    "Kadri Tamm": (1.2, 0.75, 0.02, 0.19),
     "Ville Saarinen": (4.8, 0.85, 0.09, 0.17),
 }
 ENTERPRISE_AES = ("Helmi Nieminen", "Johan Forsberg")
@@ -83,26 +85,28 @@ class CampaignPlan:
     profile: str | None = None  # giveaway, roundtable or enterprise: its own lead quality
 
 
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+               "October", "November", "December")
 CAMPAIGN_PLANS = (
     CampaignPlan("Search ads: brand", "paid_search", 730, None, 0.22, 52_000),
     CampaignPlan("Search ads: generic terms", "paid_search", 610, 380, 0.18, 38_500),
-    CampaignPlan("Search ads: competitor terms", "paid_search", 200, None, 0.10, 14_800),
+    CampaignPlan("Search ads: competitor terms", "paid_search", 200, None, 0.08, 14_800),
     CampaignPlan("LinkedIn: enterprise ABM {year}", "paid_social", 560, 120, 0.20, 27_000, "enterprise"),
-    CampaignPlan("LinkedIn: lead gen forms", "paid_social", 340, 300, 0.22, 31_500),
-    CampaignPlan("Social giveaway: win a smartwatch", "paid_social", 235, 42, 1.6, 24_000, "giveaway"),
-    CampaignPlan("Trade fair Oslo {year}", "events", 600, 3, 3.5, 14_000),
-    CampaignPlan("Nordic SaaS Days {year}", "events", 420, 3, 5.0, 18_000),
-    CampaignPlan("Customer day Helsinki {year}", "events", 250, 2, 3.0, 9_500),
-    CampaignPlan("Nordic SaaS Days {year}", "events", 55, 3, 5.0, 21_000),
-    CampaignPlan("Webinar: one scoreboard for sales and marketing", "webinar", 480, 14, 0.7, 3_200),
-    CampaignPlan("Webinar: forecasting without spreadsheets", "webinar", 300, 14, 0.7, 2_900),
-    CampaignPlan("Webinar: year-end pipeline review", "webinar", 75, 14, 0.8, 3_400),
+    CampaignPlan("LinkedIn: lead gen forms", "paid_social", 340, 300, 0.15, 31_500),
+    CampaignPlan("Social giveaway: win a smartwatch", "paid_social", 235, 42, 1.2, 24_000, "giveaway"),
+    CampaignPlan("Trade fair Oslo {year}", "events", 600, 3, 2.5, 14_000),
+    CampaignPlan("Nordic SaaS Days {year}", "events", 420, 3, 2.5, 18_000),
+    CampaignPlan("Customer day Helsinki {year}", "events", 250, 2, 2.0, 9_500),
+    CampaignPlan("Nordic SaaS Days {year}", "events", 55, 3, 2.5, 21_000),
+    CampaignPlan("Webinar: one scoreboard for sales and marketing", "webinar", 480, 14, 0.5, 3_200),
+    CampaignPlan("Webinar: forecasting without spreadsheets", "webinar", 300, 14, 0.5, 2_900),
+    CampaignPlan("Webinar: year-end pipeline review", "webinar", 75, 14, 0.5, 3_400),
     CampaignPlan("Ebook: Nordic B2B benchmark {year}", "content", 690, 240, 0.16, 8_500),
     CampaignPlan("Guide: pipeline hygiene", "content", 400, 260, 0.14, 6_000),
     CampaignPlan("Newsletter nurture", "email", 730, None, 0.10, 4_800),
     CampaignPlan("Reactivation emails, {month} {year}", "email", 150, 21, 0.5, 1_200),
     CampaignPlan("Reseller program Baltics", "partner", 520, None, 0.06, 12_000),
-    CampaignPlan("Partner roundtable: CFO breakfast Stockholm", "partner", 130, 2, 1.2, 4_500, "roundtable"),
+    CampaignPlan("Partner roundtable: CFO breakfast Stockholm", "partner", 100, 2, 0.8, 4_500, "roundtable"),
 )
 
 ORGANIC_SOURCES = ("organic_search", "direct", "referral")
@@ -110,20 +114,20 @@ ORGANIC_SHARES = (0.5, 0.27, 0.23)
 # Lead quality per source: p(MQL), p(accepted | decided), p(SQL | accepted),
 # p(opportunity | SQL), p(won | deal), deal amount multiplier.
 SOURCE_QUALITY = {
-    "organic_search": (0.52, 0.82, 0.40, 0.70, 0.30, 1.0),
-    "direct": (0.55, 0.85, 0.42, 0.72, 0.32, 1.0),
-    "referral": (0.62, 0.88, 0.48, 0.75, 0.36, 1.1),
-    "paid_search": (0.50, 0.80, 0.38, 0.70, 0.28, 0.95),
-    "paid_social": (0.40, 0.72, 0.32, 0.66, 0.24, 0.9),
-    "events": (0.48, 0.80, 0.40, 0.70, 0.30, 1.15),
-    "webinar": (0.55, 0.82, 0.40, 0.70, 0.30, 1.0),
-    "content": (0.45, 0.78, 0.35, 0.68, 0.27, 0.95),
-    "email": (0.50, 0.80, 0.38, 0.70, 0.30, 1.0),
-    "partner": (0.62, 0.88, 0.48, 0.75, 0.36, 1.2),
+    "organic_search": (0.50, 0.82, 0.35, 0.70, 0.31, 1.0),
+    "direct": (0.54, 0.85, 0.37, 0.72, 0.32, 1.0),
+    "referral": (0.60, 0.88, 0.42, 0.75, 0.37, 1.1),
+    "paid_search": (0.48, 0.80, 0.33, 0.70, 0.29, 0.95),
+    "paid_social": (0.38, 0.72, 0.28, 0.66, 0.24, 0.9),
+    "events": (0.46, 0.80, 0.35, 0.70, 0.31, 1.15),
+    "webinar": (0.54, 0.82, 0.35, 0.70, 0.31, 1.0),
+    "content": (0.43, 0.78, 0.31, 0.68, 0.28, 0.95),
+    "email": (0.48, 0.80, 0.33, 0.70, 0.31, 1.0),
+    "partner": (0.60, 0.88, 0.42, 0.75, 0.37, 1.2),
 }
 PROFILE_QUALITY = {
-    "giveaway": (0.25, 0.30, 0.12, 0.50, 0.04, 0.6),
-    "roundtable": (0.92, 0.97, 0.75, 0.92, 0.65, 2.0),
+    "giveaway": (0.22, 0.30, 0.12, 0.50, 0.04, 0.6),
+    "roundtable": (0.92, 0.97, 0.75, 0.92, 0.6, 1.3),
 }
 SEGMENTS = ("SMB", "Mid-market", "Enterprise")
 SEGMENT_SHARES = {
@@ -134,14 +138,18 @@ SEGMENT_SHARES = {
 }
 SEGMENT_ACCEPTANCE = np.array([0.96, 1.03, 1.05])
 SEGMENT_WIN = np.array([1.05, 1.0, 0.85])
-SEGMENT_DEAL_MEDIAN = np.array([4_000.0, 8_000.0, 20_000.0])
+SEGMENT_DEAL_MEDIAN = np.array([3_700.0, 7_500.0, 18_500.0])
 SEGMENT_PRODUCT = ("Scoreboard Team", "Scoreboard Business", "Scoreboard Enterprise")
 
-REJECTION_REASONS = ("Not in ICP", "No budget", "Student or job seeker", "Competitor", "Duplicate", "Wrong country")
+REJECTION_REASONS = (
+    "Not in ICP", "No budget", "Student or job seeker", "Competitor", "Duplicate", "Wrong country",
+)
 REJECTION_WEIGHTS = (0.32, 0.18, 0.14, 0.06, 0.16, 0.14)
 REJECTIONS_WITHOUT_REASON = 0.05
 LATER_DISQUALIFICATION_REASONS = ("No budget", "Not in ICP", "Competitor", "No decision maker")
-RECYCLE_REASONS = ("Not now, revisit next quarter", "Timing", "Budget next fiscal year", "Champion left the company")
+RECYCLE_REASONS = (
+    "Not now, revisit next quarter", "Timing", "Budget next fiscal year", "Champion left the company",
+)
 LOST_REASONS = ("Price", "Chose competitor", "No decision", "Timing", "Missing feature")
 LOST_WEIGHTS = (0.26, 0.24, 0.26, 0.15, 0.09)
 DEAL_STAGES_OPEN = ("discovery", "demo", "proposal", "negotiation")
@@ -193,10 +201,10 @@ COMPANY_TRADES = (
 
 # Lead flow by day: weekday (Mon..Sun), month and the Nordic holiday pattern.
 WEEKDAY_FLOW = np.array([1.0, 1.05, 1.0, 0.95, 0.8, 0.12, 0.08])
-MONTH_FLOW = np.array([1.0, 1.05, 1.1, 1.0, 1.0, 0.85, 0.45, 0.9, 1.15, 1.15, 1.1, 0.8])
+MONTH_FLOW = np.array([1.0, 1.05, 1.05, 1.0, 1.0, 0.85, 0.35, 0.9, 1.08, 1.08, 1.08, 0.8])
 LATE_DECEMBER_FLOW = 0.4
 HOLIDAY_FLOW = 0.15
-GROWTH = (0.85, 1.15)  # flow at the first and at the last day
+GROWTH = (0.95, 1.05)  # flow at the first and at the last day
 WEEKDAY_HOURS = np.array([0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 1.5, 4, 6, 7, 6.5, 5, 6, 6.5, 5.5, 4, 2.5,
                           1.5, 1.2, 1, 0.8, 0.5, 0.3])
 WEEKEND_HOURS = np.array([0.3, 0.2, 0.1, 0.1, 0.1, 0.2, 0.4, 0.8, 1.5, 2.5, 3, 3, 3, 3, 3, 3, 2.5, 2.5,
@@ -221,7 +229,8 @@ def generate_demo(
     """Write the demo data set into an empty, migrated database; return rows written per table."""
     if n_leads < 1:
         raise ValueError(f"n_leads must be at least 1, got {n_leads}")
-    _refuse_unless_empty(engine)
+    with engine.connect() as connection:
+        _refuse_unless_empty(connection)  # before the work of generating, and again below
     today = today or dt.date.today()
     records = demo_records(seed, today, n_leads, demo_cutoff(today))
     with engine.begin() as connection:
@@ -264,10 +273,14 @@ def demo_records(seed: int, today: dt.date, n_leads: int, cutoff: dt.datetime) -
     journeys = _funnel(rng, clock, leads, owners)
     journeys, deals = _deals(rng, clock, journeys, owners)
     activities = _activities(rng, clock, journeys, deals, owners)
-    journeys, deals = _cut_at(clock.cutoff, journeys, deals)
-    journeys, deals = _quirks(rng, journeys, deals, owners)
-    journeys = _reentries(rng, journeys)
-    contacts = _contacts(rng, journeys, deals, companies, owners)
+    # Drawn per lead before the cut, so that an earlier cutoff only hides the later part of
+    # the same world: every choice after the cut reads these by lead.
+    lead_draws = rng.random((len(journeys), LEAD_DRAWS))
+    journeys, deals, activities = _cut_at(clock.cutoff, journeys, deals, activities)
+    lead_draws = lead_draws[: len(journeys)]
+    journeys, deals = _quirks(lead_draws, clock.cutoff, journeys, deals, owners)
+    journeys = _reentries(lead_draws, journeys)
+    contacts = _contacts(lead_draws, journeys, companies, owners)
     return {
         "owners": _owner_rows(owners),
         "campaigns": _campaign_rows(campaigns),
@@ -278,20 +291,18 @@ def demo_records(seed: int, today: dt.date, n_leads: int, cutoff: dt.datetime) -
     }
 
 
-def _refuse_unless_empty(engine_or_connection) -> None:
-    if isinstance(engine_or_connection, Engine):
-        with engine_or_connection.connect() as connection:
-            holding = _tables_holding_rows(connection)
-    else:
-        holding = _tables_holding_rows(engine_or_connection)
+def _refuse_unless_empty(connection) -> None:
+    """Raise ValueError naming the tables that hold rows; demo data never mixes with real data."""
+    holding = _tables_holding_rows(connection)
     if holding:
         raise ValueError(
-            "demo data goes only into an empty database, and this one already holds "
-            f"{', '.join(holding)}; point --db at a new database instead (demo and real data never mix)"
+            f"refusing to write demo data: the database already holds {', '.join(holding)}; "
+            "demo data goes only into a new, empty database so that it never mixes with real data"
         )
 
 
 def _tables_holding_rows(connection) -> list[str]:
+    """The tables of the data model that hold at least one row."""
     model_tables = {table: MODELS[table].__table__ for table in TABLES}
     return [
         table for table, model_table in model_tables.items()
@@ -344,9 +355,10 @@ class _Clock:
 
 
 def _clock(today: dt.date, cutoff: dt.datetime) -> _Clock:
+    """The calendar from 730 days before `today` to well past it, with the cutoff in wall-clock seconds."""
     first_day = today - dt.timedelta(days=HISTORY_DAYS)
     days = pd.date_range(first_day, periods=HISTORY_DAYS + 1 + HORIZON_DAYS, freq="D")
-    holidays = {day for year in range(first_day.year, days[-1].year + 1) for day in finnish_holidays(year)}
+    holidays = {day for year in range(first_day.year, days[-1].year + 1) for day in _finnish_holidays(year)}
     working = (days.weekday < 5) & ~np.isin(days.date, list(holidays))
     worked_before = np.concatenate([[0], np.cumsum(working)[:-1]])
     local_cutoff = cutoff.astimezone(TIMEZONE).replace(tzinfo=None)
@@ -354,7 +366,7 @@ def _clock(today: dt.date, cutoff: dt.datetime) -> _Clock:
     return _Clock(first_day, today, float(cutoff_seconds), working, worked_before, np.flatnonzero(working))
 
 
-def finnish_holidays(year: int) -> list[dt.date]:
+def _finnish_holidays(year: int) -> list[dt.date]:
     """Finnish public holidays and the de-facto days off (Christmas and Midsummer Eve) of a year."""
     easter = _easter_sunday(year)
     midsummer_eve = next(dt.date(year, 6, d) for d in range(19, 26) if dt.date(year, 6, d).weekday() == 4)
@@ -373,17 +385,19 @@ def _easter_sunday(year: int) -> dt.date:
     g = (8 * b + 13) // 25
     h = (19 * a + b - d - g + 15) % 30
     i, k = c // 4, c % 4
-    l = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * l) // 451
-    month, day = divmod(h + l - 7 * m + 114, 31)
+    weekday_shift = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * weekday_shift) // 451
+    month, day = divmod(h + weekday_shift - 7 * m + 114, 31)
     return dt.date(year, month, day + 1)
 
 
 def _lognormal(median, sigma: float, normals: np.ndarray) -> np.ndarray:
+    """Lognormal values around `median` from standard normal draws."""
     return np.asarray(median, dtype=float) * np.exp(sigma * normals)
 
 
 def _pick(rng: np.random.Generator, options, weights, size: int) -> np.ndarray:
+    """`size` options drawn by weight, as an object array."""
     weights = np.asarray(weights, dtype=float)
     return np.asarray(options, dtype=object)[rng.choice(len(options), size=size, p=weights / weights.sum())]
 
@@ -392,6 +406,7 @@ def _pick(rng: np.random.Generator, options, weights, size: int) -> np.ndarray:
 
 
 def _owners() -> pd.DataFrame:
+    """The team: ids in the order of OWNERS."""
     return pd.DataFrame(
         {
             "id": np.arange(1, len(OWNERS) + 1),
@@ -403,10 +418,12 @@ def _owners() -> pd.DataFrame:
 
 
 def _owner_id(owners: pd.DataFrame, name: str) -> int:
+    """The id of the owner with this name."""
     return int(owners.loc[owners["name"] == name, "id"].iloc[0])
 
 
 def _campaigns(today: dt.date, first_day: dt.date, n_leads: int) -> pd.DataFrame:
+    """The campaign plans placed on the calendar, with cost scaled to the number of leads."""
     rows = []
     for plan in CAMPAIGN_PLANS:
         started_on = max(first_day, today - dt.timedelta(days=plan.starts_days_ago))
@@ -416,7 +433,7 @@ def _campaigns(today: dt.date, first_day: dt.date, n_leads: int) -> pd.DataFrame
         if ended_on is not None and ended_on >= today:
             ended_on = None
         rows.append({
-            "name": plan.name.format(year=started_on.year, month=started_on.strftime("%B")),
+            "name": plan.name.format(year=started_on.year, month=MONTH_NAMES[started_on.month - 1]),
             "channel": plan.channel,
             "started_on": started_on,
             "ended_on": ended_on,
@@ -430,6 +447,7 @@ def _campaigns(today: dt.date, first_day: dt.date, n_leads: int) -> pd.DataFrame
 
 
 def _companies(rng: np.random.Generator, n_companies: int) -> pd.DataFrame:
+    """Invented Nordic companies with country, segment and an example.com domain."""
     countries = _pick(rng, COUNTRIES, COUNTRY_SHARES, n_companies)
     stems = rng.integers(0, len(COMPANY_STEMS), n_companies)
     trades = rng.integers(0, len(COMPANY_TRADES), n_companies)
@@ -437,11 +455,15 @@ def _companies(rng: np.random.Generator, n_companies: int) -> pd.DataFrame:
     names = [
         f"{COMPANY_STEMS[s]} {COMPANY_TRADES[t]} {LEGAL_FORMS[c]}" for s, t, c in zip(stems, trades, countries)
     ]
-    domains = [f"{_ascii(COMPANY_STEMS[s])}{COMPANY_TRADES[t].lower()}.example.com" for s, t in zip(stems, trades)]
+    domains = [
+        f"{_ascii(COMPANY_STEMS[s])}{COMPANY_TRADES[t].lower()}.{c.lower()}.example.com"
+        for s, t, c in zip(stems, trades, countries)
+    ]
     return pd.DataFrame({"name": names, "domain": domains, "country": countries, "segment": segments})
 
 
 def _ascii(name: str) -> str:
+    """A name folded to lower-case ASCII for e-mail addresses (Jørgensen -> jorgensen)."""
     folded = name.lower().replace("ø", "o").replace("æ", "ae")
     return unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
 
@@ -450,6 +472,7 @@ def _ascii(name: str) -> str:
 
 
 def _daily_lead_flow(clock: _Clock) -> np.ndarray:
+    """Relative organic lead flow per day: weekdays, Nordic seasons, holidays and mild growth."""
     days = pd.date_range(clock.first_day, periods=clock.n_days, freq="D")
     flow = WEEKDAY_FLOW[days.weekday] * MONTH_FLOW[days.month - 1]
     flow = flow * np.where((days.month == 12) & (days.day >= 20), LATE_DECEMBER_FLOW, 1.0)
@@ -476,7 +499,7 @@ def _leads(
     flow = _daily_lead_flow(clock) * (1.0 + boosts.sum(axis=1))
     per_day = rng.multinomial(n_leads, flow / flow.sum())
     day = np.repeat(np.arange(clock.n_days), per_day)
-    weekend = pd.DatetimeIndex(pd.Timestamp(clock.first_day) + pd.to_timedelta(day, unit="D")).weekday >= 5
+    weekend = (clock.first_day.weekday() + day) % 7 >= 5
     weekday_hour = rng.choice(24, size=n_leads, p=WEEKDAY_HOURS / WEEKDAY_HOURS.sum())
     weekend_hour = rng.choice(24, size=n_leads, p=WEEKEND_HOURS / WEEKEND_HOURS.sum())
     second = rng.integers(0, HOUR, n_leads)
@@ -508,8 +531,8 @@ def _leads(
         "created": created.astype(float), "campaign": campaign, "source": source, "profile": profile,
         "segment": segment, "company": company,
     })
-    leads = leads[leads["created"] <= clock.cutoff].sort_values("created", kind="stable")
-    return pd.concat([leads.reset_index(drop=True), _quality(leads)], axis=1)
+    leads = leads.sort_values("created", kind="stable").reset_index(drop=True)
+    return pd.concat([leads, _quality(leads)], axis=1)
 
 
 def _quality(leads: pd.DataFrame) -> pd.DataFrame:
@@ -544,7 +567,8 @@ def _funnel(rng: np.random.Generator, clock: _Clock, leads: pd.DataFrame, owners
     mql_lag = np.where(instant, 60 + u[:, 2] * 840, np.minimum(_lognormal(20 * HOUR, 1.1, z[:, 0]), 30 * DAY))
     mql = np.where(is_mql, np.round(created + mql_lag), MISSING)
 
-    routing_delay = np.where(u[:, 3] < 0.82, _lognormal(4 * 60, 0.8, z[:, 1]), _lognormal(2.5 * HOUR, 0.7, z[:, 1]))
+    minutes, hours = _lognormal(4 * 60, 0.8, z[:, 1]), _lognormal(2.5 * HOUR, 0.7, z[:, 1])
+    routing_delay = np.where(u[:, 3] < 0.82, minutes, hours)
     assigned = np.where(is_mql & (u[:, 3] < 0.95), np.round(mql + routing_delay), MISSING)
     habits = np.array(list(SDR_HABITS.values()))
     sdr_ids = np.array([_owner_id(owners, name) for name in SDR_HABITS])
@@ -609,7 +633,7 @@ def _deals(
     """One deal per opportunity followed to its close, a few expansion deals; lost deals recycle some leads."""
     lead = np.flatnonzero(journeys["opportunity"].notna().to_numpy())
     n = len(lead)
-    u = rng.random((n, 8))
+    u = rng.random((n, 9))
     z = rng.standard_normal((n, 4))
     segment = journeys["segment"].to_numpy()[lead]
     created = clock.add_work(journeys["opportunity"].to_numpy()[lead], 300 + u[:, 0] * 5_400)
@@ -623,6 +647,7 @@ def _deals(
         "closed": closed, "is_won": is_won, "amount": amount, "kind": "new",
         "lost_reason": np.where(is_won, None, _pick(rng, LOST_REASONS, LOST_WEIGHTS, n)),
         "expected_shift": np.round(z[:, 2] * 12), "stage_draw": u[:, 2], "probability_draw": u[:, 3],
+        "quirk_draw": u[:, 8],
     })
 
     # A few won customers buy more: a second deal on the same lead.
@@ -636,7 +661,7 @@ def _deals(
         "kind": "expansion",
         "lost_reason": np.where(expansion_won, None, _pick(rng, LOST_REASONS, LOST_WEIGHTS, int(expand.sum()))),
         "expected_shift": np.round(z[expand, 2] * 8), "stage_draw": u[expand, 7],
-        "probability_draw": u[expand, 3],
+        "probability_draw": u[expand, 3], "quirk_draw": u[expand, 8],
     })
     deals = pd.concat([deals, expansions], ignore_index=True).sort_values(["created", "lead"], kind="stable")
     deals = deals.reset_index(drop=True)
@@ -694,10 +719,13 @@ def _activities(
 
     deal_touches = rng.poisson(2.5, len(deals))
     deal_row = np.repeat(np.arange(len(deals)), deal_touches)
-    when = _between_in_work(rng, clock, deals["created"].to_numpy()[deal_row], deals["closed"].to_numpy()[deal_row])
+    when = _between_in_work(
+        rng, clock, deals["created"].to_numpy()[deal_row], deals["closed"].to_numpy()[deal_row]
+    )
     deal_type = _pick(rng, ("meeting", "call", "email"), (0.4, 0.3, 0.3), len(deal_row))
+    deal_detail = _pick(rng, DEAL_ACTIVITY_DETAILS, np.ones(len(DEAL_ACTIVITY_DETAILS)), len(deal_row))
     parts.append(_activity_part(deals["lead"].to_numpy()[deal_row], when, deals["owner"].to_numpy()[deal_row],
-                                "sales", deal_type, _pick(rng, DEAL_ACTIVITY_DETAILS, np.ones(7), len(deal_row)), 3))
+                                "sales", deal_type, deal_detail, 3))
 
     # Marketing: the conversion that created the lead, and engagements before and around the MQL.
     created = journeys["created"].to_numpy()
@@ -725,13 +753,13 @@ def _activities(
     parts.append(_activity_part(lead, when, marketer[lead], "marketing", engagement_type, engagement_detail, 5))
 
     activities = pd.concat(parts, ignore_index=True)
-    activities = activities[activities["occurred"] <= clock.cutoff]
     order = np.lexsort((activities["kind"].to_numpy(), activities["lead"].to_numpy(),
                         activities["occurred"].to_numpy()))
     return activities.iloc[order].reset_index(drop=True)
 
 
 def _activity_part(lead, occurred, owner, team, kind_type, detail, kind) -> pd.DataFrame:
+    """One kind of activity as a frame; `kind` orders activities that share a lead and a second."""
     return pd.DataFrame({
         "lead": np.asarray(lead, dtype=np.int64), "occurred": np.asarray(occurred, dtype=float),
         "owner": np.asarray(owner, dtype=np.int64), "team": team, "type": np.asarray(kind_type, dtype=object),
@@ -748,21 +776,32 @@ def _between_in_work(rng: np.random.Generator, clock: _Clock, start: np.ndarray,
 # --- what is known at the cutoff, the odd rows, re-entries ---
 
 
-def _cut_at(cutoff: float, journeys: pd.DataFrame, deals: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Forget everything after the cutoff: later stages have not happened, later closes are still open."""
+def _cut_at(
+    cutoff: float, journeys: pd.DataFrame, deals: pd.DataFrame, activities: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Forget everything after the cutoff: later leads, stages and touches have not happened, later
+    closes are still open. Leads are in order of arrival, so the leads kept keep their positions."""
+    journeys = journeys[journeys["created"].to_numpy() <= cutoff]
+    activities = activities[(activities["occurred"].to_numpy() <= cutoff)
+                            & (activities["lead"].to_numpy() < len(journeys))].reset_index(drop=True)
     stage_columns = ("mql", "assigned", "touch", "sal", "sql", "opportunity", "disqualified", "recycled", "won_at")
     cut = {column: np.where(journeys[column].to_numpy() > cutoff, MISSING, journeys[column].to_numpy())
            for column in stage_columns}
+    # An MQL has its SDR once routed; one still waiting for routing at the cutoff has none yet.
+    routing = journeys["assigned"].notna().to_numpy() & np.isnan(cut["assigned"])
     journeys = journeys.assign(
         **cut,
-        owner=np.where(np.isnan(cut["mql"]), 0, journeys["owner"].to_numpy()),
+        owner=np.where(np.isnan(cut["mql"]) | routing, 0, journeys["owner"].to_numpy()),
         touch_logged=journeys["touch_logged"].to_numpy() & ~np.isnan(cut["touch"]),
-        disqualified_reason=np.where(np.isnan(cut["disqualified"]), None, journeys["disqualified_reason"].to_numpy()),
+        disqualified_reason=np.where(
+            np.isnan(cut["disqualified"]), None, journeys["disqualified_reason"].to_numpy()
+        ),
         recycled_reason=np.where(np.isnan(cut["recycled"]), None, journeys["recycled_reason"].to_numpy()),
     )
     deals = deals[deals["created"].to_numpy() <= cutoff]
     still_open = deals["closed"].to_numpy() > cutoff
-    progress = (cutoff - deals["created"].to_numpy()) / (deals["closed"].to_numpy() - deals["created"].to_numpy())
+    duration = np.maximum(deals["closed"].to_numpy() - deals["created"].to_numpy(), 1.0)
+    progress = (cutoff - deals["created"].to_numpy()) / duration
     progress = np.clip(progress + (deals["stage_draw"].to_numpy() - 0.5) * 0.3, 0, 0.999)
     open_stage = np.asarray(DEAL_STAGES_OPEN, dtype=object)[(progress * len(DEAL_STAGES_OPEN)).astype(int)]
     deals = deals.assign(
@@ -772,62 +811,71 @@ def _cut_at(cutoff: float, journeys: pd.DataFrame, deals: pd.DataFrame) -> tuple
         lost_reason=np.where(still_open, None, deals["lost_reason"].to_numpy()),
         lead_id_known=True,
     )
-    return journeys, deals.reset_index(drop=True)
+    return journeys, deals.reset_index(drop=True), activities
 
 
 def _quirks(
-    rng: np.random.Generator, journeys: pd.DataFrame, deals: pd.DataFrame, owners: pd.DataFrame
+    lead_draws: np.ndarray, cutoff: float, journeys: pd.DataFrame, deals: pd.DataFrame, owners: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Skipped stages the dashboard must infer, and a few rows the data-quality report must catch."""
     journeys = journeys.copy()
     deals = deals.copy()
 
     # sql_at without sal_at: the SDR forgot to mark the acceptance.
-    qualified = np.flatnonzero(journeys["sql"].notna() & journeys["sal"].notna())
-    skipped = qualified[rng.random(len(qualified)) < 0.03]
+    skipped = journeys["sql"].notna() & journeys["sal"].notna() & (lead_draws[:, 0] < 0.03)
     journeys.loc[skipped, "sal"] = MISSING
 
     # Won customers entered straight as deals: no stage dates at all.
     won_leads = np.flatnonzero(journeys["won_at"].notna())
-    bare = won_leads[rng.random(len(won_leads)) < 0.02]
-    if len(won_leads) and not len(bare):
-        bare = won_leads[:1]
-    bare_columns = ["mql", "assigned", "touch", "sal", "sql", "opportunity"]
-    journeys.loc[bare, bare_columns] = MISSING
+    bare = _fewest_draws(won_leads, lead_draws[:, 1], max(1, round(0.02 * len(won_leads))))
+    journeys.loc[bare, ["mql", "assigned", "touch", "sal", "sql", "opportunity"]] = MISSING
     journeys.loc[bare, "touch_logged"] = False
 
     # Out of order: accepted before it was an MQL.
     candidates = np.flatnonzero(journeys["sal"].notna() & (journeys["mql"] - journeys["created"] > 2 * DAY))
-    early_sal = rng.choice(candidates, size=min(3, len(candidates)), replace=False)
-    journeys.loc[early_sal, "sal"] = journeys.loc[early_sal, "mql"] - np.round(3 * HOUR + 18 * HOUR * rng.random(len(early_sal)))
+    early_sal = _fewest_draws(candidates, lead_draws[:, 2], 3)
+    hours_early = np.round(3 * HOUR + 18 * HOUR * lead_draws[early_sal, 3])
+    journeys.loc[early_sal, "sal"] = journeys.loc[early_sal, "mql"] - hours_early
 
     # Open MQLs left with a rep who has left the company.
     undecided = np.flatnonzero(journeys["mql"].notna() & journeys["sal"].isna() & journeys["disqualified"].isna()
                                & journeys["sql"].isna())
-    orphaned = rng.choice(undecided, size=min(4, len(undecided)), replace=False)
     inactive = int(owners.loc[~owners["active"], "id"].iloc[0])
-    journeys.loc[orphaned, "owner"] = inactive
+    journeys.loc[_fewest_draws(undecided, lead_draws[:, 4], 4), "owner"] = inactive
 
     # Negative amounts typed into lost deals.
-    lost = np.flatnonzero(deals["is_won"].to_numpy() == False)  # noqa: E712 (object column with None)
-    negative = rng.choice(lost, size=min(2, len(lost)), replace=False)
+    is_won = deals["is_won"].to_numpy()
+    lost = np.flatnonzero([won is False for won in is_won])
+    negative = _fewest_draws(lost, deals["quirk_draw"].to_numpy(), 2)
     deals.loc[negative, "amount"] = -deals.loc[negative, "amount"]
 
-    # Expansion deals booked without their lead.
-    expansions = np.flatnonzero(deals["kind"].to_numpy() == "expansion")
-    unlinked = rng.choice(expansions, size=min(3, len(expansions)), replace=False)
-    deals.loc[unlinked, "lead_id_known"] = False
-    return journeys, deals
+    # Expansion deals an account executive booked on the customer but not on any lead.
+    won_before = np.flatnonzero(np.array([won is True for won in is_won], dtype=bool)
+                                & (deals["closed"].to_numpy() <= cutoff - 40 * DAY))
+    parents = deals.iloc[np.sort(_fewest_draws(won_before, deals["quirk_draw"].to_numpy(), 3))]
+    weeks_later = 2 + (parents["stage_draw"].to_numpy() * 3).astype(int)
+    unlinked = parents.assign(
+        created=parents["closed"] + weeks_later * 7 * DAY, closed=MISSING,
+        is_won=None, lost_reason=None, stage="proposal", kind="expansion", lead_id_known=False,
+        amount=np.round(parents["amount"] * 0.3 / 50) * 50, probability_draw=0.9,
+    )
+    deals = pd.concat([deals, unlinked], ignore_index=True).sort_values("created", kind="stable")
+    return journeys, deals.reset_index(drop=True)
 
 
-def _reentries(rng: np.random.Generator, journeys: pd.DataFrame) -> pd.DataFrame:
+def _fewest_draws(candidates: np.ndarray, draws: np.ndarray, count: int) -> np.ndarray:
+    """The `count` candidates whose draws are smallest: a random pick that an extra candidate rarely upsets."""
+    return candidates[np.argsort(draws[candidates], kind="stable")[:count]]
+
+
+def _reentries(lead_draws: np.ndarray, journeys: pd.DataFrame) -> pd.DataFrame:
     """Give some leads the contact of an earlier, recycled lead of the same segment (a re-entry)."""
     n = len(journeys)
     created = journeys["created"].to_numpy()
     recycled = journeys["recycled"].to_numpy()
     segment = journeys["segment"].to_numpy()
-    wants_reentry = rng.random(n) < 0.04
-    draw = rng.random(n)
+    wants_reentry = lead_draws[:, 5] < 0.04
+    draw = lead_draws[:, 6]
     earlier = np.full(n, -1, dtype=np.int64)
     for index in range(len(SEGMENTS)):
         pool = np.flatnonzero((segment == index) & ~np.isnan(recycled))
@@ -852,17 +900,16 @@ def _reentries(rng: np.random.Generator, journeys: pd.DataFrame) -> pd.DataFrame
 
 
 def _contacts(
-    rng: np.random.Generator, journeys: pd.DataFrame, deals: pd.DataFrame, companies: pd.DataFrame,
-    owners: pd.DataFrame,
+    lead_draws: np.ndarray, journeys: pd.DataFrame, companies: pd.DataFrame, owners: pd.DataFrame
 ) -> pd.DataFrame:
     """One contact per first lead, with name, e-mail, company, owner and the latest date of its leads."""
     roots = np.unique(journeys["root"].to_numpy())
     company = journeys["company"].to_numpy()[roots]
     country = companies["country"].to_numpy()[company]
-    first_draw, last_draw = rng.random(len(roots)), rng.random(len(roots))
-    first_names = np.array([FIRST_NAMES[c][int(d * 20)] for c, d in zip(country, first_draw)], dtype=object)
-    last_names = np.array([LAST_NAMES[c][int(d * 20)] for c, d in zip(country, last_draw)], dtype=object)
-    local_parts = pd.Series([f"{_ascii(f)}.{_ascii(l)}" for f, l in zip(first_names, last_names)])
+    first_draw, last_draw = lead_draws[roots, 7], lead_draws[roots, 8]
+    first_names = [FIRST_NAMES[c][int(d * len(FIRST_NAMES[c]))] for c, d in zip(country, first_draw)]
+    last_names = [LAST_NAMES[c][int(d * len(LAST_NAMES[c]))] for c, d in zip(country, last_draw)]
+    local_parts = pd.Series([f"{_ascii(first)}.{_ascii(last)}" for first, last in zip(first_names, last_names)])
     domains = pd.Series(companies["domain"].to_numpy()[company])
     repeat = local_parts.groupby([local_parts, domains]).cumcount().to_numpy()
     emails = [f"{p}{r + 1 if r else ''}@{d}" for p, r, d in zip(local_parts, repeat, domains)]
@@ -871,11 +918,12 @@ def _contacts(
     won_contacts = np.unique(contact_of_lead[journeys["won_at"].notna().to_numpy()])
     cs_ids = owners.loc[owners["team"] == "cs", "id"].to_numpy()
     owner = journeys["owner"].to_numpy()[roots].copy()
-    owner[won_contacts] = cs_ids[rng.integers(0, len(cs_ids), len(won_contacts))]
-    latest = _latest(journeys).groupby(contact_of_lead).max().to_numpy()
+    owner[won_contacts] = cs_ids[(lead_draws[roots[won_contacts], 9] * len(cs_ids)).astype(np.int64)]
+    dated = journeys.assign(touch=_logged_first_touch(journeys))
+    latest = _latest(dated).groupby(contact_of_lead).max().to_numpy()
     return pd.DataFrame({
         "id": np.arange(1, len(roots) + 1), "email": emails,
-        "name": [f"{f} {l}" for f, l in zip(first_names, last_names)],
+        "name": [f"{first} {last}" for first, last in zip(first_names, last_names)],
         "company": companies["name"].to_numpy()[company], "country": country,
         "segment": np.asarray(SEGMENTS, dtype=object)[journeys["segment"].to_numpy()[roots]],
         "created": journeys["created"].to_numpy()[roots], "owner": owner, "updated": latest,
@@ -883,7 +931,7 @@ def _contacts(
 
 
 def _latest(journeys: pd.DataFrame) -> pd.Series:
-    """Per lead the latest of its dates (its updated_at)."""
+    """Per lead the latest of its dates: its updated_at."""
     columns = ["created", "mql", "assigned", "touch", "sal", "sql", "opportunity", "disqualified", "recycled"]
     return journeys[columns].max(axis=1)
 
@@ -898,26 +946,40 @@ def _utc(clock: _Clock, seconds: np.ndarray) -> list[dt.datetime | None]:
     known = ~np.isnan(seconds)
     origin = np.datetime64(clock.first_day, "s")
     local = pd.DatetimeIndex(origin + seconds[known].astype(np.int64).astype("timedelta64[s]"))
-    utc = local.tz_localize(TIMEZONE, ambiguous=np.ones(len(local), dtype=bool), nonexistent="shift_forward")
+    utc = local.tz_localize(TIMEZONE_NAME, ambiguous=np.ones(len(local), dtype=bool), nonexistent="shift_forward")
     values = np.full(len(seconds), None, dtype=object)
     values[known] = utc.tz_convert(dt.timezone.utc).to_pydatetime()
     return values.tolist()
 
 
 def _optional_ids(ids: np.ndarray) -> list[int | None]:
+    """Ids as ints, 0 as None."""
     return [int(i) if i else None for i in np.asarray(ids).tolist()]
 
 
 def _money(amounts) -> list[Decimal | None]:
+    """Amounts as Decimals with cents, NaN and None as None."""
     return [None if a is None or a != a else Decimal(f"{a:.2f}") for a in amounts]
 
 
 def _rows(columns: dict[str, list]) -> list[dict]:
+    """Columns of equal length as a list of row dicts for `insert()`."""
     names = list(columns)
     return [dict(zip(names, values)) for values in zip(*columns.values())]
 
 
+def _contact_ids(journeys: pd.DataFrame) -> np.ndarray:
+    """Per lead the id of its contact: contacts are numbered in the order of their first lead."""
+    return np.searchsorted(np.unique(journeys["root"].to_numpy()), journeys["root"].to_numpy()) + 1
+
+
+def _logged_first_touch(journeys: pd.DataFrame) -> np.ndarray:
+    """first_touch_at as written: empty where the touch shows only as an activity."""
+    return np.where(journeys["touch_logged"].to_numpy(), journeys["touch"].to_numpy(), MISSING)
+
+
 def _owner_rows(owners: pd.DataFrame) -> list[dict]:
+    """The rows of `owners`."""
     return _rows({
         "id": owners["id"].tolist(),
         "external_id": [f"demo-owner-{i:02d}" for i in owners["id"]],
@@ -929,6 +991,7 @@ def _owner_rows(owners: pd.DataFrame) -> list[dict]:
 
 
 def _campaign_rows(campaigns: pd.DataFrame) -> list[dict]:
+    """The rows of `campaigns`."""
     return _rows({
         "id": campaigns["id"].tolist(),
         "external_id": [f"demo-campaign-{i:02d}" for i in campaigns["id"]],
@@ -942,6 +1005,7 @@ def _campaign_rows(campaigns: pd.DataFrame) -> list[dict]:
 
 
 def _contact_rows(clock: _Clock, contacts: pd.DataFrame) -> list[dict]:
+    """The rows of `contacts`."""
     return _rows({
         "id": contacts["id"].tolist(),
         "external_id": [f"demo-contact-{i:06d}" for i in contacts["id"]],
@@ -957,10 +1021,11 @@ def _contact_rows(clock: _Clock, contacts: pd.DataFrame) -> list[dict]:
 
 
 def _lead_rows(clock: _Clock, journeys: pd.DataFrame, campaigns: pd.DataFrame) -> list[dict]:
+    """The rows of `leads`."""
     ids = np.arange(1, len(journeys) + 1)
-    contact_id = np.searchsorted(np.unique(journeys["root"].to_numpy()), journeys["root"].to_numpy()) + 1
+    contact_id = _contact_ids(journeys)
     campaign = journeys["campaign"].to_numpy()
-    first_touch = np.where(journeys["touch_logged"].to_numpy(), journeys["touch"].to_numpy(), MISSING)
+    first_touch = _logged_first_touch(journeys)
     return _rows({
         "id": ids.tolist(),
         "external_id": [f"demo-lead-{i:06d}" for i in ids],
@@ -985,9 +1050,10 @@ def _lead_rows(clock: _Clock, journeys: pd.DataFrame, campaigns: pd.DataFrame) -
 
 
 def _deal_rows(clock: _Clock, deals: pd.DataFrame, journeys: pd.DataFrame, companies: pd.DataFrame) -> list[dict]:
+    """The rows of `deals`."""
     ids = np.arange(1, len(deals) + 1)
     lead = deals["lead"].to_numpy()
-    contact_id = np.searchsorted(np.unique(journeys["root"].to_numpy()), journeys["root"].to_numpy()) + 1
+    contact_id = _contact_ids(journeys)
     company = companies["name"].to_numpy()[journeys["company"].to_numpy()[lead]]
     product = np.asarray(SEGMENT_PRODUCT, dtype=object)[journeys["segment"].to_numpy()[lead]]
     expansion = deals["kind"].to_numpy() == "expansion"
@@ -997,11 +1063,14 @@ def _deal_rows(clock: _Clock, deals: pd.DataFrame, journeys: pd.DataFrame, compa
     closed = deals["closed"].to_numpy()
     still_open = np.isnan(closed)
     created_day = (created // DAY).astype(np.int64)
-    planned_day = np.where(still_open, np.floor((created + (deals["stage_draw"].to_numpy() + 0.6) * 40 * DAY) / DAY),
-                           closed // DAY) + deals["expected_shift"].to_numpy()
+    # Open deals plan to close some weeks after they opened; most overdue plans were moved ahead.
+    planned_open = np.floor((created + (deals["stage_draw"].to_numpy() + 0.6) * 40 * DAY) / DAY)
+    planned_day = np.where(still_open, planned_open, closed // DAY) + deals["expected_shift"].to_numpy()
     today_day = clock.n_days - 1
-    overdue = still_open & (planned_day < today_day) & (deals["probability_draw"].to_numpy() < 0.7)
-    planned_day = np.where(overdue, today_day + 3 + (deals["probability_draw"].to_numpy() * 50).astype(int), planned_day)
+    draw = deals["probability_draw"].to_numpy()
+    overdue = still_open & (planned_day < today_day) & (draw < 0.7)
+    planned_day = np.where(overdue, today_day + 3 + (draw * 50).astype(int), planned_day)
+    planned_day = np.where(still_open, planned_day, np.minimum(planned_day, today_day))
     planned_day = np.maximum(planned_day, created_day + 7).astype(np.int64)
     expected_close_on = [clock.first_day + dt.timedelta(days=int(d)) for d in planned_day]
 
@@ -1017,7 +1086,7 @@ def _deal_rows(clock: _Clock, deals: pd.DataFrame, journeys: pd.DataFrame, compa
     return _rows({
         "id": ids.tolist(),
         "external_id": [f"demo-deal-{i:06d}" for i in ids],
-        "lead_id": [int(l) + 1 if known else None for l, known in zip(lead, deals["lead_id_known"])],
+        "lead_id": [int(index) + 1 if known else None for index, known in zip(lead, deals["lead_id_known"])],
         "contact_id": contact_id[lead].tolist(),
         "owner_id": _optional_ids(deals["owner"].to_numpy()),
         "name": names,
@@ -1036,9 +1105,10 @@ def _deal_rows(clock: _Clock, deals: pd.DataFrame, journeys: pd.DataFrame, compa
 
 
 def _activity_rows(clock: _Clock, activities: pd.DataFrame, journeys: pd.DataFrame) -> list[dict]:
+    """The rows of `activities`."""
     ids = np.arange(1, len(activities) + 1)
     lead = activities["lead"].to_numpy()
-    contact_id = np.searchsorted(np.unique(journeys["root"].to_numpy()), journeys["root"].to_numpy()) + 1
+    contact_id = _contact_ids(journeys)
     return _rows({
         "id": ids.tolist(),
         "external_id": [f"demo-activity-{i:07d}" for i in ids],

@@ -45,7 +45,7 @@ def scoreboard(dataset: Dataset, agreement: Agreement, as_of: pd.Timestamp) -> p
         frames.append(now)
         if grain in ("week", "month"):
             last = scored[scored["period_start"] == previous].assign(horizon=f"last_{grain}", grain=grain)
-            frames.append(last.assign(previous_same_point=None))
+            frames.append(last)
     board = pd.concat(frames, ignore_index=True)
     board["label"] = board["horizon"].map(HORIZON_LABELS)
     return board
