@@ -34,7 +34,7 @@ def pytest_setup_options():
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
                      "--no-first-run", "--disable-quic", "--window-size=1920,1080"):
         options.add_argument(argument)
-    return [options]
+    return options
 
 
 def free_port() -> int:
