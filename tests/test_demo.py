@@ -3,7 +3,6 @@ the dashboard needs (a breaching SDR, rejections without a reason, skipped stage
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pandas as pd
 import pytest
@@ -226,15 +225,34 @@ def test_demo014_database_is_empty(demo, tmp_path_factory):
     assert database_is_empty(fresh_engine(tmp_path_factory, "empty"))
 
 
-def test_demo015_the_default_size_is_fast(tmp_path_factory):
-    """20,000 leads with their deals and activities are written in well under 30 seconds."""
+def test_demo015_the_default_size_tells_a_story(tmp_path_factory):
+    """At the default size the last three months have commitments on track, at risk and behind,
+    and one SDR's attainment is far below the others' (speed is measured in bench/, not here)."""
+    from dashboard.metrics.calendar import WorkCalendar
+    from dashboard.metrics.kpis import compute_kpis
+    from dashboard.metrics.response import attainment_by, response_times
+    from dashboard.metrics.stages import as_known_at, effective_stages
+    from dashboard.sla import load_agreement
+    from queries.loaders import load_dataset
+
     engine = fresh_engine(tmp_path_factory, "full")
-    started = time.perf_counter()
     counts = generate_demo(engine, today=TODAY)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 30, f"generate_demo took {elapsed:.1f} s"
     assert counts["leads"] >= 19_500
     assert counts == row_counts(engine)
+
+    agreement = load_agreement()
+    as_of = pd.Timestamp(demo_cutoff(TODAY))
+    data = load_dataset(engine, as_of)
+    months = compute_kpis(data, agreement, "month", dt.date(2026, 9, 1), TODAY, as_of)
+    statuses = {c["status"] for month in months for c in month["commitments"].values()}
+    assert {"ahead", "at_risk", "behind"} <= statuses
+
+    known = as_known_at(data, as_of)
+    responses = response_times(effective_stages(known.leads, known.deals), known.activities,
+                               WorkCalendar.from_agreement(agreement), agreement.response_window_hours, as_of)
+    by_rep = attainment_by(responses[responses["mql_at"] >= as_of - pd.Timedelta(days=90)], "owner_id")
+    by_rep = by_rep[by_rep["known"] >= 30]["attainment"].sort_values()
+    assert by_rep.iloc[0] < 0.6 < by_rep.iloc[1]
 
     # The response story at the cutoff: the freshest MQLs are still untouched.
     leads = read_table(engine, "leads")
