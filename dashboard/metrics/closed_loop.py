@@ -17,11 +17,14 @@ DAY = pd.Timedelta(days=1)
 
 
 def campaign_cost_in_range(campaigns: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, currency: str,
-                           exchange_rates: dict[str, float]) -> pd.Series:
-    """Each campaign's cost falling in the local dates [start, end), by campaign id; a
+                           exchange_rates: dict[str, float], through: pd.Timestamp | None = None) -> pd.Series:
+    """Each campaign's cost falling in the local dates [start, end), by campaign id, spread
+    evenly over the days it runs. A campaign with no end date runs through `through` (as_of's
+    local date; one that starts later, or with no `through`, runs its first day only); a
     campaign with no dates counts in full."""
     first = campaigns["started_on"]
-    last = campaigns["ended_on"].fillna(first)
+    open_end = first if through is None else first.where(first > through, through)
+    last = campaigns["ended_on"].fillna(open_end)
     days = ((last - first) / DAY + 1).clip(lower=1)
     overlap_start = first.where(first > start, start)
     overlap_end = (last + DAY).where(last + DAY < end, end)
@@ -34,7 +37,7 @@ def campaign_cost_in_range(campaigns: pd.DataFrame, start: pd.Timestamp, end: pd
 def closed_loop(
     stages: pd.DataFrame, deals: pd.DataFrame, campaigns: pd.DataFrame, by: str,
     start_utc: pd.Timestamp, end_utc: pd.Timestamp, start_date: pd.Timestamp, end_date: pd.Timestamp,
-    currency: str, exchange_rates: dict[str, float],
+    currency: str, exchange_rates: dict[str, float], through: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Per `by` ("source" or "campaign"): leads created in the range, how many became MQL and
     SQL and won, the won deals and revenue of those leads, lead->won conversion, cost, cost per
@@ -58,7 +61,7 @@ def closed_loop(
     table["deals_won"] = won.groupby(deal_group, dropna=False).size().reindex(table.index).fillna(0).astype(int)
     table["revenue_won"] = won_amount.groupby(deal_group, dropna=False).sum().reindex(table.index).fillna(0.0)
 
-    costs = campaign_cost_in_range(campaigns, start_date, end_date, currency, exchange_rates)
+    costs = campaign_cost_in_range(campaigns, start_date, end_date, currency, exchange_rates, through)
     if by == "campaign":
         names = campaigns.set_index("id")["name"]
         all_ids = table.index.union(pd.Index(costs[costs > 0].index))
