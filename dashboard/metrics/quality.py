@@ -24,6 +24,7 @@ class Finding:
     count: int
     examples: tuple[str, ...]  # external ids
     example_ids: tuple[int, ...] = ()  # database ids, for links to the records
+    record_ids: tuple[int, ...] = ()  # database ids of every record that breaks the rule
 
     def as_dict(self) -> dict:
         return {"rule": self.rule, "table": self.table, "description": self.description,
@@ -33,7 +34,8 @@ class Finding:
 def _finding(rule: str, table: str, description: str, rows: pd.DataFrame) -> Finding:
     head = rows.head(EXAMPLES)
     return Finding(rule, table, description, int(len(rows)),
-                   tuple(str(x) for x in head["external_id"]), tuple(int(x) for x in head["id"]))
+                   tuple(str(x) for x in head["external_id"]), tuple(int(x) for x in head["id"]),
+                   tuple(int(x) for x in rows["id"]))
 
 
 def quality_report(
