@@ -33,10 +33,21 @@ def _navigation() -> dbc.Navbar:
     ], fluid=True), color="dark", dark=True, className="py-1")
 
 
+def _forget_unserved_page_callbacks() -> None:
+    """Dash imports the pages (and so registers their callbacks) into a process-wide list that
+    the app takes over only at its first request. An app built earlier in this process and never
+    served would leave its copies there and give the next app each callback twice."""
+    from dash import _callback
+
+    _callback.GLOBAL_CALLBACK_LIST.clear()
+    _callback.GLOBAL_CALLBACK_MAP.clear()
+
+
 def create_app(settings: Settings | None = None) -> Dash:
     """Build the dashboard for the given settings; refuses a broken agreement file at once."""
     settings = settings or Settings.from_env()
     agreement = settings.agreement()
+    _forget_unserved_page_callbacks()
     app = Dash(
         __name__,
         use_pages=True,

@@ -33,6 +33,7 @@ class ID:
 
 
 TEAMS = ("marketing", "sdr", "sales", "cs")
+FILTER_KEYS = ("grain", "start", "end", "segment", "source", "campaign", "owner", "team")
 
 
 def default_range(today: dt.date) -> tuple[dt.date, dt.date]:
@@ -99,6 +100,16 @@ class ViewFilters:
             "team": ",".join(self.teams),
         }
         query = urlencode({k: v for k, v in pairs.items() if v}, safe=",")
+        return f"?{query}" if query else ""
+
+    def merged_into(self, search: str | None) -> str:
+        """`to_search()` with the query arguments the filter bar does not own (a page's
+        `stage`, `breach`, `lead`, ...) carried over from `search`, so changing a filter
+        does not lose the rest of the view."""
+        own = self.to_search().lstrip("?")
+        kept = [(k, v) for k, values in parse_qs((search or "").lstrip("?")).items()
+                if k not in FILTER_KEYS for v in values]
+        query = "&".join(part for part in (own, urlencode(kept, safe=",")) if part)
         return f"?{query}" if query else ""
 
     def date_range(self, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -181,7 +192,7 @@ def sync_filters(search, *values):
         filters = ViewFilters.from_search(search)
         return [no_update, filters.to_dict(), *filters_to_controls(filters)]
     filters = controls_to_filters(*values)
-    new_search = filters.to_search()
+    new_search = filters.merged_into(search)
     return [new_search if new_search != (search or "") else no_update, filters.to_dict(),
             *[no_update] * len(FILTER_CONTROLS)]
 

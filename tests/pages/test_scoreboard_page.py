@@ -8,60 +8,36 @@ from dashboard.metrics.kpis import compute_kpis
 from dashboard.metrics.scoreboard import scoreboard, same_point_before
 from tests.demo_fixture import AS_OF
 from tests.factories import dataset, t
-
-
-def _texts(component) -> list[str]:
-    """Every string in a rendered component tree, depth first."""
-    if isinstance(component, str):
-        return [component]
-    if isinstance(component, (list, tuple)):
-        return [text for child in component for text in _texts(child)]
-    children = getattr(component, "children", None)
-    return _texts(children) if children is not None else []
-
-
-def _find(component, component_id):
-    if getattr(component, "id", None) == component_id:
-        return component
-    children = getattr(component, "children", None)
-    for child in children if isinstance(children, (list, tuple)) else [children] if children is not None else []:
-        found = _find(child, component_id)
-        if found is not None:
-            return found
-    return None
+from tests.pages.tree import find, page, texts
 
 
 def test_scoreboard_shows_every_commitment_with_the_kpis_figures(demo_app, demo_settings):
     """This month's actual and target of every commitment equal `kpis --grain month`."""
-    from dashboard.pages import scoreboard as page
-
     with demo_app.server.test_request_context():
-        body = page.update_scoreboard(None)
+        body = page("scoreboard").update_scoreboard(None)
     agreement = demo_settings.agreement()
     from dashboard.data import dataset_for
 
     month = compute_kpis(dataset_for(demo_settings), agreement, "month", dt.date(2026, 11, 1), dt.date(2026, 11, 1), AS_OF)[0]
     for commitment in agreement.commitments:
-        row = _find(body, f"score-{commitment.id}-this_month")
+        row = find(body, f"score-{commitment.id}-this_month")
         assert row is not None, commitment.id
-        cells = _texts(row)
+        cells = texts(row)
         scored = month["commitments"][commitment.id]
         assert cells[0] == "This month"
         assert cells[1] == formatting.metric_value(commitment.metric, scored["actual"], agreement.currency)
         assert cells[2] == formatting.metric_value(commitment.metric, scored["target"], agreement.currency)
-    texts = _texts(body)
-    assert "Marketing's commitments" in texts and "Sales' commitments" in texts
+    shown = texts(body)
+    assert "Marketing's commitments" in shown and "Sales' commitments" in shown
 
 
 def test_scoreboard_says_what_to_load_on_an_empty_database(empty_settings):
     from dashboard.application import create_app
 
     app = create_app(empty_settings)
-    from dashboard.pages import scoreboard as page
-
     with app.server.test_request_context():
-        body = page.update_scoreboard(None)
-    assert "No data loaded yet" in _texts(body)
+        body = page("scoreboard").update_scoreboard(None)
+    assert "No data loaded yet" in texts(body)
 
 
 def test_previous_month_to_date_is_compared_at_the_same_point():

@@ -1,0 +1,62 @@
+"""The filter bar and the URL: a copied link reproduces the view, and changing a filter keeps
+the rest of the view (a page's own query arguments)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from dashboard.components.filters import ID, ViewFilters, controls_to_filters, sync_filters
+
+
+def test_the_query_string_round_trips():
+    filters = ViewFilters(grain="month", start=dt.date(2026, 6, 1), end=dt.date(2026, 11, 20),
+                          segments=("SMB", "Enterprise"), campaign_ids=(3, 7), teams=("sdr",))
+    search = filters.to_search()
+    assert search == "?grain=month&start=2026-06-01&end=2026-11-20&segment=SMB,Enterprise&campaign=3,7&team=sdr"
+    assert ViewFilters.from_search(search) == filters
+
+
+@pytest.mark.parametrize("search, expected", [
+    ("?grain=year&start=nope&owner=x,4&team=cfo", ViewFilters(owner_ids=(4,))),
+    ("?start=2026-11-30&end=2026-11-01", ViewFilters(start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30))),
+    ("", ViewFilters()),
+])
+def test_unreadable_values_are_ignored(search, expected):
+    assert ViewFilters.from_search(search) == expected
+
+
+def test_a_filter_change_keeps_the_pages_own_arguments():
+    """On /leads?stage=mql&breach=1&grain=month, choosing the SMB segment writes the new filters
+    and keeps stage and breach; the filter bar's old grain is replaced, not repeated."""
+    filters = ViewFilters(grain="month", segments=("SMB",))
+    assert filters.merged_into("?stage=mql&grain=month&breach=1") == "?grain=month&segment=SMB&stage=mql&breach=1"
+    assert ViewFilters().merged_into("?lead=42&segment=SMB") == "?lead=42"
+    assert ViewFilters().merged_into(None) == ""
+
+
+def test_sync_filters_writes_the_url_when_a_control_changes(monkeypatch):
+    import dashboard.components.filters as module
+
+    class Triggered:
+        triggered_id = ID.SEGMENT
+
+    monkeypatch.setattr(module, "ctx", Triggered())
+    values = ["week", "2026-11-01", "2026-11-20T00:00:00", ["SMB"], [], [], [], []]
+    search, state, *controls = sync_filters("?rule=deal_before_lead&segment=Enterprise", *values)
+    assert search == "?start=2026-11-01&end=2026-11-20&segment=SMB&rule=deal_before_lead"
+    assert ViewFilters.from_dict(state) == controls_to_filters(*values)
+    assert all(c is module.no_update for c in controls)
+
+
+def test_sync_filters_sets_the_controls_from_the_url(monkeypatch):
+    import dashboard.components.filters as module
+
+    class Triggered:
+        triggered_id = ID.URL
+
+    monkeypatch.setattr(module, "ctx", Triggered())
+    search, state, *controls = sync_filters("?grain=quarter&source=webinar&stage=sql", *[None] * 8)
+    assert search is module.no_update
+    assert controls == ["quarter", None, None, [], ["webinar"], [], [], []]
+    assert ViewFilters.from_dict(state) == ViewFilters(grain="quarter", sources=("webinar",))
