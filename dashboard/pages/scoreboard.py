@@ -9,12 +9,12 @@ from dash import Input, Output, callback, dcc, html
 
 from dashboard.application import current_settings
 from dashboard.components import formatting
-from dashboard.components.filters import ID, ViewFilters
+from dashboard.components.filters import ID
 from dashboard.components.labels import METRIC_LABELS
-from dashboard.data import dataset_for
 from dashboard.components.layout import NO_DATA, empty_state, metric_label, page_header, render_safely, status_badge
 from dashboard.metrics.scoreboard import scoreboard
 from dashboard.sla import Agreement
+from dashboard.view import current_view
 
 dash.register_page(__name__, path="/", name="Scoreboard", title="Scoreboard", order=0)
 
@@ -95,11 +95,7 @@ def render_scoreboard(board: pd.DataFrame, agreement: Agreement, as_of: pd.Times
 @render_safely
 def update_scoreboard(state):
     """Recompute the scoreboard for the filters in the URL."""
-    settings = current_settings()
-    filters = ViewFilters.from_dict(state)
-    dataset = dataset_for(settings, filters.data_filters)
-    if dataset.is_empty:
+    view = current_view(current_settings(), state)
+    if view.dataset.is_empty:
         return empty_state(*NO_DATA)
-    as_of = settings.now()
-    agreement = settings.agreement()
-    return render_scoreboard(scoreboard(dataset, agreement, as_of), agreement, as_of)
+    return render_scoreboard(scoreboard(view.dataset, view.agreement, view.as_of), view.agreement, view.as_of)
