@@ -1,0 +1,256 @@
+"""Funnel: how many leads reach each stage per period, how many convert (as cohorts, or as
+period ratios behind a switch), how fast they move, and where they leave or get stuck."""
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, callback, dcc, html
+
+from dashboard.application import current_settings
+from dashboard.components import formatting
+from dashboard.components.filters import ID, ViewFilters
+from dashboard.components.funnel_charts import (
+    STAGE_NAMES, STAGE_PLURALS, conversion_figure, disqualified_figure, funnel_figure, pair_title,
+    recycled_figure, velocity_figure,
+)
+from dashboard.components.charts import empty_figure
+from dashboard.components.labels import METRIC_DEFINITIONS
+from dashboard.components.layout import NO_DATA, empty_state, page_header, render_safely
+from dashboard.components.sections import graph, kpi_card, period_label, range_stamp, section, table
+from dashboard.metrics import funnel
+from dashboard.metrics.funnel_views import (
+    PAIRS, STAGE_FIELDS, cohort_conversions, disqualified_by_reason, known_stages, local_range, median_lags,
+    period_ratios, range_funnel, range_stage_counts, range_velocity, recycled_by_reason, stage_counts, stuck_by_stage,
+    velocity_by_period,
+)
+from dashboard.metrics.kpis import periods_for
+from dashboard.metrics.marketing import commitment_for
+from dashboard.view import current_view
+
+dash.register_page(__name__, path="/funnel", name="Funnel", title="Funnel", order=1)
+
+SUMMARY = "funnel-summary"
+CONVERSION = "funnel-conversion"
+CONVERSION_VIEW = "funnel-conversion-view"
+DETAILS = "funnel-details"
+STAGE_CARD = "funnel-card-{}"
+FUNNEL_GRAPH = "funnel-range-graph"
+COUNTS_TABLE = "funnel-counts-table"
+CONVERSION_GRAPH = "funnel-conversion-graph"
+VELOCITY_GRAPH = "funnel-velocity-graph"
+VELOCITY_TABLE = "funnel-velocity-table"
+DISQUALIFIED_GRAPH = "funnel-disqualified-graph"
+RECYCLED_GRAPH = "funnel-recycled-graph"
+EXIT_TOTALS = "funnel-exit-totals"
+STUCK_TABLE = "funnel-stuck-table"
+STUCK_LEADS = "funnel-stuck-leads"
+STUCK_TOTAL = "funnel-stuck-total"
+
+COHORT, PERIOD_RATIO = "cohort", "ratio"
+VIEW_OPTIONS = [
+    {"label": "Cohort conversion: of the leads that reached the first stage in the period, "
+              "the share that has reached the next stage by now", "value": COHORT},
+    {"label": "Period ratio: the next stage's count in the period ÷ the first stage's count "
+              "in the same period (not the same leads)", "value": PERIOD_RATIO},
+]
+STUCK_LIST_LENGTH = 25
+WON_DEFINITION = ("Leads whose first won deal closed in the period (a lead counts once however many "
+                  "deals it won; the sales figures count deals).")
+
+
+def layout(**_query):
+    """The page's frame when it opens; the callbacks below fill it for the filters in the URL."""
+    return html.Div([
+        page_header("Funnel", "From lead to won: how many reach each stage, how many convert, how fast, "
+                              "and where leads leave or get stuck."),
+        dcc.Loading(html.Div(id=SUMMARY), type="default", delay_show=300),
+        section("Conversion between stages",
+                dbc.RadioItems(id=CONVERSION_VIEW, options=VIEW_OPTIONS, value=COHORT, className="mb-2 view-switch"),
+                dcc.Loading(html.Div(id=CONVERSION), type="default", delay_show=300),
+                component_id="funnel-conversion-section"),
+        dcc.Loading(html.Div(id=DETAILS), type="default", delay_show=300),
+    ])
+
+
+def stage_label(stage: str, agreement) -> html.Span:
+    """A stage's count name with the agreement's definition and how it is counted on hover."""
+    field = STAGE_FIELDS[stage]
+    counted = METRIC_DEFINITIONS.get(field, WON_DEFINITION)
+    written = agreement.definitions.get(stage)
+    title = f"{STAGE_NAMES[stage]}: {written}\nCounted: {counted}" if written else counted
+    return html.Span(STAGE_PLURALS[stage], title=title, className="definition")
+
+
+def render_summary(totals: pd.Series, range_stages: pd.DataFrame, counts: pd.DataFrame, filters: ViewFilters,
+                   agreement, today: pd.Timestamp, stamp: str) -> html.Div:
+    """Stage totals of the date range, the range's funnel and the counts per period."""
+    search = filters.to_search()
+    cards = [dbc.Col(kpi_card(stage_label(stage, agreement), formatting.count(totals[stage]),
+                              dcc.Link("the leads →", href=f"/leads{search}{'&' if search else '?'}stage={stage}"),
+                              component_id=STAGE_CARD.format(stage)), xs=6, md=4, xl=2, className="mb-3")
+             for stage in STAGE_FIELDS]
+    rows = [[period_label(start, filters.grain, today), *[formatting.count(v) for v in row]]
+            for start, row in counts.iterrows()]
+    rows.append(["Total of these periods", *[formatting.count(v) for v in counts.sum()]])
+    headers = ["Period", *[stage_label(stage, agreement) for stage in STAGE_FIELDS]]
+    funnel_chart = (graph(FUNNEL_GRAPH, funnel_figure(range_stages)) if range_stages["leads"].iloc[0]
+                    else html.P("No leads were created in these dates.", className="text-muted"))
+    return html.Div([
+        html.Div(stamp, className="text-muted mb-2", id="funnel-as-of"),
+        dbc.Row(cards, className="g-3"),
+        dbc.Row([
+            dbc.Col(section("Leads created in these dates: how far they have got",
+                            funnel_chart, note="Each lead counted once, at every stage it has reached by now; "
+                                               "in brackets the share of the stage before."),
+                    lg=5),
+            dbc.Col(section(f"Stage counts per {filters.grain}",
+                            html.Div(table(headers, rows, component_id=COUNTS_TABLE,
+                                           row_classes=[None] * (len(rows) - 1) + ["total"]), className="scroll-table"),
+                            note="Leads whose (effective) stage date falls in the period; a lead that skipped a "
+                                 "stage counts in it at the later stage's date."), lg=7),
+        ], className="g-3"),
+    ])
+
+
+@callback(Output(SUMMARY, "children"), Input(ID.STATE, "data"))
+@render_safely
+def update_summary(state):
+    """Stage totals, the range's funnel and the per-period counts for the filters in the URL."""
+    view = current_view(current_settings(), state)
+    if view.dataset.is_empty:
+        return empty_state(*NO_DATA)
+    filters, as_of, agreement, start, end = view.filters, view.as_of, view.agreement, view.start, view.end
+    stages = known_stages(view.dataset, as_of)
+    first, after = local_range(start, end, agreement.tz)
+    totals = range_stage_counts(stages, first, after)
+    counts = stage_counts(stages, periods_for(filters.grain, start, end), agreement.tz, filters.grain)
+    stamp = range_stamp(start, end, filters.grain, as_of, agreement)
+    return render_summary(totals, range_funnel(stages, first, after), counts, filters, agreement, view.today, stamp)
+
+
+def render_conversion(conversions: pd.DataFrame, lags: pd.Series, targets: dict, view: str) -> html.Div:
+    """The conversion panels with what the view means written under them."""
+    if view == COHORT:
+        subtitles = {(a, b): "median lag " + (formatting.count(lag, 1) + " days" if pd.notna(lag) else "unknown")
+                     for (a, b), lag in zip(PAIRS, lags.reindex([f"{a}->{b}" for a, b in PAIRS]))}
+        note = ("Bars: of the leads that reached the first stage in the period, the share that has reached the next "
+                "one by now. Hatched, lighter bars are immature cohorts: less than the median lag (over all "
+                "history) has passed since the period ended, so their share will still grow. Blue is marketing's "
+                "step, pink the steps sales owns.")
+    else:
+        subtitles = {(a, b): f"{STAGE_PLURALS[b]} ÷ {STAGE_PLURALS[a]} in the period" for a, b in PAIRS}
+        note = ("Period ratio, not a conversion: the two counts are different leads (those reaching each stage in "
+                "the period), so it can exceed 100 % and tells nothing about any one cohort. Blue is marketing's "
+                "step, pink the steps sales owns.")
+    figure = conversion_figure(conversions, subtitles, targets if view == COHORT else {}, view == PERIOD_RATIO)
+    return html.Div([graph(CONVERSION_GRAPH, figure), html.Div(note, className="section-note", id="funnel-conversion-note")])
+
+
+@callback(Output(CONVERSION, "children"), Input(ID.STATE, "data"), Input(CONVERSION_VIEW, "value"))
+@render_safely
+def update_conversion(state, kind):
+    """The conversion of every stage pair per period: cohorts by default, period ratios on request."""
+    view = current_view(current_settings(), state)
+    if view.dataset.is_empty:
+        return html.P(NO_DATA[0] + ".", className="text-muted")
+    filters, as_of, agreement = view.filters, view.as_of, view.agreement
+    periods = periods_for(filters.grain, view.start, view.end)
+    stages = known_stages(view.dataset, as_of)
+    if kind == PERIOD_RATIO:
+        conversions = period_ratios(stage_counts(stages, periods, agreement.tz, filters.grain))
+    else:
+        kind = COHORT
+        conversions = cohort_conversions(stages, periods, agreement.tz, filters.grain, as_of)
+    targets = {}
+    for pair in PAIRS:
+        commitment = commitment_for(agreement, f"conv_{pair[0]}_{pair[1]}")
+        if commitment is not None:
+            targets[pair] = commitment.target_value
+    return render_conversion(conversions, median_lags(stages), targets, kind)
+
+
+def render_details(velocity: pd.DataFrame, range_speed: pd.DataFrame, disqualified: pd.DataFrame,
+                   recycled: pd.Series, stuck_summary: pd.DataFrame, stuck_leads: pd.DataFrame,
+                   owner_names: dict, grain: str) -> html.Div:
+    """Velocity, exits and stuck leads."""
+    speed_rows = [[pair_title(r.from_stage, r.to_stage),
+                   formatting.count(r.median_days, 1) + (" days" if pd.notna(r.median_days) else ""),
+                   formatting.count(r.leads)] for r in range_speed.itertuples()]
+    velocity_chart = graph(VELOCITY_GRAPH, velocity_figure(velocity)) if velocity.notna().any().any() \
+        else graph(VELOCITY_GRAPH, empty_figure("No lead moved a stage in these dates"))
+    velocity_box = section(
+        [html.Span("Velocity", title="The median days from one stage to the next over the leads that "
+                                     "reached the later stage in the period.", className="definition"),
+         f": median days between stages, per {grain}"],
+        dbc.Row([
+            dbc.Col(velocity_chart, xxl=8),
+            dbc.Col([html.Div("In these dates", className="kpi-label mb-1"),
+                     table(["Step", "Median", "Leads"], speed_rows, component_id=VELOCITY_TABLE)], xxl=4),
+        ]),
+        note="Per period of arrival at the later stage; days are calendar days.",
+    )
+
+    disqualified_total = int(disqualified["total"].sum()) if len(disqualified) else 0
+    recycled_total = int(recycled.sum())
+    exits_box = section(
+        "Where leads leave the funnel",
+        html.Div([html.Span(formatting.count(disqualified_total), className="exit-count"), " disqualified · ",
+                  html.Span(formatting.count(recycled_total), className="exit-count"), " recycled in these dates"],
+                 id=EXIT_TOTALS, className="mb-2"),
+        dbc.Row([
+            dbc.Col([html.Div("Disqualified, by reason and the furthest stage reached", className="kpi-label"),
+                     graph(DISQUALIFIED_GRAPH, disqualified_figure(disqualified)) if len(disqualified)
+                     else html.P("No lead was disqualified in these dates.", className="text-muted")], lg=7),
+            dbc.Col([html.Div("Recycled (back to nurture), by reason", className="kpi-label"),
+                     graph(RECYCLED_GRAPH, recycled_figure(recycled)) if len(recycled)
+                     else html.P("No lead was recycled in these dates.", className="text-muted")], lg=5),
+        ]),
+    )
+
+    stuck_rows = [[STAGE_NAMES[r.stage], f"{r.after_days} days", formatting.count(r.leads),
+                   formatting.count(r.median_days_in_stage, 1)] for r in stuck_summary.itertuples()]
+    listed = stuck_leads.head(STUCK_LIST_LENGTH)
+    lead_rows = [[dcc.Link(r.external_id or f"#{r.lead_id}", href=f"/leads?lead={r.lead_id}"), STAGE_NAMES[r.stage],
+                  formatting.count(r.days_in_stage, 1),
+                  owner_names.get(r.owner_id, "(unassigned)") if pd.notna(r.owner_id) else "(unassigned)",
+                  (r.source or "(no source)").replace("_", " ")]
+                 for r in listed.itertuples()]
+    stuck_box = section(
+        "Stuck right now",
+        html.Div([html.Span(formatting.count(len(stuck_leads)), className="exit-count"),
+                  " open leads have sat in their stage longer than the agreement allows."],
+                 id=STUCK_TOTAL, className="mb-2"),
+        dbc.Row([
+            dbc.Col(table(["Stage", "Stuck after", "Leads stuck", "Median days in stage"], stuck_rows,
+                          component_id=STUCK_TABLE), lg=5),
+            dbc.Col([html.Div(f"The {len(listed)} longest stuck" if len(listed) else "", className="kpi-label"),
+                     html.Div(table(["Lead", "Stage", "Days in stage", "Owner", "Source"], lead_rows,
+                                    component_id=STUCK_LEADS, numeric={2}), className="scroll-table")], lg=7),
+        ]),
+        note="Open leads (not disqualified, recycled or won) whose time in their current stage is over the "
+             "stuck_after_days of the agreement; not limited to the dates chosen.",
+    )
+    return html.Div([velocity_box, exits_box, stuck_box])
+
+
+@callback(Output(DETAILS, "children"), Input(ID.STATE, "data"))
+@render_safely
+def update_details(state):
+    """Velocity, exits and stuck leads for the filters in the URL."""
+    view = current_view(current_settings(), state)
+    if view.dataset.is_empty:
+        return None
+    dataset, filters, as_of, agreement, start, end = (view.dataset, view.filters, view.as_of, view.agreement,
+                                                      view.start, view.end)
+    first, after = local_range(start, end, agreement.tz)
+    periods = periods_for(filters.grain, start, end)
+    stages = known_stages(dataset, as_of)
+    left = funnel.exits(stages, first, after)
+    stuck = funnel.stuck(stages, as_of, agreement.stuck_after_days)
+    owner_names = dict(zip(dataset.owners["id"], dataset.owners["name"]))
+    return render_details(
+        velocity_by_period(stages, periods, agreement.tz, filters.grain), range_velocity(stages, first, after),
+        disqualified_by_reason(left), recycled_by_reason(left), stuck_by_stage(stuck, agreement.stuck_after_days),
+        stuck, owner_names, filters.grain,
+    )
