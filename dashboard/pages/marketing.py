@@ -1,0 +1,202 @@
+"""Marketing: leads and MQLs against the MQL target, this month's cumulative pace, where the
+leads come from (source, campaign, segment) and whether sales accepts them."""
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, callback, dcc, html
+
+from dashboard.application import current_settings
+from dashboard.components import formatting
+from dashboard.components.filters import ID
+from dashboard.components.labels import STATUS_ICONS
+from dashboard.components.layout import NO_DATA, empty_state, metric_label, page_header, render_safely, status_badge
+from dashboard.components.marketing_charts import acceptance_figure, pacing_figure, rejections_figure, volume_figure
+from dashboard.components.sections import graph, kpi_card, range_stamp, section, table
+from dashboard.metrics import acceptance
+from dashboard.metrics.calendar import WorkCalendar, period_end, period_start
+from dashboard.metrics.funnel_views import known_stages, local_range, stage_counts
+from dashboard.metrics.kpis import commitment_table, kpi_table, periods_for
+from dashboard.metrics.marketing import (
+    against_target, breakdown, commitment_for, cumulative_pacing, month_pace, rejections_in_range, totals,
+)
+from dashboard.metrics.pacing import status_of
+from dashboard.metrics.targets import count_target, daily_targets, rate_target
+from dashboard.view import current_view
+
+dash.register_page(__name__, path="/marketing", name="Marketing", title="Marketing", order=2)
+
+BODY = "marketing-body"
+CARD = "marketing-card-{}"
+VOLUME_GRAPH = "marketing-volume-graph"
+PACING_GRAPH = "marketing-pacing-graph"
+ACCEPTANCE_GRAPH = "marketing-acceptance-graph"
+REJECTIONS_GRAPH = "marketing-rejections-graph"
+VIOLATIONS = "marketing-violations"
+BREAKDOWN_TABLE = "marketing-breakdown-{}"
+FILTER_NOTE = "marketing-filter-note"
+
+VIOLATION_LABEL = "No reason given: SLA violation"
+BREAKDOWN_TITLES = {"source": "By source", "campaign": "By campaign", "segment": "By segment"}
+DAY = pd.Timedelta(days=1)
+
+
+def layout(**_query):
+    """The page's frame when it opens; the callbacks below fill it for the filters in the URL."""
+    return html.Div([
+        page_header("Marketing", "Leads and MQLs against the agreement: volume, this month's pace, where they come "
+                                 "from, and whether sales accepts them."),
+        dcc.Loading(html.Div(id=BODY), type="default", delay_show=300),
+    ])
+
+
+def _status_text(rate, target) -> html.Span:
+    """A rate coloured and marked by its status against a target (plain without one)."""
+    if target is None or rate is None or pd.isna(rate):
+        return html.Span(formatting.rate(rate))
+    status = status_of(float(rate), target)
+    return html.Span(f"{formatting.rate(rate)} {STATUS_ICONS[status]}", className=f"status-text {status}")
+
+
+def _breakdown_table(by: str, groups: pd.DataFrame, acceptance_target: float | None) -> html.Div:
+    """Leads, MQLs and acceptance per group; rejections without a reason stand out."""
+    most = max(int(groups["mqls"].max()), 1) if len(groups) else 1
+    rows, classes = [], []
+    for row in groups.itertuples():
+        bar = html.Span(className="share-bar", style={"width": f"{40 * row.mqls / most:.0f}px"})
+        name = row.group.replace("_", " ") if by == "source" else row.group
+        rows.append([name, formatting.count(row.leads), [bar, formatting.count(row.mqls)],
+                     _status_text(row.acceptance_rate, acceptance_target),
+                     html.Span(formatting.count(row.rejected_without_reason),
+                               className="violation-text" if row.rejected_without_reason else None)])
+        classes.append(None)
+    headers = [BREAKDOWN_TITLES[by][3:].capitalize(), metric_label("leads"), metric_label("mqls"),
+               metric_label("acceptance_rate", "Acceptance"),
+               html.Span("No reason", title="MQLs rejected by sales with no reason given: each one breaks "
+                                            "the SLA.", className="definition")]
+    return html.Div(table(headers, rows, component_id=BREAKDOWN_TABLE.format(by), row_classes=classes),
+                    className="scroll-table")
+
+
+def render_marketing(*, stamp: str, filter_note: str | None, sums: dict, mql_target: float | None,
+                     acceptance_target: float | None, volume: pd.DataFrame, current_period: pd.Timestamp,
+                     pacing: pd.DataFrame, pace: dict | None, today: pd.Timestamp,
+                     acceptance_by_period: pd.DataFrame, reasons: pd.DataFrame,
+                     breakdowns: dict[str, pd.DataFrame], grain: str) -> html.Div:
+    """The marketing page's body from its computed frames."""
+    month_name = f"{today:%B %Y}"
+    mql_detail = (f"target {formatting.count(mql_target)} for these dates"
+                  + (f" · {sums['mqls'] / mql_target:.0%} of it" if mql_target else "")
+                  if mql_target is not None else "the agreement sets no MQL target")
+    acceptance_detail = ([f"target {formatting.rate(acceptance_target, 0)} ",
+                          status_badge(status_of(sums["acceptance_rate"], acceptance_target))]
+                         if acceptance_target is not None else "the agreement sets no acceptance target")
+    violations = sums["rejected_without_reason"]
+    pace_card = (kpi_card(html.Span(f"MQLs this month ({month_name})", title="Month to date against the month's "
+                                    "MQL target; projected = MQLs so far ÷ share of working days gone.",
+                                    className="definition"),
+                          f"{formatting.count(pace['actual'])} of {formatting.count(pace['target'])}",
+                          [f"projected {formatting.count(pace['projected'])} · needed "
+                           f"{formatting.count(pace['required_per_day'], 1)} / work day ", status_badge(pace["status"])],
+                          component_id=CARD.format("pace"))
+                 if pace is not None else
+                 kpi_card(f"MQLs this month ({month_name})", formatting.count(pacing["cumulative_mqls"].max()),
+                          "the agreement sets no MQL target", component_id=CARD.format("pace")))
+    cards = dbc.Row([
+        dbc.Col(kpi_card(metric_label("leads"), formatting.count(sums["leads"]), "created in these dates",
+                         component_id=CARD.format("leads")), xs=6, lg=2, className="mb-3"),
+        dbc.Col(kpi_card(metric_label("mqls"), formatting.count(sums["mqls"]), mql_detail,
+                         component_id=CARD.format("mqls")), xs=6, lg=2, className="mb-3"),
+        dbc.Col(kpi_card(metric_label("acceptance_rate"), formatting.rate(sums["acceptance_rate"]), acceptance_detail,
+                         component_id=CARD.format("acceptance")), xs=6, lg=2, className="mb-3"),
+        dbc.Col(kpi_card(html.Span("Rejected without a reason", title="MQLs of these dates that sales rejected "
+                                   "without giving a reason: each one is an SLA violation.", className="definition"),
+                         html.Span(formatting.count(violations), className="violation-text" if violations else None),
+                         "each one breaks the SLA" if violations else "none: every rejection has a reason",
+                         component_id=CARD.format("violations")), xs=6, lg=2, className="mb-3"),
+        dbc.Col(pace_card, xs=12, lg=4, className="mb-3"),
+    ], className="g-3")
+
+    volume_box = section([metric_label("mqls"), " and ", metric_label("leads"), f" per {grain} against the MQL target"],
+                         graph(VOLUME_GRAPH, volume_figure(volume, current_period)),
+                         note="Dashed: the MQL target of each period, spread over working days. "
+                              "The short bar on the running period is the target expected by now.")
+    pacing_box = section(f"{month_name}: cumulative MQLs" + (" against the target" if pace else ""),
+                         graph(PACING_GRAPH, pacing_figure(pacing, today, pace)),
+                         note="The target ramps up on working days only; weekends and holidays stay flat." if pace
+                         else "The agreement sets no MQL target to pace against.")
+    acceptance_box = section([metric_label("acceptance_rate"), f" per {grain} against its target"],
+                             graph(ACCEPTANCE_GRAPH, acceptance_figure(acceptance_by_period)),
+                             note="Of the MQLs of each period that sales has decided on, the share accepted. "
+                                  "Periods with no decision yet have no bar.")
+    rejected = int(reasons["rejections"].sum()) if len(reasons) else 0
+    reasons_box = section(
+        "Why sales rejected MQLs",
+        html.Div([f"{formatting.count(rejected)} rejections of the MQLs of these dates. ",
+                  html.Span(f"{formatting.count(violations)} without a reason: SLA violations.", className="violation-text")
+                  if violations else "Every rejection has a reason."], id=VIOLATIONS, className="mb-2"),
+        graph(REJECTIONS_GRAPH, rejections_figure(reasons, VIOLATION_LABEL)) if len(reasons)
+        else html.P("Sales rejected no MQL of these dates.", className="text-muted"),
+    )
+    breakdown_boxes = [dbc.Col(section(BREAKDOWN_TITLES[by], _breakdown_table(by, frame, acceptance_target)), xl=4)
+                       for by, frame in breakdowns.items()]
+    return html.Div([
+        html.Div(stamp, className="text-muted mb-2", id="marketing-as-of"),
+        html.Div(filter_note, className="alert alert-info py-2", id=FILTER_NOTE) if filter_note else None,
+        cards,
+        dbc.Row([dbc.Col(volume_box, xl=7), dbc.Col(pacing_box, xl=5)], className="g-3"),
+        dbc.Row([dbc.Col(acceptance_box, xl=7), dbc.Col(reasons_box, xl=5)], className="g-3"),
+        html.Div(section("Where the leads come from",
+                         dbc.Row(breakdown_boxes, className="g-3"),
+                         note="Leads created and MQLs reached in these dates per group; acceptance of those MQLs, "
+                              "marked against the acceptance target (✔ on target, ▲ within 90 %, ✖ below).")),
+    ])
+
+
+@callback(Output(BODY, "children"), Input(ID.STATE, "data"))
+@render_safely
+def update_marketing(state):
+    """Recompute the marketing page for the filters in the URL."""
+    view = current_view(current_settings(), state)
+    if view.dataset.is_empty:
+        return empty_state(*NO_DATA)
+    dataset, filters, as_of, agreement = view.dataset, view.filters, view.as_of, view.agreement
+    today, start, end = view.today, view.start, view.end
+    tz, grain = agreement.tz, filters.grain
+    calendar = WorkCalendar.from_agreement(agreement)
+    first, after = local_range(start, end, tz)
+    mql_commitment = commitment_for(agreement, "mqls")
+    acceptance_commitment = commitment_for(agreement, "acceptance_rate")
+
+    periods = periods_for(grain, start, end)
+    kpis = kpi_table(dataset, agreement, grain, periods, as_of)
+    scoped = agreement.model_copy(update={"commitments": [c for c in (mql_commitment, acceptance_commitment) if c]})
+    scored = commitment_table(kpis, scoped, grain, as_of) if scoped.commitments else pd.DataFrame()
+    volume = against_target(kpis, scored, mql_commitment and mql_commitment.id, ("leads", "mqls"))
+    accepted = against_target(kpis, scored, acceptance_commitment and acceptance_commitment.id,
+                              ("acceptance_rate", "accepted", "rejected"))
+
+    stages = known_stages(dataset, as_of)
+    decided = acceptance.decisions(stages)
+    breakdowns = {by: breakdown(stages, decided, by, first, after, dataset.campaigns)
+                  for by in ("source", "campaign", "segment")}
+    month, month_end = period_start(today, "month"), period_end(period_start(today, "month"), "month")
+    days = pd.date_range(month, month_end - DAY, freq="D")
+    daily_mqls = stage_counts(stages, days, tz, "day")["mqls"]
+    month_targets = (daily_targets(mql_commitment, calendar, month, month_end) if mql_commitment is not None
+                     else pd.Series(0.0, index=days))
+    pacing = cumulative_pacing(daily_mqls, month_targets, today)
+    pace = month_pace(pacing, calendar, as_of) if mql_commitment is not None else None
+    end_exclusive = pd.Timestamp(end) + DAY
+    return render_marketing(
+        stamp=range_stamp(start, end, grain, as_of, agreement),
+        filter_note=None if filters.data_filters.is_empty else
+        "Filtered view: the figures are those of the chosen leads, the targets those of the whole agreement.",
+        sums=totals(breakdowns["segment"]),
+        mql_target=count_target(mql_commitment, calendar, start, end_exclusive) if mql_commitment else None,
+        acceptance_target=rate_target(acceptance_commitment, start, end_exclusive) if acceptance_commitment else None,
+        volume=volume, current_period=period_start(today, grain), pacing=pacing, pace=pace, today=today,
+        acceptance_by_period=accepted, reasons=rejections_in_range(decided, first, after),
+        breakdowns=breakdowns, grain=grain,
+    )
