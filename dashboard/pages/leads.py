@@ -1,0 +1,323 @@
+"""Leads: the lead records behind the numbers, in a grid to sort, filter and download, and the
+timeline of one lead (its stages, marketing engagements, sales touches and deals).
+
+Which leads the grid holds:
+- the filter bar's segment, source, campaign, owner and team filters, as on every page;
+- the date range: leads created or reaching any stage (MQL, SAL, SQL, opportunity, won;
+  effective dates, SPEC 1) in it;
+- `?stage=mql` (lead, mql, sal, sql, opportunity, won): instead, leads whose effective date of
+  that stage falls in the range, the records behind a flow count (SPEC 2);
+- `?breach=1`: the open response breaches at as_of (SPEC 5) among the MQLs of the range;
+- `?lead=<id>`: that one lead, whatever the filters and dates say, with its timeline open;
+- `?rule=<name>`: the leads (and deals) that break a data-quality rule, all dates.
+Every figure is as known at as_of.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import ALL, MATCH, Input, Output, callback, dcc, html, no_update
+
+from dashboard.application import current_settings
+from dashboard.components import formatting
+from dashboard.components.filters import ID
+from dashboard.components.labels import TEAM_COLOURS, TEAM_LABELS
+from dashboard.components.layout import NO_DATA, empty_state, page_header, render_safely
+from dashboard.components.lead_query import LeadQuery
+from dashboard.data import dataset_for
+from dashboard.metrics.calendar import WorkCalendar, local_midnight
+from dashboard.metrics.drilldown import (
+    DATE_STAGES, lead_timeline, leads_table, quality_findings, rule_lead_ids, rule_records, select_leads,
+)
+from dashboard.metrics.funnel import current_stage
+from dashboard.metrics.response import response_times
+from dashboard.metrics.stages import as_known_at, effective_stages
+from dashboard.view import current_view
+from queries.db import get_engine
+from queries.drilldown import load_companies, load_contact, load_lead_activities
+from queries.loaders import Filters, load_unresolved_references
+
+dash.register_page(__name__, path="/leads", name="Leads", title="Leads", order=5)
+
+QUERY = "leads-query"  # dcc.Store with the narrowing query arguments
+BODY = "leads-body"
+SUMMARY = "leads-summary"
+# The grid and its button come and go with the body, so they carry pattern-matching ids: a
+# callback listening to ALL of them is valid while there are none (empty database, errors).
+GRID_TYPE = "leads-grid"
+GRID = {"type": GRID_TYPE, "index": 0}
+DOWNLOAD_TYPE = "leads-download"
+DOWNLOAD = {"type": DOWNLOAD_TYPE, "index": 0}
+RULE_RECORDS = "leads-rule-records"
+TIMELINE = "leads-timeline"  # holds the timeline panel of the lead clicked or named in the URL
+TIMELINE_PANEL = "leads-timeline-panel"
+
+STAGE_LABELS = {"lead": "Lead", "mql": "MQL", "sal": "SAL", "sql": "SQL", "opportunity": "Opportunity", "won": "Won"}
+STAGE_PLURALS = {"lead": "Leads created", "mql": "MQLs", "sal": "SALs", "sql": "SQLs",
+                 "opportunity": "Opportunities", "won": "Won leads"}
+KIND_LABELS = {"stage": "Stage", "engagement": "Engagement", "touch": "Sales touch", "deal": "Deal"}
+STAMP = "%Y-%m-%d %H:%M"
+_DATE_COLUMN = {"minWidth": 150, "flex": 1}
+COLUMN_DEFS = [
+    {"field": "external_id", "headerName": "Lead", "pinned": "left", "minWidth": 170, "flex": 1},
+    {"field": "created", "headerName": "Created", "sort": "desc", **_DATE_COLUMN},
+    {"field": "source", "headerName": "Source", "minWidth": 150, "flex": 1},
+    {"field": "campaign", "headerName": "Campaign", "minWidth": 220, "flex": 1.5},
+    {"field": "segment", "headerName": "Segment", "minWidth": 120, "flex": 1},
+    {"field": "owner", "headerName": "Owner", "minWidth": 140, "flex": 1},
+    {"field": "stage", "headerName": "Stage now", "minWidth": 120, "flex": 1},
+    *({"field": stage, "headerName": STAGE_LABELS[stage], **_DATE_COLUMN} for stage in DATE_STAGES),
+    {"field": "disqualified_reason", "headerName": "Disqualified because", "minWidth": 170, "flex": 1},
+    {"field": "company", "headerName": "Company", "minWidth": 200, "flex": 1.3},
+]
+CSV_EXPORT = {
+    "fileName": "leads.csv",
+    # Cells starting with =, +, - or @ get a leading ' so a spreadsheet shows them as text.
+    "processCellCallback": {"function": "csvSafeCell(params)"},
+}
+
+
+def layout(**query):
+    """The page: the grid and the timeline, narrowed by the query arguments."""
+    return html.Div([
+        page_header("Leads", "The lead records behind the numbers. Sort and filter the columns; "
+                             "click a lead to see its timeline."),
+        dcc.Store(id=QUERY, data=LeadQuery.from_query(query).to_dict()),
+        html.Div(id=TIMELINE),
+        dcc.Loading(html.Div(id=BODY), type="default", delay_show=300),
+    ])
+
+
+def _stamps(values: pd.Series) -> pd.Series:
+    """Local times as 'YYYY-MM-DD HH:MM' text (sorts and filters as text), '' where missing."""
+    return values.dt.strftime(STAMP).fillna("")
+
+
+def grid_rows(table: pd.DataFrame) -> list[dict]:
+    """The leads table as AG Grid rowData: times as text, blanks for missing values."""
+    rows = table.copy()
+    for column in ("created", *DATE_STAGES):
+        rows[column] = _stamps(rows[column])
+    rows["id"] = rows["id"].astype(str)
+    rows["stage"] = rows["stage"].map(STAGE_LABELS)
+    return rows.astype(object).where(rows.notna(), None).to_dict("records")
+
+
+def _day(day: dt.date) -> str:
+    """1 Nov 2026."""
+    return f"{day:%-d %b %Y}"
+
+
+def _describe(narrowing: LeadQuery, start: dt.date, end: dt.date, window: float | None) -> str:
+    """What the grid holds, in words."""
+    dates = f"{_day(start)} to {_day(end)}"
+    if narrowing.lead is not None:
+        return f"One lead (id {narrowing.lead}), whatever the filters and dates."
+    if narrowing.rule:
+        return f"Leads breaking the data-quality rule “{narrowing.rule}”, all dates."
+    if narrowing.breach:
+        if window is None:
+            return "The agreement has no response window, so no breaches: showing the MQLs of " + dates + "."
+        return (f"Open response breaches: MQLs of {dates} still untouched more than {window:g} working hours "
+                "after they became MQLs.")
+    if narrowing.stage:
+        stage = narrowing.stage
+        return f"{STAGE_PLURALS[stage]} of {dates} (effective {STAGE_LABELS[stage]} date in the range)."
+    return f"Leads created or reaching any stage from {dates} (effective stage dates)."
+
+
+def _records_table(frame: pd.DataFrame, title: str) -> html.Div:
+    """A small table of the records behind a rule that are not leads (inert text cells)."""
+    header = html.Thead(html.Tr([html.Th(column) for column in frame.columns]))
+    body = html.Tbody([html.Tr([html.Td("" if pd.isna(value) else str(value)) for value in row])
+                       for row in frame.itertuples(index=False)])
+    return html.Div([html.H3(title), dbc.Table([header, body], size="sm", striped=True, className="records")],
+                    className="section", id=RULE_RECORDS)
+
+
+def _rule_deals(deals: pd.DataFrame, deal_ids: set, leads: pd.DataFrame, tz, currency: str) -> pd.DataFrame:
+    """The deals breaking a rule, for people: external id, name, lead, amount, dates, outcome."""
+    rows = deals[deals["id"].isin(deal_ids)]
+    lead_names = leads.set_index("id")["external_id"] if len(leads) else pd.Series(dtype=object)
+    outcome = rows["is_won"].map({True: "won", False: "lost"}).fillna("open")
+    return pd.DataFrame({
+        "Deal": rows["external_id"], "Name": rows["name"], "Lead": rows["lead_id"].map(lead_names).fillna("(none)"),
+        "Amount": [formatting.money(amount, code if isinstance(code, str) else currency)
+                   for amount, code in zip(rows["amount"], rows["currency"])],
+        "Created": _stamps(rows["created_at"].dt.tz_convert(tz)),
+        "Closed": _stamps(rows["closed_at"].dt.tz_convert(tz)), "Outcome": outcome,
+    })
+
+
+def _rule_view(settings, agreement, rule: str) -> tuple[list[int], list] | None:
+    """The leads behind a data-quality rule (over every record, as the report counts them) and
+    tables of its other records; None when there is no such rule."""
+    everything = dataset_for(settings)
+    unresolved = load_unresolved_references(get_engine(settings.database_url))
+    finding = next((f for f in quality_findings(everything, unresolved, agreement) if f.rule == rule), None)
+    if finding is None:
+        return None
+    records = rule_records(finding, unresolved)
+    extra = []
+    deal_ids = set(records.loc[records["table"] == "deals", "id"])
+    if deal_ids:
+        deals = _rule_deals(everything.deals, deal_ids, everything.leads, agreement.tz, agreement.currency)
+        extra.append(_records_table(deals, f"Deals breaking “{rule}”"))
+    others = records[~records["table"].isin(["leads", "deals"])]
+    if len(others):
+        extra.append(_records_table(others.rename(columns={"table": "Table", "id": "Record id"}),
+                                    f"Other records breaking “{rule}”"))
+    return rule_lead_ids(records, everything.deals), extra
+
+
+@callback(Output(BODY, "children"), Input(ID.STATE, "data"), Input(QUERY, "data"))
+@render_safely
+def update_leads(state, query):
+    """Fill the grid with the leads the filters and query arguments select."""
+    settings = current_settings()
+    narrowing = LeadQuery.from_dict(query)
+    view = current_view(settings, state, Filters() if narrowing.lead is not None else None)
+    if view.dataset.is_empty:
+        return empty_state(*NO_DATA)
+    dataset, filters, as_of, agreement, start, end = (view.dataset, view.filters, view.as_of, view.agreement,
+                                                      view.start, view.end)
+    known = as_known_at(dataset, as_of)
+    stages = effective_stages(known.leads, known.deals)
+    window = agreement.response_window_hours
+
+    begins, ends = local_midnight(start, agreement.tz), local_midnight(end + dt.timedelta(days=1), agreement.tz)
+    extra = []
+    if narrowing.lead is not None:
+        chosen = select_leads(stages, begins, ends, lead_ids=[narrowing.lead], any_date=True)
+    elif narrowing.rule:
+        rule_view = _rule_view(settings, agreement, narrowing.rule)
+        if rule_view is None:
+            return html.Div(f"There is no data-quality rule named “{narrowing.rule}”.", className="empty-state")
+        lead_ids, extra = rule_view
+        chosen = select_leads(stages, begins, ends, lead_ids=lead_ids, any_date=True)
+    elif narrowing.breach and window is not None:
+        responses = response_times(stages, known.activities, WorkCalendar.from_agreement(agreement), window, as_of)
+        chosen = select_leads(stages, begins, ends, "mql", responses.loc[responses["open_breach"], "lead_id"])
+    else:
+        chosen = select_leads(stages, begins, ends, "mql" if narrowing.breach else narrowing.stage)
+    companies = load_companies(get_engine(settings.database_url), chosen["contact_id"])
+    table = leads_table(chosen, known.owners, known.campaigns, companies, agreement.tz)
+    all_leads = dcc.Link("Show all leads", href="/leads" + filters.to_search()) if not narrowing.is_empty else None
+    summary = html.Div([
+        html.Span(f"{formatting.count(len(table))} lead{'' if len(table) == 1 else 's'}. ", className="fw-bold"),
+        html.Span(_describe(narrowing, start, end, window) + " "), all_leads,
+    ], id=SUMMARY, className="mb-2 pt-1")
+    grid = dag.AgGrid(
+        id=GRID, rowData=grid_rows(table), columnDefs=COLUMN_DEFS,
+        defaultColDef={"sortable": True, "filter": True, "floatingFilter": True, "resizable": True},
+        getRowId="params.data.id", csvExportParams=CSV_EXPORT,
+        dashGridOptions={"pagination": True, "paginationPageSize": 50, "animateRows": False,
+                         "suppressCellFocus": True, "rowStyle": {"cursor": "pointer"},
+                         "rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True}},
+        style={"height": "calc(100vh - 290px)", "minHeight": "420px"}, className="ag-theme-alpine leads-grid",
+    )
+    download = dbc.Button("Download CSV", id=DOWNLOAD, color="secondary", size="sm", outline=True,
+                          className="text-nowrap")
+    toolbar = html.Div([download, summary], className="d-flex align-items-start gap-3")
+    if table.empty and extra:  # a rule broken only by deals or other records: their table is the news
+        return html.Div([html.Div(summary, className="section"), *extra])
+    return html.Div([html.Div([toolbar, grid], className="section"), *extra])
+
+
+@callback(Output({"type": GRID_TYPE, "index": MATCH}, "exportDataAsCsv"),
+          Input({"type": DOWNLOAD_TYPE, "index": MATCH}, "n_clicks"), prevent_initial_call=True)
+def download_csv(n_clicks):
+    """Ask the grid to export its rows (as filtered and sorted) as leads.csv."""
+    return bool(n_clicks)
+
+
+def _event(row) -> html.Div:
+    """One line of the timeline: when, which team, what, detail, who (all as inert text)."""
+    team = row.team if row.team in TEAM_COLOURS else "sales"
+    money = formatting.money(row.amount, row.currency or "EUR") if pd.notna(row.amount) else None
+    detail = " · ".join(part for part in (row.detail, money) if isinstance(part, str) and part)
+    return html.Div([
+        html.Div(f"{row.at:%a %-d %b %Y %H:%M}", className="timeline-when"),
+        html.Div([
+            html.Span(f"{TEAM_LABELS[team]} · {KIND_LABELS.get(row.kind, row.kind)}",
+                      className=f"timeline-team {team}"),
+            html.Span(row.event, className="timeline-what"),
+            html.Div(detail, className="timeline-detail") if detail else None,
+            html.Div(row.who, className="timeline-who") if isinstance(row.who, str) else None,
+        ]),
+    ], className=f"timeline-event {team}", style={"borderLeftColor": TEAM_COLOURS[team]})
+
+
+def _fact(label: str, value) -> html.Div:
+    """One labelled value of the lead's card; a dash where it is missing."""
+    text = "–" if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "" else str(value)
+    return html.Div([html.Span(label, className="fact-label"), html.Span(text, className="fact-value")],
+                    className="fact")
+
+
+def render_timeline(lead: pd.Series, contact: dict | None, stage: str, owner, campaign,
+                    timeline: pd.DataFrame) -> html.Div:
+    """The lead's card (contact, source, owner, stage) over its events in time order."""
+    contact = contact or {}
+    legend = html.Div([html.Span("Marketing", className="timeline-team marketing"),
+                       html.Span("Sales", className="timeline-team sales")], className="timeline-legend")
+    facts = html.Div([
+        _fact("Contact", contact.get("name")), _fact("Email", contact.get("email")),
+        _fact("Company", contact.get("company")), _fact("Country", contact.get("country")),
+        _fact("Segment", lead["segment"]), _fact("Source", lead["source"]), _fact("Campaign", campaign),
+        _fact("Owner", owner), _fact("Stage now", STAGE_LABELS[stage]),
+    ], className="facts")
+    events = [_event(row) for row in timeline.itertuples(index=False)]
+    return html.Div([
+        facts, legend,
+        html.Div(events or "Nothing recorded for this lead yet.", className="timeline-events"),
+    ], id=f"timeline-{int(lead['id'])}", className="timeline")
+
+
+@callback(Output(TIMELINE, "children"), Input(QUERY, "data"))
+@render_safely
+def show_linked_timeline(query):
+    """Open the timeline panel of the lead the URL names (`?lead=<id>`), if any."""
+    return timeline_panel(LeadQuery.from_dict(query).lead)
+
+
+@callback(Output(TIMELINE, "children", allow_duplicate=True),
+          Input({"type": GRID_TYPE, "index": ALL}, "cellClicked"), prevent_initial_call=True)
+@render_safely
+def show_clicked_timeline(clicks):
+    """Open the timeline panel of the lead clicked in the grid."""
+    clicked = next((click for click in clicks or [] if click), None)
+    if not clicked or not str(clicked.get("rowId", "")).isdigit():
+        return no_update
+    return timeline_panel(int(clicked["rowId"]))
+
+
+def timeline_panel(lead_id: int | None):
+    """The side panel with one lead's timeline as known at as_of (None without a lead)."""
+    if lead_id is None:
+        return None
+    settings = current_settings()
+    dataset = dataset_for(settings)
+    if dataset.is_empty:
+        return None  # the body says what to load
+    as_of, agreement = settings.now(), settings.agreement()
+    known = as_known_at(dataset, as_of)
+    lead_rows = known.leads[known.leads["id"] == lead_id]
+    if lead_rows.empty:
+        return dbc.Alert(f"There is no lead with id {lead_id} "
+                         f"(as of {as_of.tz_convert(agreement.tz):%Y-%m-%d %H:%M}).", color="warning")
+    stages = effective_stages(lead_rows, known.deals)
+    engine = get_engine(settings.database_url)
+    activities = load_lead_activities(engine, lead_id, as_of)
+    timeline = lead_timeline(stages, known.deals, activities, known.owners, lead_id, agreement.tz)
+    lead = stages.iloc[0]
+    owners = known.owners.set_index("id")["name"] if len(known.owners) else pd.Series(dtype=object)
+    campaigns = known.campaigns.set_index("id")["name"] if len(known.campaigns) else pd.Series(dtype=object)
+    content = render_timeline(lead, load_contact(engine, lead["contact_id"]), current_stage(stages).iloc[0],
+                              owners.get(lead["owner_id"]), campaigns.get(lead["campaign_id"]), timeline)
+    return dbc.Offcanvas(content, id=TIMELINE_PANEL, title=f"Timeline of lead {lead['external_id']}", is_open=True,
+                         placement="end", backdrop=False, scrollable=True, className="timeline-panel")
