@@ -44,6 +44,12 @@ def funnel_figure(stages: pd.DataFrame) -> go.Figure:
     return figure
 
 
+def cohort_subtitles(lags: pd.Series, pairs) -> dict[tuple[str, str], str]:
+    """Each stage pair's panel subtitle: its median lag (rows "from->to" of `funnel_views.median_lags`)."""
+    lags = lags.reindex([f"{a}->{b}" for a, b in pairs])
+    return {pair: "median lag " + (f"{lag:,.1f} days" if pd.notna(lag) else "unknown") for pair, lag in zip(pairs, lags)}
+
+
 def conversion_figure(conversions: pd.DataFrame, subtitles: dict[tuple[str, str], str],
                       targets: dict[tuple[str, str], float], period_ratio: bool) -> go.Figure:
     """One panel per stage pair, bars per period: cohort conversion with immature cohorts

@@ -10,6 +10,7 @@ from dashboard.components import formatting
 from dashboard.components.charts import FONT, add_target_line, base_figure
 from dashboard.components.labels import STATUS_COLOURS, TARGET_COLOUR, TEAM_COLOURS
 from dashboard.metrics.closed_loop_view import NO_CAMPAIGN, NO_SOURCE
+from dashboard.metrics.sales import NO_CLOSE_DATE, OVERDUE
 
 SALES, MARKETING = TEAM_COLOURS["sales"], TEAM_COLOURS["marketing"]
 LATE = STATUS_COLOURS["behind"]
@@ -149,6 +150,15 @@ def decisions_figure(decisions: pd.DataFrame) -> go.Figure:
         margin={"l": 56, "r": 56, "t": 16, "b": 40},
     )
     return figure
+
+
+def bucket_label(bucket: str) -> str:
+    """A pipeline bucket as people say it: 'Overdue', 'No close date', 'Dec 2026'."""
+    if bucket == OVERDUE:
+        return "Overdue"
+    if bucket == NO_CLOSE_DATE:
+        return "No close date"
+    return f"{pd.Timestamp(bucket):%b %Y}"
 
 
 def pipeline_figure(by_month: pd.DataFrame, order: list[str], bucket_labels: dict[str, str],

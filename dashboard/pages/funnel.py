@@ -11,7 +11,7 @@ from dashboard.application import current_settings
 from dashboard.components import formatting
 from dashboard.components.filters import ID, ViewFilters
 from dashboard.components.funnel_charts import (
-    STAGE_NAMES, STAGE_PLURALS, conversion_figure, disqualified_figure, funnel_figure, pair_title,
+    STAGE_NAMES, STAGE_PLURALS, cohort_subtitles, conversion_figure, disqualified_figure, funnel_figure, pair_title,
     recycled_figure, velocity_figure,
 )
 from dashboard.components.charts import empty_figure
@@ -132,8 +132,7 @@ def update_summary(state):
 def render_conversion(conversions: pd.DataFrame, lags: pd.Series, targets: dict, view: str) -> html.Div:
     """The conversion panels with what the view means written under them."""
     if view == COHORT:
-        subtitles = {(a, b): "median lag " + (formatting.count(lag, 1) + " days" if pd.notna(lag) else "unknown")
-                     for (a, b), lag in zip(PAIRS, lags.reindex([f"{a}->{b}" for a, b in PAIRS]))}
+        subtitles = cohort_subtitles(lags, PAIRS)
         note = ("Bars: of the leads that reached the first stage in the period, the share that has reached the next "
                 "one by now. Hatched, lighter bars are immature cohorts: less than the median lag (over all "
                 "history) has passed since the period ended, so their share will still grow. Blue is marketing's "

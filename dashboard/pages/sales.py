@@ -19,7 +19,7 @@ from dashboard.components.filters import ID, ViewFilters
 from dashboard.components.labels import METRIC_DEFINITIONS
 from dashboard.components.layout import NO_DATA, empty_state, metric_label, page_header, render_safely
 from dashboard.components.sales_charts import (
-    decisions_figure, delay_split_figure, pipeline_figure, rep_attainment_figure, response_histogram_figure,
+    bucket_label, decisions_figure, delay_split_figure, pipeline_figure, rep_attainment_figure, response_histogram_figure,
 )
 from dashboard.components.sections import graph, range_stamp, section, table
 from dashboard.metrics.calendar import WorkCalendar, local_midnight, period_start
@@ -27,7 +27,7 @@ from dashboard.metrics.deals import weighted_pipeline
 from dashboard.metrics.kpis import commitment_table, kpi_table, periods_for
 from dashboard.metrics.response import response_times
 from dashboard.metrics.sales import (
-    NO_CLOSE_DATE, OVERDUE, against_commitment, open_breach_list, pipeline_by_month, pipeline_by_stage, rep_response,
+    against_commitment, open_breach_list, pipeline_by_month, pipeline_by_stage, rep_response,
     response_distribution, response_summary, stage_order,
 )
 from dashboard.metrics.stages import as_known_at, effective_stages
@@ -251,15 +251,6 @@ def update_response(state):
     ])
 
 
-def _bucket_label(bucket: str) -> str:
-    """A pipeline bucket as people say it: 'Overdue', 'No close date', 'Dec 2026'."""
-    if bucket == OVERDUE:
-        return "Overdue"
-    if bucket == NO_CLOSE_DATE:
-        return "No close date"
-    return f"{pd.Timestamp(bucket):%b %Y}"
-
-
 def render_periods(decisions: pd.DataFrame, sqls: pd.DataFrame, wins: pd.DataFrame, by_month: pd.DataFrame,
                    by_stage: pd.DataFrame, order: list[str], agreement, grain: str) -> html.Div:
     """Acceptance decisions, SQLs and win rate per period, and the open pipeline."""
@@ -298,7 +289,7 @@ def render_periods(decisions: pd.DataFrame, sqls: pd.DataFrame, wins: pd.DataFra
                      className="sales-summary", id=PIPELINE_TOTAL)
     stage_rows = [[r.stage, formatting.count(r.deals), formatting.money(r.amount, currency),
                    formatting.money(r.weighted, currency)] for r in by_stage.itertuples()]
-    labels = {bucket: _bucket_label(bucket) for bucket in by_month["bucket"]}
+    labels = {bucket: bucket_label(bucket) for bucket in by_month["bucket"]}
     sign = formatting.CURRENCY_SIGNS.get(currency, currency)
     chart = (graph(PIPELINE_GRAPH, pipeline_figure(by_month, order, labels, sign)) if len(by_month)
              else graph(PIPELINE_GRAPH, empty_figure("No open deals")))
