@@ -7,11 +7,12 @@ PORT   ?= 8050
 # pytest workers: one per core (the suite is parallel-safe)
 WORKERS ?= auto
 
-.PHONY: run test kpis check demo clean help
+.PHONY: run test kpis check demo clean help monthly-pack
 
 help:
 	@echo "make run    create the virtualenv, the database with demo data on first start, and serve on http://$(HOST):$(PORT)/"
 	@echo "make test   install the test tools and run every test (browser tests skip without Chromium)"
+	@echo "make monthly-pack  write last month's leadership pack (PDF, PPTX, XLSX) into exports/"
 	@echo "make clean  remove the virtualenv and the embedded database"
 
 $(BIN)/python:
@@ -31,6 +32,10 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -n $(WORKERS) $(PYTEST_ARGS)
+
+# The previous (complete) month's leadership pack; cron it for the first working day (README, Exports).
+monthly-pack: $(VENV)/.installed
+	$(BIN)/python app.py export --out exports
 
 clean:
 	rm -rf $(VENV) data/smarketing.db data/smarketing.db-*

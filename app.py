@@ -142,7 +142,6 @@ def kpis(
 ):
     """Print the figures of SPEC's definitions, one row per period, with every commitment."""
     from dashboard.metrics.kpis import compute_kpis
-    from dashboard.settings import parse_instant
     from queries.loaders import Filters, load_dataset, load_owners
 
     agreement = _agreement(sla)
@@ -152,19 +151,25 @@ def kpis(
         _fail(f"--start/--end: {error} (write dates as YYYY-MM-DD)")
     if end_date < start_date:
         _fail(f"--end {end} is before --start {start}")
-    try:
-        instant = parse_instant(as_of, agreement) if as_of else None
-    except ValueError as error:
-        _fail(f"--as-of: {error}")
-    import pandas as pd
-
-    instant = instant if instant is not None else pd.Timestamp.now(tz="UTC")
+    instant = _as_of(as_of, agreement)
     engine = _engine(db)
     owner_ids = _resolve_owners(load_owners(engine), owner)
     filters = Filters(segments=tuple(segment), sources=tuple(source), owner_ids=owner_ids)
     records = compute_kpis(load_dataset(engine, instant, filters), agreement, grain.value,
                            start_date, end_date, instant)
     typer.echo(render_kpis(records, output.value), nl=False)
+
+
+def _as_of(text: Optional[str], agreement):
+    """--as-of as a UTC instant (local time of the agreement without an offset); now without it."""
+    import pandas as pd
+
+    from dashboard.settings import parse_instant
+
+    try:
+        return parse_instant(text, agreement) if text else pd.Timestamp.now(tz="UTC")
+    except ValueError as error:
+        _fail(f"--as-of: {error}")
 
 
 def _resolve_owners(owners, names: list[str]) -> tuple[int, ...]:
@@ -262,6 +267,49 @@ def check(
             typer.echo(f"{f.rule:<{width}}  {f.count:>6,}  {f.description}{examples}")
     if fail_on_findings and any(f.count for f in findings):
         raise typer.Exit(1)
+
+
+@cli.command()
+def export(
+    month: Optional[str] = typer.Option(None, "--month", help="The month, YYYY-MM (default: the last complete "
+                                        "month at --as-of)."),
+    formats: str = typer.Option("pdf,pptx,xlsx", "--format", help="Comma-separated: pdf, pptx, xlsx."),
+    out: Path = typer.Option(Path("exports"), "--out", help="The folder to write the pack into."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="The instant the figures are as of "
+                                        "(ISO 8601; local time of the agreement without an offset). Default: now."),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+    sla: Optional[str] = typer.Option(None, "--sla", help=SLA_HELP),
+    first_working_day: bool = typer.Option(False, "--first-working-day", help="Write nothing unless --as-of "
+                                           "falls on its month's first working day in the agreement (for cron)."),
+):
+    """Write the monthly leadership pack: a PDF report, PPTX slides and an XLSX workbook."""
+    from dashboard.export.content import ExportError, is_first_working_day, last_complete_month, parse_month
+    from dashboard.export.pack import build_pack, parse_formats, write_files
+    from queries.loaders import load_dataset, load_unresolved_references
+
+    agreement = _agreement(sla)
+    try:
+        chosen = parse_formats(formats)
+        wanted = parse_month(month) if month else None
+    except ExportError as error:
+        _fail(str(error))
+    instant = _as_of(as_of, agreement)
+    if first_working_day and not is_first_working_day(instant, agreement):
+        typer.echo("not the first working day of the month: nothing to do")
+        return
+    engine = _engine(db)
+    try:
+        report, files = build_pack(load_dataset(engine), agreement, wanted or last_complete_month(instant, agreement.tz),
+                                   instant, load_unresolved_references(engine), chosen)
+        written = write_files(files, report.month, out)
+    except ExportError as error:
+        _fail(f"nothing was written: {error}")
+    if not report.complete:
+        typer.echo(f"note: {report.partial_note}")
+    if not report.has_data:
+        typer.echo(f"note: there is no data for {report.label}; the pack says so.")
+    for path in written:
+        typer.echo(f"wrote {path} ({path.stat().st_size:,} bytes)")
 
 
 @cli.command()
