@@ -19,7 +19,7 @@ _datasets: "OrderedDict[tuple, tuple[tuple, Dataset]]" = OrderedDict()
 _versions: dict[str, tuple[float, tuple]] = {}
 
 
-def _version(settings: Settings) -> tuple:
+def current_version(settings: Settings) -> tuple:
     """The data version, asked of the database at most every cache_seconds."""
     now = time.monotonic()
     checked = _versions.get(settings.database_url)
@@ -32,7 +32,7 @@ def _version(settings: Settings) -> tuple:
 
 def dataset_for(settings: Settings, filters: Filters = Filters()) -> Dataset:
     """Every record matching the filters (all of history: as_of is applied by the metrics)."""
-    version = _version(settings)
+    version = current_version(settings)
     key = (settings.database_url, filters)
     with _lock:
         cached = _datasets.get(key)

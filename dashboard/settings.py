@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.sla import Agreement, agreement_path, load_agreement
+from dashboard.wall.playlist import playlist_path
 from queries.db import default_url, normalise_url
 
 
@@ -20,10 +21,12 @@ class Settings:
     sla_path: Path = field(default_factory=agreement_path)
     as_of: pd.Timestamp | None = None  # None: the wall clock at each request
     cache_seconds: float = 60.0
+    wall_path: Path = field(default_factory=playlist_path)  # the wall screen's playlist
 
     def __post_init__(self):
         object.__setattr__(self, "database_url", normalise_url(self.database_url))
         object.__setattr__(self, "sla_path", Path(self.sla_path))
+        object.__setattr__(self, "wall_path", Path(self.wall_path))
 
     @classmethod
     def from_env(cls, database_url: str | None = None, sla_path: str | None = None) -> "Settings":

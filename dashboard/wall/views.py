@@ -1,0 +1,262 @@
+"""The wall screen's views as HTML: big type, no charts to resize, sized in viewport units so a
+3840x2160 screen lays them out natively. `build_views` computes the figures of the views a
+playlist names and renders each; it runs in the wall's refresh callback.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from dash import html
+
+from dashboard.components import formatting
+from dashboard.components.filters import default_range
+from dashboard.components.labels import METRIC_LABELS, STATUS_ICONS, STATUS_LABELS
+from dashboard.metrics.calendar import WorkCalendar, local_midnight, period_start
+from dashboard.metrics.closed_loop_view import loop_table, loop_totals
+from dashboard.metrics.response import response_times
+from dashboard.metrics.sales import open_breach_list
+from dashboard.metrics.scoreboard import same_point_before, scoreboard
+from dashboard.metrics.stages import as_known_at, effective_stages
+from dashboard.metrics.wall import breaches_by_rep, commitments_at_risk, funnel_to_date, horizon_tiles, week_changes
+from dashboard.sla import Agreement
+from queries.loaders import Dataset
+
+TITLES = {
+    "meeting": "Weekly meeting: where we stand",
+    "week": "This week against the SLA",
+    "month": "This month against the SLA",
+    "funnel": "This month's funnel",
+    "breaches": "Open response breaches by rep",
+    "loop": "Closed loop by source: leads of the last 12 months",
+}
+TEAM_NAMES = {"marketing": "Marketing", "sales": "Sales"}
+STAGE_NAMES = {"lead": "Leads", "mql": "MQLs", "sal": "SALs", "sql": "SQLs", "opportunity": "Opportunities",
+               "won": "Won"}
+HORIZON_NAMES = {"this_week": "this week", "this_month": "this month"}
+MAX_REPS = 8
+MAX_SOURCES = 8
+MAX_RISKS = 4
+MAX_MEETING_REPS = 3
+
+
+def view_id(name: str) -> str:
+    return f"wall-view-{name}"
+
+
+def _value(metric: str, value, currency: str) -> str:
+    return formatting.metric_value(metric, value, currency)
+
+
+def _status(status: str | None, word: bool = True) -> html.Span:
+    """A status as colour and icon, with its word unless `word` is False (the word then shows on hover)."""
+    css = status if status in ("ahead", "at_risk", "behind") else "none"
+    text = f"{STATUS_ICONS[status]} {STATUS_LABELS[status]}" if word else STATUS_ICONS[status]
+    return html.Span(text, className=f"wall-status {css}", title=STATUS_LABELS[status])
+
+
+def _change(row, currency: str) -> str:
+    """A difference in the metric's unit with its direction: '▲ +3', '▼ −2.5 pts', '= 0'."""
+    change = row["change"]
+    if pd.isna(change):
+        return "–"
+    if row["metric"] in formatting.RATE_METRICS:
+        text = f"{abs(change) * 100:.1f} pts"
+    else:
+        text = formatting.metric_value(row["metric"], abs(change), currency)
+    if abs(change) < 1e-9:
+        return "= no change"
+    return ("▲ +" if change > 0 else "▼ −") + text
+
+
+def _tile(row, currency: str, name: str) -> html.Div:
+    metric = row["metric"]
+    lines = [html.Div(f"target {_value(metric, row['target'], currency)}", className="wall-tile-target")]
+    if row["is_count"]:
+        lines.append(html.Div(f"expected so far {_value(metric, row['expected'], currency)}", className="wall-tile-note"))
+        needed = row["required_per_day"]
+        if pd.notna(needed) and row["status"] != "ahead":
+            lines.append(html.Div(f"needs {formatting.metric_value(metric, needed, currency, decimals=1)} / work day",
+                                  className="wall-tile-note"))
+    return html.Div([
+        html.Div([html.Span(TEAM_NAMES.get(row["team"], row["team"]), className=f"wall-team {row['team']}"),
+                  html.Span(METRIC_LABELS.get(metric, metric), className="wall-tile-metric")], className="wall-tile-head"),
+        html.Div(_value(metric, row["actual"], currency), className="wall-tile-actual", id=f"wall-{name}-{row['id']}"),
+        *lines,
+        _status(row["status"]),
+    ], className=f"wall-tile {row['status'] or 'none'}")
+
+
+def scoreboard_view(tiles: pd.DataFrame, currency: str, name: str) -> html.Div:
+    """One tile per commitment: actual, target, expected so far, status; ids `wall-{name}-{commitment}`."""
+    return html.Div([_tile(row, currency, name) for _, row in tiles.iterrows()], className="wall-tiles")
+
+
+def meeting_view(changes: pd.DataFrame, month: pd.DataFrame, risks: pd.DataFrame, reps: pd.DataFrame,
+                 currency: str) -> html.Div:
+    """Period to date against the targets, what changed since last week, what is at risk and
+    the open breaches: the weekly meeting's agenda on one screen."""
+    month = month.set_index("id")
+    rows = []
+    for _, row in changes.iterrows():
+        metric = row["metric"]
+        this_month = month.loc[row["id"]]
+        rows.append(html.Tr([
+            html.Td([html.Span(TEAM_NAMES.get(row["team"], row["team"]), className=f"wall-team {row['team']}"),
+                     METRIC_LABELS.get(metric, metric)]),
+            html.Td(_value(metric, row["week_to_date"], currency), className="num strong",
+                    id=f"wall-meeting-week-{row['id']}"),
+            html.Td(_change(row, currency), className="num change"),
+            html.Td([_value(metric, this_month["actual"], currency), html.Span(
+                f" / {_value(metric, this_month['target'], currency)}", className="wall-of")], className="num strong",
+                id=f"wall-meeting-month-{row['id']}"),
+            html.Td(_status(this_month["status"])),
+            html.Td([_value(metric, row["last_week"], currency), " ", _status(row["last_week_status"], word=False)],
+                    className="num"),
+        ]))
+    table = html.Table([
+        html.Thead(html.Tr([html.Th("Commitment"), html.Th("Week so far", className="num"),
+                            html.Th("vs last week", className="num"),
+                            html.Th("Month so far / target", className="num"), html.Th("Month"),
+                            html.Th("Last week", className="num")])),
+        html.Tbody(rows),
+    ], className="wall-table")
+    risk_items = []
+    for _, risk in risks.head(MAX_RISKS).iterrows():
+        metric = risk["metric"]
+        needed = (f", needs {formatting.metric_value(metric, risk['required_per_day'], currency, decimals=1)} a day"
+                  if risk["is_count"] and pd.notna(risk["required_per_day"]) else "")
+        risk_items.append(html.Li([_status(risk["status"]), f" {METRIC_LABELS.get(metric, metric)}: "
+                                   f"{_value(metric, risk['actual'], currency)} of "
+                                   f"{_value(metric, risk['target'], currency)}{needed}"]))
+    if len(risks) > MAX_RISKS:
+        risk_items.append(html.Li(f"and {len(risks) - MAX_RISKS} more", className="wall-more"))
+    if not risk_items:
+        risk_items = [html.Li("✔ Every commitment is on track this month.")]
+    total = int(reps["breaches"].sum()) if len(reps) else 0
+    breach_items = ([html.Li([html.B(formatting.count(r.breaches)), f"  {r.owner}"])
+                     for r in reps.head(MAX_MEETING_REPS).itertuples()] if total
+                    else [html.Li("✔ None: every MQL was touched in time.")])
+    return html.Div([
+        table,
+        html.Div([
+            html.Div([html.H3("Behind or at risk this month"), html.Ul(risk_items, className="wall-list")],
+                     className="wall-panel", id="wall-meeting-risks"),
+            html.Div([html.H3(["Open breaches ", html.Span(formatting.count(total), className="wall-big-inline",
+                                                           id="wall-meeting-breaches")]),
+                      html.Ul(breach_items, className="wall-list")], className="wall-panel"),
+        ], className="wall-side"),
+    ], className="wall-meeting")
+
+
+def funnel_view(funnel: pd.DataFrame) -> html.Div:
+    """Each stage's count this month so far as a bar, last month at the same point beside it."""
+    biggest = max(int(funnel["count"].max()), int(funnel["previous"].max()), 1)
+    rows = []
+    for row in funnel.itertuples(index=False):
+        width = f"{100 * row.count / biggest:.1f}%"
+        ratio = "" if pd.isna(row.ratio_to_previous_stage) else f"{row.ratio_to_previous_stage * 100:.0f} % of the stage before"
+        rows.append(html.Div([
+            html.Div(STAGE_NAMES[row.stage], className="wall-funnel-stage"),
+            html.Div(html.Div(className="wall-funnel-fill", style={"width": width}), className="wall-funnel-bar"),
+            html.Div(formatting.count(row.count), className="wall-funnel-count", id=f"wall-funnel-{row.stage}"),
+            html.Div([f"last month {formatting.count(row.previous)}", html.Br(), ratio], className="wall-funnel-note"),
+        ], className="wall-funnel-row"))
+    return html.Div([*rows, html.Div("Leads reaching each stage this month so far; last month up to the same day "
+                                     "and time. A share is this month's count over the stage before's.",
+                                     className="wall-footnote")], className="wall-funnel")
+
+
+def breaches_view(reps: pd.DataFrame, window_hours: float | None) -> html.Div:
+    """How many MQLs wait untouched past the response window, per rep, the most first."""
+    if window_hours is None:
+        return html.Div("The agreement sets no response window, so there are no breaches to show.",
+                        className="wall-empty")
+    total = int(reps["breaches"].sum()) if len(reps) else 0
+    head = html.Div([html.Span(formatting.count(total), className="wall-hero", id="wall-breach-total"),
+                     html.Span(f" MQLs untouched past the {window_hours:g} working-hour window",
+                               className="wall-hero-note")], className="wall-hero-line")
+    if not total:
+        return html.Div([head, html.Div("✔ Every MQL has been touched in time.", className="wall-empty good")])
+    biggest = int(reps["breaches"].max())
+    rows = [html.Div([
+        html.Div(row.owner, className="wall-rep-name"),
+        html.Div(html.Div(className="wall-rep-fill", style={"width": f"{100 * row.breaches / biggest:.1f}%"}),
+                 className="wall-rep-bar"),
+        html.Div(formatting.count(row.breaches), className="wall-rep-count"),
+        html.Div(f"oldest {row.oldest_hours:,.0f} working h", className="wall-rep-note"),
+    ], className="wall-rep-row") for row in reps.head(MAX_REPS).itertuples(index=False)]
+    more = len(reps) - MAX_REPS
+    if more > 0:
+        rows.append(html.Div(f"and {more} more reps", className="wall-footnote"))
+    return html.Div([head, *rows], className="wall-breaches")
+
+
+def loop_view(table: pd.DataFrame, currency: str) -> html.Div:
+    """Per source: the leads of the last 12 months and what became of them, against cost."""
+    if table.empty:
+        return html.Div("No leads in the last 12 months.", className="wall-empty")
+    totals = loop_totals(table)
+    top = table.sort_values(["revenue_won", "leads"], ascending=False, kind="stable").head(MAX_SOURCES)
+
+    def cells(label, row, css=""):
+        return html.Tr([
+            html.Td(label), html.Td(formatting.count(row["leads"]), className="num"),
+            html.Td(formatting.count(row["mqls"]), className="num"),
+            html.Td(formatting.count(row["deals_won"]), className="num"),
+            html.Td(formatting.money(row["revenue_won"], currency), className="num strong"),
+            html.Td(formatting.money(row["cost"], currency), className="num"),
+            html.Td("–" if pd.isna(row["return_on_cost"]) else f"{row['return_on_cost']:.1f}×", className="num"),
+        ], className=css)
+
+    body = [cells(row["label"], row) for _, row in top.iterrows()]
+    body.append(cells("All sources", totals, "wall-total"))
+    return html.Div(html.Table([
+        html.Thead(html.Tr([html.Th("Source"), *[html.Th(h, className="num") for h in
+                                                ("Leads", "MQLs", "Won deals", "Won revenue", "Cost", "Return")]])),
+        html.Tbody(body),
+    ], className="wall-table"), className="wall-loop")
+
+
+def build_views(dataset: Dataset, agreement: Agreement, as_of: pd.Timestamp, views: tuple[str, ...]) -> dict:
+    """Each named view's HTML for the records as known at `as_of`."""
+    order = [commitment.id for commitment in agreement.commitments]
+    currency = agreement.currency
+    today = pd.Timestamp(as_of.tz_convert(agreement.tz).date())
+    needs_board = {"meeting", "week", "month"} & set(views)
+    board = scoreboard(dataset, agreement, as_of) if needs_board else None
+    known = as_known_at(dataset, as_of)
+    stages = effective_stages(known.leads, known.deals)
+    reps = None
+    if {"meeting", "breaches"} & set(views) and agreement.response_window_hours is not None:
+        start, end = default_range(today.date())  # the sales page's default dates: the same count
+        responses = response_times(stages, known.activities, WorkCalendar.from_agreement(agreement),
+                                   agreement.response_window_hours, as_of, since=local_midnight(start, agreement.tz),
+                                   until=local_midnight(end + dt.timedelta(days=1), agreement.tz))
+        reps = breaches_by_rep(open_breach_list(responses, known.owners))
+    if reps is None:
+        reps = breaches_by_rep(pd.DataFrame(columns=["owner", "age_hours"]))
+    rendered = {}
+    for name in views:
+        if name in rendered:
+            continue
+        if name == "week":
+            rendered[name] = scoreboard_view(horizon_tiles(board, "this_week", order), currency, name)
+        elif name == "month":
+            rendered[name] = scoreboard_view(horizon_tiles(board, "this_month", order), currency, name)
+        elif name == "meeting":
+            rendered[name] = meeting_view(week_changes(board, order), horizon_tiles(board, "this_month", order),
+                                          commitments_at_risk(board, ("this_month",)), reps, currency)
+        elif name == "funnel":
+            month_start = local_midnight(period_start(today, "month"), agreement.tz)
+            previous_start = local_midnight(period_start(today, "month") - pd.DateOffset(months=1), agreement.tz)
+            rendered[name] = funnel_view(funnel_to_date(stages, month_start, as_of, previous_start,
+                                                        same_point_before(as_of, "month", agreement.tz)))
+        elif name == "breaches":
+            rendered[name] = breaches_view(reps, agreement.response_window_hours)
+        elif name == "loop":
+            first = (period_start(today, "month") - pd.DateOffset(months=11)).date()
+            rendered[name] = loop_view(loop_table(stages, known.deals, known.campaigns, "source", first,
+                                                  today.date(), agreement.tz, currency, agreement.exchange_rates,
+                                                  through=today.date()), currency)
+    return rendered
