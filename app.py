@@ -333,9 +333,137 @@ def run(
         typer.echo("empty database: writing two years of demo data (about a minute) ...")
         generate_demo(engine)
     settings = Settings.from_env(database_url=str(engine.url.render_as_string(hide_password=False)), sla_path=sla)
+    from dashboard.access import AccessError, check_exposure
+
+    try:
+        check_exposure(host, settings.users_path)
+    except AccessError as error:
+        _fail(str(error))
     app = create_app(settings)
     typer.echo(f"serving the dashboard on http://{host}:{port}/")
     app.run(host=host, port=port, debug=debug)
+
+
+users_cli = typer.Typer(help="Who may sign in: add, remove and list users (data/users.json, or USERS_PATH).",
+                        no_args_is_help=True)
+cli.add_typer(users_cli, name="user")
+USERS_HELP = "The users file (default: USERS_PATH, else data/users.json)."
+
+
+class Role(str, Enum):
+    viewer = "viewer"
+    manager = "manager"
+    admin = "admin"
+
+
+@users_cli.command("add")
+def user_add(
+    name: str = typer.Argument(..., help="The user name to sign in with."),
+    role: Role = typer.Option(Role.viewer, "--role", help="viewer: every page but the leads grid and exports; "
+                                                          "manager: plus those; admin: plus the admin page."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input "
+                                                                        "(for scripts) instead of asking."),
+    path: Optional[Path] = typer.Option(None, "--users", help=USERS_HELP),
+):
+    """Add a user, or set an existing user's password and role. The password is asked for (twice)."""
+    from dashboard.json_store import StoreError
+    from dashboard.users import UserError, add_user, users_path
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = add_user(users_path(path), name, password, role.value)
+    except (UserError, StoreError) as error:
+        _fail(str(error))
+    typer.echo(f"{user.name} may sign in as {user.role}")
+
+
+@users_cli.command("remove")
+def user_remove(name: str = typer.Argument(...), path: Optional[Path] = typer.Option(None, "--users", help=USERS_HELP)):
+    """Remove a user; their open sessions end at their next request."""
+    from dashboard.json_store import StoreError
+    from dashboard.users import UserError, remove_user, users_path
+
+    try:
+        remove_user(users_path(path), name)
+    except (UserError, StoreError) as error:
+        _fail(str(error))
+    typer.echo(f"{name} removed")
+
+
+@users_cli.command("list")
+def user_list(path: Optional[Path] = typer.Option(None, "--users", help=USERS_HELP)):
+    """Every user and role (never the password hashes)."""
+    from dashboard.json_store import StoreError
+    from dashboard.users import list_users, users_path
+
+    try:
+        users = list_users(users_path(path))
+    except StoreError as error:
+        _fail(str(error))
+    if not users:
+        typer.echo("no users: the dashboard is open, and serves on loopback only")
+    for user in users:
+        typer.echo(f"{user.name}\t{user.role}")
+
+
+wall_cli = typer.Typer(help="Read-only links for wall screens (data/wall-tokens.json, or WALL_TOKENS_PATH).",
+                       no_args_is_help=True)
+cli.add_typer(wall_cli, name="wall-token")
+TOKENS_HELP = "The wall links file (default: WALL_TOKENS_PATH, else data/wall-tokens.json)."
+
+
+@wall_cli.command("create")
+def wall_token_create(
+    name: str = typer.Argument(..., help="Which screen, e.g. \"Corridor TV\"."),
+    base_url: str = typer.Option("http://127.0.0.1:8050", "--url", help="The dashboard's address as screens reach it."),
+    path: Optional[Path] = typer.Option(None, "--tokens", help=TOKENS_HELP),
+):
+    """Make a read-only wall link; it is printed once and only its hash is kept."""
+    from dashboard.json_store import StoreError
+    from dashboard.wall.tokens import TokenError, create_link, tokens_path
+
+    try:
+        link, token = create_link(tokens_path(path), name)
+    except (TokenError, StoreError) as error:
+        _fail(str(error))
+    typer.echo(f"wall link {link.id} for {link.name}:")
+    typer.echo(f"{base_url.rstrip('/')}/wall?token={token}")
+    typer.echo("Open it once on the screen; it then keeps its own session. Revoke with "
+               f"`python app.py wall-token revoke {link.id}`.")
+
+
+@wall_cli.command("list")
+def wall_token_list(path: Optional[Path] = typer.Option(None, "--tokens", help=TOKENS_HELP)):
+    """Every wall link: id, screen, created, revoked."""
+    from dashboard.json_store import StoreError
+    from dashboard.wall.tokens import list_links, tokens_path
+
+    try:
+        links = list_links(tokens_path(path))
+    except StoreError as error:
+        _fail(str(error))
+    if not links:
+        typer.echo("no wall links")
+    for link in links:
+        typer.echo(f"{link.id}\t{link.name}\tcreated {link.created}\t" +
+                   (f"revoked {link.revoked}" if link.revoked else "live"))
+
+
+@wall_cli.command("revoke")
+def wall_token_revoke(which: str = typer.Argument(..., help="The link's id (or its screen's name)."),
+                      path: Optional[Path] = typer.Option(None, "--tokens", help=TOKENS_HELP)):
+    """Revoke a wall link: the screens using it lose access at their next refresh."""
+    from dashboard.json_store import StoreError
+    from dashboard.wall.tokens import TokenError, revoke_link, tokens_path
+
+    try:
+        link = revoke_link(tokens_path(path), which)
+    except (TokenError, StoreError) as error:
+        _fail(str(error))
+    typer.echo(f"revoked wall link {link.id} ({link.name})")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import dash_bootstrap_components as dbc
 import flask
 from dash import Dash, dcc, html
 
+from dashboard.access import Access, csrf_token
 from dashboard.components.filters import ID, filter_bar, register_filter_callbacks
 from dashboard.data import filter_options
 from dashboard.settings import Settings
@@ -22,14 +23,27 @@ def current_settings() -> Settings:
     return flask.current_app.config[SETTINGS_KEY]
 
 
-def _navigation() -> dbc.Navbar:
+def _navigation(access: Access) -> dbc.Navbar:
+    """The pages this person may open, and who is signed in with a sign-out button."""
+    from dashboard.access import ROLE_RANK, required_role
+
+    role = access.role() if access.users.any() else "admin"
     links = [
         dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
-        for page in dash.page_registry.values() if page.get("nav", True)
+        for page in dash.page_registry.values()
+        if page.get("nav", True) and role and ROLE_RANK[role] >= ROLE_RANK[required_role(page["path"])]
     ]
+    account = []
+    if access.users.any() and "user" in flask.session:
+        account = [html.Form([
+            html.Span(f"{flask.session['user']} · {role}", className="navbar-text me-2", id="nav-user"),
+            dcc.Input(type="hidden", name="csrf", value=csrf_token()),
+            html.Button("Sign out", type="submit", className="btn btn-sm btn-outline-light", id="nav-sign-out"),
+        ], method="POST", action="/logout", className="ms-auto d-flex align-items-center")]
     return dbc.Navbar(dbc.Container([
         dbc.NavbarBrand("Smarketing scoreboard", href="/"),
         dbc.Nav(links, navbar=True, className="ms-3"),
+        *account,
     ], fluid=True), color="dark", dark=True, className="py-1")
 
 
@@ -59,10 +73,13 @@ def create_app(settings: Settings | None = None) -> Dash:
         serve_locally=True,
     )
     app.server.config[SETTINGS_KEY] = settings
-    app.layout = html.Div([
+    access = Access(settings.users_path, settings.wall_tokens_path, agreement.name, settings.session_hours,
+                    settings.secure_cookies, settings.proxy_user_header, settings.trusted_proxies)
+    access.install(app, settings.secret_key_path)
+    app.layout = lambda: html.Div([  # per request: the navigation depends on who asks
         dcc.Location(id=ID.URL, refresh="callback-nav"),
         dcc.Store(id=ID.STATE),
-        _navigation(),
+        _navigation(access),
         filter_bar(),
         html.Div(dash.page_container, className="page"),
     ])

@@ -9,8 +9,20 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.sla import Agreement, agreement_path, load_agreement
+from dashboard.users import users_path
 from dashboard.wall.playlist import playlist_path
+from dashboard.wall.tokens import tokens_path
+from queries.db import PROJECT_ROOT
 from queries.db import default_url, normalise_url
+
+
+def secret_key_path() -> Path:
+    """Where the session-signing key lives when `SECRET_KEY` is not set: `SECRET_KEY_PATH`, else data/."""
+    return Path(os.environ.get("SECRET_KEY_PATH") or PROJECT_ROOT / "data" / "secret.key")
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 @dataclass(frozen=True)
@@ -22,11 +34,21 @@ class Settings:
     as_of: pd.Timestamp | None = None  # None: the wall clock at each request
     cache_seconds: float = 60.0
     wall_path: Path = field(default_factory=playlist_path)  # the wall screen's playlist
+    # Access (README "Access"): who may sign in, the wall links, the session key and cookies.
+    users_path: Path = field(default_factory=users_path)
+    wall_tokens_path: Path = field(default_factory=tokens_path)
+    secret_key_path: Path = field(default_factory=secret_key_path)
+    session_hours: float = field(default_factory=lambda: float(os.environ.get("SESSION_HOURS") or 12))
+    secure_cookies: bool = field(default_factory=lambda: _flag("SECURE_COOKIES"))  # behind HTTPS
+    proxy_user_header: str | None = field(default_factory=lambda: os.environ.get("PROXY_USER_HEADER") or None)
+    trusted_proxies: tuple[str, ...] = field(default_factory=lambda: tuple(
+        p.strip() for p in (os.environ.get("TRUSTED_PROXIES") or "127.0.0.1,::1").split(",") if p.strip()))
 
     def __post_init__(self):
         object.__setattr__(self, "database_url", normalise_url(self.database_url))
         object.__setattr__(self, "sla_path", Path(self.sla_path))
-        object.__setattr__(self, "wall_path", Path(self.wall_path))
+        for name in ("wall_path", "users_path", "wall_tokens_path", "secret_key_path"):
+            object.__setattr__(self, name, Path(getattr(self, name)))
 
     @classmethod
     def from_env(cls, database_url: str | None = None, sla_path: str | None = None) -> "Settings":

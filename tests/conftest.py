@@ -9,6 +9,17 @@ from sqlalchemy import create_engine, text
 
 from queries.db import get_engine
 
+
+def pytest_configure(config):
+    """Tests never read or write this checkout's users, wall links or session key: each test
+    process gets its own (absent) files, so a developer's own users don't lock the tests out."""
+    import tempfile
+
+    private = tempfile.mkdtemp(prefix="smarketing-access-")
+    for name, file in (("USERS_PATH", "users.json"), ("WALL_TOKENS_PATH", "wall-tokens.json"),
+                       ("SECRET_KEY_PATH", "secret.key")):
+        os.environ[name] = os.path.join(private, file)
+
 # The servers the database matrix uses; each needs a database named `test` to connect to.
 SERVER_URLS = {
     "postgresql": os.environ.get(

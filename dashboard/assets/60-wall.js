@@ -15,3 +15,17 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         },
     },
 });
+
+// A wall screen whose link was revoked (or whose session ended) gets 401 from its next refresh:
+// leave the numbers and go to the sign-in page, so a revoked screen shows nothing.
+(function () {
+    const send = window.fetch;
+    window.fetch = function () {
+        return send.apply(this, arguments).then(function (response) {
+            if (response.status === 401 && document.querySelector(".wall")) {
+                window.location.assign("/login?next=%2Fwall");
+            }
+            return response;
+        });
+    };
+})();

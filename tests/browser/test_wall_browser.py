@@ -51,11 +51,11 @@ def _copy_demo(demo_settings, tmp_path) -> str:
 def _start(dash_duo, settings, query: str, size=(1920, 1080)):
     from dashboard.application import create_app
 
-    dash_duo.start_server(create_app(settings), port=free_port())
+    dash_duo.start_server(create_app(settings), navigate=False, port=free_port())
     # The page's own size exactly (a window's size would include the browser's frame).
     dash_duo.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
         "width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": False})
-    dash_duo.driver.get(dash_duo.server_url + "/wall?" + query)
+    dash_duo.driver.get(dash_duo.server.url.rstrip("/") + "/wall?" + query)  # not "/": it may ask for a sign-in
     WebDriverWait(dash_duo.driver, 30).until(
         lambda d: d.find_element(By.ID, "wall-updated").text.startswith("updated"))
 
@@ -165,3 +165,27 @@ def test_wb003_the_database_going_away_shows_stale_numbers_and_coming_back_clear
     assert dash_duo.find_element("#wall-week-mql_volume").text == shown
     # The server logged the failed refreshes as warnings; the browser saw no error.
     assert dash_duo.get_logs() == []
+
+
+def test_wb004_a_wall_link_shows_the_wall_with_users_configured_and_revoking_it_blanks_the_screen(
+        dash_duo, demo_settings, tmp_path):
+    """With sign-in required, the link opens the wall (its URL loses the token), the screen runs
+    with no browser error, and revoking the link sends it to the sign-in page at the next refresh."""
+    import dataclasses
+
+    from dashboard.users import add_user
+    from dashboard.wall.tokens import create_link, revoke_link
+
+    add_user(tmp_path / "users.json", "ada", "a long enough password", "admin")
+    link, token = create_link(tmp_path / "links.json", "Corridor TV")
+    settings = dataclasses.replace(demo_settings, users_path=tmp_path / "users.json",
+                                   wall_tokens_path=tmp_path / "links.json", secret_key_path=tmp_path / "key")
+    _start(dash_duo, settings, f"token={token}&views=week,month&seconds=2&refresh=2s")
+    assert "token" not in dash_duo.driver.current_url
+    dash_duo.wait_for_text_to_equal("#wall-title", TITLES["month"], timeout=10)
+    assert dash_duo.find_element("#wall-week-mql_volume").get_attribute("textContent").strip()  # hidden: not .text
+    assert dash_duo.get_logs() == []
+
+    revoke_link(tmp_path / "links.json", link.id)
+    WebDriverWait(dash_duo.driver, 20).until(lambda d: "/login" in d.current_url)
+    assert dash_duo.driver.find_elements(By.CSS_SELECTOR, "#wall-week-mql_volume") == []
