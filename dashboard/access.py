@@ -211,6 +211,22 @@ class Access:
         server.after_request(lambda response: self.harden(app, response))
         server.add_url_rule("/login", "login", self.login, methods=["GET", "POST"])
         server.add_url_rule("/logout", "logout", self.logout, methods=["POST"])
+        server.register_error_handler(Exception, self.on_error)
+
+    def on_error(self, error):
+        """A callback request the app cannot answer gets a short JSON error, never a traceback:
+        400 when the request itself is malformed (unknown output, wrong shape), else 500."""
+        from werkzeug.exceptions import HTTPException
+
+        dash_api = flask.request.path in DASH_API
+        if isinstance(error, HTTPException) and not (dash_api and error.code == 400):
+            return error
+        if dash_api and isinstance(error, (HTTPException, KeyError, ValueError, TypeError, IndexError,
+                                           AttributeError)):
+            log.warning("malformed callback request: %s: %s", error.__class__.__name__, str(error)[:200])
+            return self._refuse(400, "malformed callback request")
+        log.error("request failed: %s %s", flask.request.method, flask.request.path, exc_info=error)
+        return self._refuse(500, "internal error; the details are in the server log")
 
     # --- who is asking -------------------------------------------------------------------
     def role(self) -> str | None:
