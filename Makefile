@@ -7,12 +7,13 @@ PORT   ?= 8050
 # pytest workers: one per core (the suite is parallel-safe)
 WORKERS ?= auto
 
-.PHONY: run test kpis check demo clean help monthly-pack
+.PHONY: run test kpis check demo clean help monthly-pack wall-soak
 
 help:
 	@echo "make run    create the virtualenv, the database with demo data on first start, and serve on http://$(HOST):$(PORT)/"
 	@echo "make test   install the test tools and run every test (browser tests skip without Chromium)"
 	@echo "make monthly-pack  write last month's leadership pack (PDF, PPTX, XLSX) into exports/"
+	@echo "make wall-soak  run the wall screen for 400 accelerated refreshes and write its memory to docs/PERFORMANCE.md"
 	@echo "make clean  remove the virtualenv and the embedded database"
 
 $(BIN)/python:
@@ -36,6 +37,10 @@ test: $(VENV)/.installed-dev
 # The previous (complete) month's leadership pack; cron it for the first working day (README, Exports).
 monthly-pack: $(VENV)/.installed
 	$(BIN)/python app.py export --out exports
+
+# The wall screen's soak run: browser and server memory over hundreds of refreshes (needs Chromium).
+wall-soak: $(VENV)/.installed-dev
+	$(BIN)/python bench/wall_soak.py --cycles 400
 
 clean:
 	rm -rf $(VENV) data/smarketing.db data/smarketing.db-*
