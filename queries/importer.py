@@ -158,7 +158,8 @@ class Reading:
 class FieldSource:
     """One place a field's value comes from: a column (optionally translated) or a constant.
 
-    `values` translates cells (compared stripped and case-insensitively); a cell not in it is
+    `join` reads several columns joined by a space (empty ones left out); `split` keeps the
+    first item of a list cell (`123;456` -> `123`). `values` translates cells (compared stripped and case-insensitively); a cell not in it is
     kept as is (`other="keep"`), emptied (`"empty"`) or refused (`"refuse"`). With
     `when_column`, the source applies only on rows whose cell there is in (or, with
     `when_negate`, not in) `when_values`.
@@ -172,6 +173,8 @@ class FieldSource:
     when_column: str | None = None
     when_values: frozenset[str] = frozenset()
     when_negate: bool = False
+    join: tuple[str, ...] = ()
+    split: str | None = None
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,11 @@ class TablePlan:
     auto: bool = False
     skip_missing: bool = False
     distinct: bool = False
+    optional: bool = False  # the file may lack the id column: then this table is left alone
+
+
+class _NothingToRead(Exception):
+    """An optional plan whose id column the file lacks."""
 
 
 @dataclass(frozen=True)
@@ -220,6 +228,7 @@ class _Bound:
     index: int | None
     when_index: int | None
     values: Mapping[str, object] | None  # keys case-folded
+    join_indexes: tuple[int, ...] = ()
 
 
 # ---------------------------------------------------------------- values
@@ -534,16 +543,25 @@ def _bind(path: Path, header_row: int, header: list[str],
                 when_index = index_of(source.when_column, field)
                 if when_index is None:
                     continue
+            join_indexes = tuple(index_of(column, field) for column in source.join)
+            if None in join_indexes:
+                continue
             values = None
             if source.values is not None:
                 values = {key.strip().casefold(): value for key, value in source.values.items()}
-            found.append(_Bound(source, index, when_index, values))
+            found.append(_Bound(source, index, when_index, values, join_indexes))
         if found:
             bound[field] = tuple(found)
 
     for field in fields.values():
         if field.required and field.name not in bound:
             name = "id" if field.name == "external_id" else field.name
+            columns = [source.column for source in wanted.get(field.name, ()) if source.column]
+            if columns and field.name == "external_id" and plan.optional:
+                raise _NothingToRead()
+            if columns:
+                raise ImportFailed(path, None, columns[0],
+                                   f"column {columns[0]!r}, mapped to field {name!r}, is not in the file")
             hint = ""
             if len(header) == 1 and len(header[0]) > 1:
                 hint = ("; the header reads as one column "
@@ -562,11 +580,16 @@ def _cell(bound: tuple[_Bound, ...], cells: list[str]) -> tuple[str, str | None,
             matches = cells[source.when_index].strip().casefold() in source.source.when_values
             if matches == source.source.when_negate:
                 continue
-        if source.index is None:
+        if source.join_indexes:
+            column = source.source.join[0]
+            text = " ".join(part for part in (cells[i].strip() for i in source.join_indexes) if part)
+        elif source.index is None:
             text, column = _as_text(source.source.constant), None
         else:
             column = source.source.column
             text = cells[source.index].strip()
+            if source.source.split and text:
+                text = text.split(source.source.split, 1)[0].strip()
             if source.values is not None and text:
                 key = text.casefold()
                 if key in source.values:
@@ -807,7 +830,14 @@ def _import_plan(connection: Connection, path: Path, plan: TablePlan, reading: R
     with binary:
         chunk: list[_Row] = []
         row_in_chunk: dict[str, int] = {}
-        for row in reader.rows(binary):
+        rows = reader.rows(binary)
+        try:
+            first = next(rows, None)
+        except _NothingToRead:
+            id_columns = tuple(source.column for source in plan.fields.get("id", ()) if source.column)
+            return ImportResult(table=table, inserted=0, updated=0, unresolved=0, rows=0,
+                                file=str(path), skipped_columns=id_columns)
+        for row in itertools.chain([first] if first else [], rows):
             external_id = row.values["external_id"]
             if not plan.distinct:
                 if external_id in row_in_chunk:
