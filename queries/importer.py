@@ -192,6 +192,7 @@ class TablePlan:
     skip_missing: bool = False
     distinct: bool = False
     optional: bool = False  # the file may lack the id column: then this table is left alone
+    update_only: bool = False  # adds fields to records loaded before; a new id is refused
 
 
 class _NothingToRead(Exception):
@@ -554,7 +555,8 @@ def _bind(path: Path, header_row: int, header: list[str],
             bound[field] = tuple(found)
 
     for field in fields.values():
-        if field.required and field.name not in bound:
+        if field.required and field.name not in bound and (
+                field.name == "external_id" or not plan.update_only):
             name = "id" if field.name == "external_id" else field.name
             columns = [source.column for source in wanted.get(field.name, ()) if source.column]
             if columns and field.name == "external_id" and plan.optional:
@@ -810,6 +812,12 @@ def _import_plan(connection: Connection, path: Path, plan: TablePlan, reading: R
             chunk = list({row.values["external_id"]: row for row in chunk}.values())
         existing = _ids_by_external_id(connection, table,
                                        (row.values["external_id"] for row in chunk))
+        if plan.update_only:
+            for row in chunk:
+                if row.values["external_id"] not in existing:
+                    raise ImportFailed(path, row.number, reader.id_column,
+                                       f"no {table} record has id {row.values['external_id']!r} "
+                                       "(this table only adds to records loaded before)")
         if not plan.distinct:
             for row in chunk:
                 record_id = existing.get(row.values["external_id"])

@@ -133,6 +133,7 @@ class TablePart(_Strict):
     file: str | None = None
     distinct: bool = False
     optional: bool = False
+    update_only: bool = False
     fields: dict[str, FieldSpec]
 
     @model_validator(mode="after")
@@ -154,7 +155,7 @@ class TablePart(_Strict):
                 FieldSource(item) if isinstance(item, str) else item.field_source() for item in specs
             )
         return TablePlan(self.table, fields, skip_missing=skip_missing, distinct=self.distinct,
-                         optional=self.optional)
+                         optional=self.optional, update_only=self.update_only)
 
 
 class Mapping(_Strict):

@@ -353,3 +353,25 @@ def test_bad_mapping_file_names_line_and_reason(tmp_path, text, line, reason):
         load_mapping(path)
     assert failure.value.line == line
     assert reason in failure.value.reason
+
+
+def test_update_only_table_adds_fields_and_refuses_new_ids(engine, tmp_path):
+    rules = parse_mapping("""
+name: two files
+tables:
+  - {table: leads, file: leads.csv, fields: {id: Id, created_at: First}}
+  - {table: leads, file: won.csv, update_only: true, fields: {id: Id, segment: Segment}}
+""")
+    write_csv(tmp_path, "leads.csv", "Id,First\nL1,2026-11-02\nL2,2026-11-03\n")
+    write_csv(tmp_path, "won.csv", "Id,Segment\nL2,retail\n")
+    results = import_mapping(engine, rules, tmp_path)
+    assert [(r.table, r.inserted, r.updated) for r in results] == [("leads", 2, 0), ("leads", 0, 1)]
+    assert {key: lead["segment"] for key, lead in records(engine, "leads").items()} == {"L1": None, "L2": "retail"}
+
+    before = dump(engine)
+    write_csv(tmp_path, "won.csv", "Id,Segment\nL2,retail\nL9,pets\n")
+    with pytest.raises(ImportFailed) as failure:
+        import_mapping(engine, rules, tmp_path)
+    assert (failure.value.row, failure.value.column) == (3, "Id")
+    assert failure.value.reason.startswith("no leads record has id 'L9'")
+    assert dump(engine) == before
