@@ -375,3 +375,47 @@ tables:
     assert (failure.value.row, failure.value.column) == (3, "Id")
     assert failure.value.reason.startswith("no leads record has id 'L9'")
     assert dump(engine) == before
+
+
+# ---------------------------------------------------------------- the command
+
+
+def test_import_command_with_a_preset(tmp_path):
+    from typer.testing import CliRunner
+
+    from app import cli
+
+    url = f"sqlite:///{tmp_path}/x.db"
+    result = CliRunner().invoke(cli, ["import", "--preset", "hubspot-contacts", str(FIXTURES / "hubspot-contacts.csv"),
+                                      "--db", url])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "owners <- hubspot-contacts.csv: 3 rows, 2 inserted, 0 updated, 0 unknown references kept",
+        "contacts <- hubspot-contacts.csv: 4 rows, 4 inserted, 0 updated, 0 unknown references kept",
+        "  not in the file, so left alone: Segment",
+        "leads <- hubspot-contacts.csv: 4 rows, 4 inserted, 0 updated, 0 unknown references kept",
+        "  not in the file, so left alone: Segment, Unqualified Reason, First Engagement Date",
+    ]
+
+
+def test_import_command_refusals(tmp_path):
+    from typer.testing import CliRunner
+
+    from app import cli
+
+    url = f"sqlite:///{tmp_path}/x.db"
+    bad_mapping = tmp_path / "bad.yaml"
+    bad_mapping.write_text("name: x\ntables:\n  - table: deals\n    fields: {id: a, colour: b}\n")
+    runner = CliRunner()
+    cases = [
+        (["--preset", "zoho", "f.csv"], "no such preset; one of: hubspot-contacts"),
+        (["--mapping", str(bad_mapping), "f.csv"], "line 4: tables.0.fields.colour: no field 'colour'"),
+        (["--preset", "olist", "--mapping", str(bad_mapping), "f.csv"], "not both"),
+        (["deals", "--preset", "hubspot-deals", "f.csv"], "give only the file"),
+        (["--preset", "hubspot-deals", str(tmp_path)], "reads one file: give the file"),
+        (["f.csv"], "give TABLE FILE"),
+    ]
+    for args, message in cases:
+        result = runner.invoke(cli, ["import", *args, "--db", url])
+        assert result.exit_code == 2, args
+        assert message in result.stderr, (args, result.stderr)
