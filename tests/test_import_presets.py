@@ -419,3 +419,16 @@ def test_import_command_refusals(tmp_path):
         result = runner.invoke(cli, ["import", *args, "--db", url])
         assert result.exit_code == 2, args
         assert message in result.stderr, (args, result.stderr)
+
+
+def test_every_preset_column_is_documented():
+    """docs/IMPORT.md lists, per preset, every column it reads (a preset changed means the docs change)."""
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "IMPORT.md").read_text()
+    for name in preset_names():
+        section = docs.split(f"### `{name}`:", 1)[1].split("\n### ", 1)[0]
+        for part in load_mapping(preset_path(name)).tables:
+            for field, spec in part.fields.items():
+                for item in spec if isinstance(spec, list) else [spec]:
+                    columns = [item] if isinstance(item, str) else [item.column, *item.join]
+                    for column in filter(None, columns):
+                        assert f"`{column}`" in section, (name, field, column)
