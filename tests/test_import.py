@@ -686,3 +686,20 @@ def test_report_gives_rows_and_bytes(engine, tmp_path):
     size = 8 + 13 * (CHUNK_ROWS + 1)
     assert [(p.rows, p.bytes_read, p.bytes_total) for p in seen] == [
         (CHUNK_ROWS, 8 + 13 * CHUNK_ROWS, size), (CHUNK_ROWS + 1, size, size)]
+
+def test_bulk_insert_and_rollback_across_databases(db_url, tmp_path):
+    """New rows take the bulk path (COPY on PostgreSQL): same values; a bad row after a written chunk undoes it."""
+    engine = init_db(db_url)
+    lines = ["id,created_at,source,mql_at,updated_at"] + [
+        f"L{number},2026-03-02T09:{number % 60:02d},web,2026-03-03 10:00+00:00," for number in range(CHUNK_ROWS + 10)]
+    path = write_csv(tmp_path, "leads.csv", "\n".join(lines + ["L-bad,2026-03-02,web,never,"]) + "\n")
+    with pytest.raises(ImportFailed) as failure:
+        import_csv(engine, "leads", path)
+    assert (failure.value.row, failure.value.column) == (CHUNK_ROWS + 12, "mql_at")
+    assert count(engine, "leads") == 0
+    path = write_csv(tmp_path, "leads.csv", "\n".join(lines) + "\n")
+    assert import_csv(engine, "leads", path).inserted == CHUNK_ROWS + 10
+    leads = records(engine, "leads")
+    # 09:07 in Helsinki on 2 March (UTC+2) is 07:07 UTC
+    assert (leads["L7"]["created_at"], leads["L7"]["mql_at"], leads["L7"]["source"], leads["L7"]["updated_at"]) == (
+        utc(2026, 3, 2, 7, 7), utc(2026, 3, 3, 10, 0), "web", None)
