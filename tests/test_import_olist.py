@@ -11,7 +11,6 @@ month (2018-01: 73, 2018-04: 207); declared revenue summed by won_date month (20
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
