@@ -93,17 +93,46 @@ def demo(
 
 @cli.command("import")
 def import_command(
-    table: str = typer.Argument(..., help="owners, campaigns, contacts, leads, deals or activities; "
-                                          "or `folder` to load a folder of TABLE.csv files in order."),
-    file: Path = typer.Argument(..., help="The CSV file (or the folder, with `folder`)."),
+    targets: list[str] = typer.Argument(..., metavar="[TABLE] FILE",
+                                        help="TABLE FILE.csv (owners, campaigns, contacts, leads, deals, activities); "
+                                             "`folder DIR` for a folder of TABLE.csv files; with --preset or "
+                                             "--mapping just the FILE (or the folder of a preset that reads several)."),
     mapping: list[str] = typer.Option([], "--map", help="FIELD=COLUMN: read FIELD from COLUMN (repeatable)."),
+    preset: Optional[str] = typer.Option(None, "--preset", help="A shipped mapping for a CRM export: "
+                                         "hubspot-contacts, hubspot-deals, salesforce-leads, "
+                                         "salesforce-opportunities, pipedrive-deals, olist (data/presets/)."),
+    mapping_file: Optional[Path] = typer.Option(None, "--mapping", help="A mapping file (YAML, docs/IMPORT.md)."),
+    show_progress: Optional[bool] = typer.Option(None, "--progress/--no-progress",
+                                                 help="A progress bar on stderr (default: when stderr is a terminal)."),
     db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
     sla: Optional[str] = typer.Option(None, "--sla", help=SLA_HELP),
 ):
-    """Load a CSV into one table: all rows or none, idempotent by external id."""
+    """Load a CSV export: all rows or none, idempotent by external id."""
     from queries.importer import ImportFailed, import_csv, import_folder
+    from queries.mapping import MappingError, import_mapping, load_mapping, preset_path
+    from queries.progress import TerminalProgress
 
     agreement = _agreement(sla)
+    if targets[:1] == ["folder"] and len(targets) == 2:
+        table, file = "folder", Path(targets[1])
+    elif len(targets) == 2:
+        table, file = targets[0], Path(targets[1])
+    elif len(targets) == 1 and (preset or mapping_file):
+        table, file = None, Path(targets[0])
+    else:
+        _fail("give TABLE FILE, `folder DIR`, or --preset/--mapping with FILE")
+    loaded_mapping = None
+    if preset or mapping_file:
+        if preset and mapping_file:
+            _fail("give --preset or --mapping, not both")
+        if mapping:
+            _fail("--map works without a preset; put the columns in a mapping file instead")
+        if table not in (None, "folder"):
+            _fail(f"with --preset or --mapping give only the file, not the table {table!r}")
+        try:
+            loaded_mapping = load_mapping(preset_path(preset) if preset else mapping_file)
+        except MappingError as error:
+            _fail(f"the mapping is refused: {error}")
     fields = {}
     for item in mapping:
         field, _, column = item.partition("=")
@@ -111,18 +140,27 @@ def import_command(
             _fail(f"--map {item!r}: write it as FIELD=COLUMN")
         fields[field.strip()] = column.strip()
     engine = _engine(db, create=True)
+    bar = TerminalProgress(sys.stderr) if (sys.stderr.isatty() if show_progress is None else show_progress) else None
     try:
-        if table == "folder":
-            results = import_folder(engine, file, tz=agreement.tz)
+        if loaded_mapping is not None:
+            results = import_mapping(engine, loaded_mapping, file, tz=agreement.tz, report=bar)
+        elif table == "folder":
+            results = import_folder(engine, file, tz=agreement.tz, report=bar)
         else:
-            results = [import_csv(engine, table, file, mapping=fields, tz=agreement.tz)]
+            results = [import_csv(engine, table, file, mapping=fields, tz=agreement.tz, report=bar)]
     except ImportFailed as error:
         _fail(f"nothing was written: {error}")
     except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
         _fail(f"cannot read {file}: {error.strerror}")
+    finally:
+        if bar is not None:
+            bar.finish()
     for result in results:
-        typer.echo(f"{result.table}: {result.rows:,} rows, {result.inserted:,} inserted, "
+        source = f" <- {Path(result.file).name}" if loaded_mapping is not None else ""
+        typer.echo(f"{result.table}{source}: {result.rows:,} rows, {result.inserted:,} inserted, "
                    f"{result.updated:,} updated, {result.unresolved:,} unknown references kept")
+        if result.skipped_columns:
+            typer.echo(f"  not in the file, so left alone: {', '.join(result.skipped_columns)}")
 
 
 @cli.command()

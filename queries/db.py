@@ -60,19 +60,32 @@ def _alembic_config(engine: Engine):
 
 
 def init_db(url: str | None = None) -> Engine:
-    """Create or migrate the schema to the newest revision; safe to run on every start."""
+    """Create or migrate the schema to the newest revision; safe to run on every start.
+
+    A database that presents the schema as views over other tables (docs/SQL-VIEWS.md) is
+    read as it is: nothing is created or migrated there.
+    """
     from alembic import command
 
     engine = get_engine(url)
     if engine.dialect.name == "sqlite" and engine.url.database:
         Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(_alembic_config(engine), "head")
+    if not served_by_views(engine):
+        command.upgrade(_alembic_config(engine), "head")
     return engine
 
 
-def schema_is_current(engine: Engine) -> bool:
-    """True when every table of the data model exists (the check before reading)."""
+def served_by_views(engine: Engine) -> bool:
+    """True when every table of the data model is a view (a CRM sync's tables seen as ours)."""
     from queries.schema import Base
 
-    present = set(inspect(engine).get_table_names())
+    return set(Base.metadata.tables) <= set(inspect(engine).get_view_names())
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """True when every table of the data model exists, as a table or a view (before reading)."""
+    from queries.schema import Base
+
+    inspector = inspect(engine)
+    present = set(inspector.get_table_names()) | set(inspector.get_view_names())
     return set(Base.metadata.tables) <= present

@@ -1,34 +1,42 @@
-"""CSV import (SPEC "Loading data"): one file into one table of the data model, all or nothing.
+"""CSV import (SPEC "Loading data"): one file into tables of the data model, all or nothing.
 
-`import_csv` runs for `app.py import`; `import_folder` loads one export's files in
-`LOAD_ORDER`. A file that breaks a rule below raises `ImportFailed` naming the file, the row,
-the column and the reason, and nothing of that file is written.
+`import_csv` runs for `app.py import TABLE FILE`; `import_folder` loads one export's files in
+`LOAD_ORDER`; `import_plans` runs the plans a mapping file (`queries/mapping.py`) makes, all
+in one transaction. A file that breaks a rule below raises `ImportFailed` naming the file,
+the row, the column and the reason, and nothing of that import is written.
 
 Reading
-- UTF-8 with or without a byte order mark, LF or CRLF line endings. Comma-separated, unless the
-  header line holds more semicolons (or tabs) than commas: then those separate the cells.
+- UTF-8 with or without a byte order mark (or the encoding a mapping file declares), LF or
+  CRLF line endings. Comma-separated, unless the header line holds more semicolons (or tabs)
+  than commas: then those separate the cells (a mapping file may fix the delimiter).
 - Rows are numbered as a person counts the file's lines: the header is row 1, the first data
   row is row 2; a row whose quoted cell spans lines is numbered by its first line. Blank rows
   are skipped. Every row has as many cells as the header; a quote left open is refused.
-- Header cells are stripped; a name may appear once. Columns with an empty name and columns
-  that name no field are ignored.
+- Header cells are stripped. Columns with an empty name and columns that name no field are
+  ignored; a name the header holds twice is refused only when the import reads that column.
+- The file is read, checked and written in chunks of CHUNK_ROWS rows inside one transaction,
+  so memory stays bounded however long the file is; a fault on any row rolls back every
+  chunk already written.
 
 Columns
 - A column named like a field of the table needs no mapping; `mapping` maps FIELD to COLUMN
   and a mapped column serves only the fields mapped to it. The record's external id comes
   from the column mapped to `id` (or `external_id`), else the column `external_id`, else `id`.
+  A `TablePlan` (from a mapping file) reads only the fields it lists, each from its sources.
 - Required columns: the id and every field the table cannot hold empty.
 
 Values (stripped; an empty cell is NULL)
-- Timestamps: ISO 8601 `YYYY-MM-DD[(T| )HH:MM[:SS[.fff]]][Z|±HH[:MM]]`. With an offset it is
-  that instant; without, a wall-clock time in `tz`; a plain date is that day's local midnight.
+- Timestamps: ISO 8601 `YYYY-MM-DD[(T| )HH:MM[:SS[.fff]]][Z|±HH[:MM]]`, or one of the
+  `strptime` formats a mapping declares (`%m/%d/%Y %H:%M`). With an offset it is that
+  instant; without, a wall-clock time in `tz`; a plain date is that day's local midnight.
   A wall time the clock shows twice (autumn) is its earlier occurrence; one the clock skips
   (spring) is read with the offset in force before the gap, so it lands as far after the gap
   as it was into it (03:30 on 2026-03-29 in Helsinki is 04:30 summer time).
-- Dates: `YYYY-MM-DD`.
+- Dates: `YYYY-MM-DD`, or a declared format.
 - Amounts and costs: digits with a dot for decimals, an optional sign and exponent; rounded
-  half up to the column's decimals (cents). Negative amounts load (the data-quality report
-  lists them).
+  half up to the column's decimals (cents). A mapping may declare a thousands separator
+  (`1,234.50`, grouped by threes) and a decimal comma. Negative amounts load (the
+  data-quality report lists them).
 - Probability: `40%` and `40` are 0.4: a number above 1 is a percentage, a number from 0 to 1
   a fraction (so `1` is 100%; write `1%` for one percent). Rounded half up to 4 decimals;
   anything outside 0..100% is refused.
@@ -40,22 +48,24 @@ Values (stripped; an empty cell is NULL)
 
 Writing
 - Idempotent by external id: a known one updates the columns present in the file, a new one
-  inserts; an id twice in one file is refused.
+  inserts; an id twice in one file is refused (unless the plan is `distinct`: then rows with
+  no id are skipped and a repeated id updates its record, the last row winning).
 - References (`lead_id`, `contact_id`, `owner_id`, `campaign_id`) are other records' external
   ids. One that names no loaded record stores NULL and leaves an `UnresolvedReference` for
   the data-quality report; importing the record it names later fills the reference in and
   removes the pending row, in that import's transaction.
-- The whole file is parsed and checked first, then written in one transaction.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import functools
 import itertools
+import os
 import re
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field as dataclass_field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import BinaryIO
@@ -71,16 +81,18 @@ from sqlalchemy import (
     Text,
     bindparam,
     delete,
+    func,
     insert,
     select,
     update,
 )
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from queries.schema import LOAD_ORDER, MODELS, REFERENCES, UnresolvedReference, UTCDateTime
 
 DEFAULT_TIMEZONE = "Europe/Helsinki"
-CHUNK_ROWS = 500  # rows per lookup and per write; keeps IN lists under every engine's limits
+CHUNK_ROWS = 5_000  # rows read, checked and written at a time: what bounds the memory
+LOOKUP_ROWS = 1_000  # external ids per IN list; under every engine's parameter limits
 TEAMS = {"owners": ("marketing", "sdr", "sales", "cs"), "activities": ("sales", "marketing")}
 TEXT_MAX_BYTES = 65_535
 TRUE_WORDS = frozenset({"true", "yes", "1", "won"})
@@ -116,6 +128,75 @@ class ImportResult:
     updated: int
     unresolved: int
     rows: int
+    file: str = dataclass_field(default="", compare=False)
+    skipped_columns: tuple[str, ...] = dataclass_field(default=(), compare=False)  # plan's, not in the file
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    """Where a running import is: rows written and bytes read of all the files it reads."""
+
+    file: str
+    table: str
+    rows: int
+    bytes_read: int
+    bytes_total: int
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a file's text is read: encoding, delimiter, date formats, number separators."""
+
+    encoding: str = "utf-8"
+    delimiter: str | None = None  # None: guessed from the header line
+    date_formats: tuple[str, ...] = ()  # strptime formats tried after ISO 8601
+    decimal: str = "."
+    thousands: str = ""
+
+
+@dataclass(frozen=True)
+class FieldSource:
+    """One place a field's value comes from: a column (optionally translated) or a constant.
+
+    `join` reads several columns joined by a space (empty ones left out); `split` keeps the
+    first item of a list cell (`123;456` -> `123`). `values` translates cells (compared stripped and case-insensitively); a cell not in it is
+    kept as is (`other="keep"`), emptied (`"empty"`) or refused (`"refuse"`). With
+    `when_column`, the source applies only on rows whose cell there is in (or, with
+    `when_negate`, not in) `when_values`.
+    """
+
+    column: str | None = None
+    constant: object = None
+    values: Mapping[str, object] | None = None
+    other: str = "keep"
+    formats: tuple[str, ...] = ()
+    when_column: str | None = None
+    when_values: frozenset[str] = frozenset()
+    when_negate: bool = False
+    join: tuple[str, ...] = ()
+    split: str | None = None
+
+
+@dataclass(frozen=True)
+class TablePlan:
+    """What to read from one file into one table: each field's sources, first non-empty wins.
+
+    `auto` also reads columns named like the table's fields; `skip_missing` drops a source
+    whose column the file lacks instead of refusing the file; `distinct` lets several rows
+    name one record (see the module docstring).
+    """
+
+    table: str
+    fields: Mapping[str, tuple[FieldSource, ...]] = dataclass_field(default_factory=dict)
+    auto: bool = False
+    skip_missing: bool = False
+    distinct: bool = False
+    optional: bool = False  # the file may lack the id column: then this table is left alone
+    update_only: bool = False  # adds fields to records loaded before; a new id is refused
+
+
+class _NothingToRead(Exception):
+    """An optional plan whose id column the file lacks."""
 
 
 @dataclass(frozen=True)
@@ -140,15 +221,41 @@ class _Row:
     values: dict[str, object]
 
 
+@dataclass(frozen=True)
+class _Bound:
+    """A FieldSource with its columns found in the header."""
+
+    source: FieldSource
+    index: int | None
+    when_index: int | None
+    values: Mapping[str, object] | None  # keys case-folded
+    join_indexes: tuple[int, ...] = ()
+
+
 # ---------------------------------------------------------------- values
 
 
-def parse_timestamp(text: str, tz: ZoneInfo) -> dt.datetime:
-    """An ISO 8601 timestamp or date as an aware UTC datetime (rules in the module docstring)."""
-    if not _TIMESTAMP.fullmatch(text):
-        raise ValueError(f"{text!r} is not an ISO 8601 date or timestamp")
+def parse_timestamp(text: str, tz: ZoneInfo, formats: Iterable[str] = ()) -> dt.datetime:
+    """An ISO 8601 timestamp or date (or one in `formats`) as an aware UTC datetime."""
+    moment = None
+    if _TIMESTAMP.fullmatch(text):
+        try:
+            moment = dt.datetime.fromisoformat(text.upper())
+        except ValueError:
+            pass
+    for date_format in () if moment else formats:
+        try:
+            moment = dt.datetime.strptime(text, date_format)
+            break
+        except ValueError:
+            continue
+    if moment is None:
+        formats = tuple(formats)
+        if not formats:
+            raise ValueError(f"{text!r} is not an ISO 8601 date or timestamp")
+        wanted = " or ".join(["ISO 8601", *formats])
+        raise ValueError(f"{text!r} is not a date or timestamp ({wanted})")
     try:
-        moment = dt.datetime.fromisoformat(text.upper())
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=tz)  # fold=0: the earlier occurrence, see above
         return moment.astimezone(dt.timezone.utc)
@@ -156,14 +263,35 @@ def parse_timestamp(text: str, tz: ZoneInfo) -> dt.datetime:
         raise ValueError(f"{text!r} is not an ISO 8601 date or timestamp") from None
 
 
-def parse_date(text: str) -> dt.date:
-    """A `YYYY-MM-DD` date."""
+def parse_date(text: str, formats: Iterable[str] = ()) -> dt.date:
+    """A `YYYY-MM-DD` date, or one in `formats`."""
     try:
         if _DATE.fullmatch(text):
             return dt.date.fromisoformat(text)
     except ValueError:
         pass
-    raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)")
+    for date_format in formats:
+        try:
+            return dt.datetime.strptime(text, date_format).date()
+        except ValueError:
+            continue
+    wanted = " or ".join(["YYYY-MM-DD", *formats])
+    raise ValueError(f"{text!r} is not a date ({wanted})")
+
+
+def plain_number(text: str, decimal: str = ".", thousands: str = "") -> str:
+    """A number written with a thousands separator or a decimal comma, as digits and a dot."""
+    if thousands and thousands in text:
+        digits = re.escape(thousands)
+        point = re.escape(decimal)
+        if not re.fullmatch(rf"[+-]?\d{{1,3}}(?:{digits}\d{{3}})+(?:{point}\d*)?", text):
+            raise ValueError(f"{text!r} has a misplaced thousands separator {thousands!r}")
+        text = text.replace(thousands, "")
+    if decimal != ".":
+        if "." in text:
+            raise ValueError(f"{text!r} is not a number (the decimal separator is {decimal!r})")
+        text = text.replace(decimal, ".")
+    return text
 
 
 def parse_decimal(text: str, scale: int = 2, precision: int = 16) -> Decimal:
@@ -217,23 +345,36 @@ def _parse_text(field: _Field, text: str, table: str) -> str:
     return text
 
 
-def _parse_value(field: _Field, text: str, table: str, tz: ZoneInfo) -> object:
+def _parse_value(field: _Field, text: str, table: str, tz: ZoneInfo,
+                 reading: Reading = Reading(), formats: tuple[str, ...] = ()) -> object:
     if not text:
         if field.required:
             name = "an id" if field.name == "external_id" else field.name
             raise ValueError(f"is empty, but every record of {table} needs {name}")
         return field.default
     if field.kind == "timestamp":
-        return parse_timestamp(text, tz)
+        return parse_timestamp(text, tz, formats or reading.date_formats)
     if field.kind == "date":
-        return parse_date(text)
+        return parse_date(text, formats or reading.date_formats)
     if field.kind == "decimal":
+        text = plain_number(text, reading.decimal, reading.thousands)
         return parse_decimal(text, field.scale, field.precision)
     if field.kind == "probability":
-        return parse_probability(text)
+        return parse_probability(plain_number(text, reading.decimal, reading.thousands))
     if field.kind == "boolean":
         return parse_boolean(text)
     return _parse_text(field, text, table)
+
+
+def _as_text(value: object) -> str:
+    """A translated or constant value (a YAML scalar) as the cell text it stands for."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value).strip()
 
 
 @functools.cache
@@ -271,17 +412,31 @@ def _fields(table: str) -> dict[str, _Field]:
     return fields
 
 
+def table_fields(table: str) -> tuple[str, ...]:
+    """The field names a file or mapping may give for `table` (`id` for the external id)."""
+    return ("id", *(name for name in _fields(table) if name != "external_id"))
+
+
 # ---------------------------------------------------------------- reading
 
 
-def _lines(path: Path, binary: BinaryIO) -> Iterator[str]:
-    """The file's lines decoded one at a time, so that a decoding error names its line."""
-    for number, raw in enumerate(binary, start=1):
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ImportFailed(path, number, None, "not UTF-8 text") from None
-        yield line.removeprefix("\ufeff") if number == 1 else line
+class _CountingLines:
+    """The file's lines decoded one at a time (a decoding error names its line), bytes counted."""
+
+    def __init__(self, path: Path, binary: BinaryIO, encoding: str):
+        self.path, self.binary, self.bytes_read = path, binary, 0
+        self.decode = codecs.getdecoder(encoding)
+        self.encoding = encoding
+
+    def __iter__(self) -> Iterator[str]:
+        for number, raw in enumerate(self.binary, start=1):
+            self.bytes_read += len(raw)
+            try:
+                line = self.decode(raw)[0]
+            except UnicodeDecodeError:
+                name = "UTF-8" if self.encoding == "utf-8" else self.encoding
+                raise ImportFailed(self.path, number, None, f"not {name} text") from None
+            yield line.removeprefix("\ufeff") if number == 1 else line
 
 
 def _delimiter(header_line: str) -> str:
@@ -289,9 +444,10 @@ def _delimiter(header_line: str) -> str:
     return max((",", ";", "\t"), key=header_line.count)
 
 
-def _records(path: Path, binary: BinaryIO) -> Iterator[tuple[int, list[str]]]:
+def _records(path: Path, lines: Iterable[str],
+             delimiter: str | None) -> Iterator[tuple[int, list[str]]]:
     """Each non-blank record of the file, header first, with the line it starts on."""
-    lines = _lines(path, binary)
+    lines = iter(lines)
     blank_lines = 0
     for first_line in lines:
         if first_line.strip():
@@ -299,9 +455,8 @@ def _records(path: Path, binary: BinaryIO) -> Iterator[tuple[int, list[str]]]:
         blank_lines += 1
     else:
         return
-    reader = csv.reader(
-        itertools.chain([first_line], lines), delimiter=_delimiter(first_line), strict=True
-    )
+    reader = csv.reader(itertools.chain([first_line], lines),
+                        delimiter=delimiter or _delimiter(first_line), strict=True)
     while True:
         start = blank_lines + reader.line_num + 1
         try:
@@ -314,88 +469,190 @@ def _records(path: Path, binary: BinaryIO) -> Iterator[tuple[int, list[str]]]:
             yield start, cells
 
 
-def _columns(path: Path, header_row: int, header: list[str], table: str,
-             mapping: dict[str, str]) -> dict[str, tuple[int, str]]:
-    """Which column of the file each field reads: field -> (cell index, column name)."""
+def _auto_plan(table: str, mapping: Mapping[str, str]) -> TablePlan:
+    """The plan of `import TABLE FILE --map FIELD=COLUMN`: mapped columns plus same-named ones."""
     fields = _fields(table)
-    position: dict[str, int] = {}
-    for index, name in enumerate(header):
-        if name in position:
-            raise ImportFailed(path, header_row, name, f"the header names column {name!r} twice")
-        if name:
-            position[name] = index
-
     wanted: dict[str, str] = {}
     for field, column in mapping.items():
         field = "external_id" if field == "id" else field
         if field not in fields:
-            known = ", ".join(["id", *(name for name in fields if name != "external_id")])
-            raise ImportFailed(path, None, None,
-                               f"no field {field!r} in {table} to map; fields: {known}")
+            known = ", ".join(table_fields(table))
+            raise ValueError(f"no field {field!r} in {table} to map; fields: {known}")
         if wanted.get(field, column) != column:
-            raise ImportFailed(path, None, None,
-                               "id and external_id are mapped to different columns")
+            raise ValueError("id and external_id are mapped to different columns")
         wanted[field] = column
-    mapped_columns = set(wanted.values())
-    if "external_id" not in wanted:
-        for candidate in ("external_id", "id"):
-            if candidate in position and candidate not in mapped_columns:
-                wanted["external_id"] = candidate
-                break
-    for field in fields:
-        if field not in wanted and field in position and field not in mapped_columns:
-            wanted[field] = field
+    return TablePlan(table, {field: (FieldSource(column),) for field, column in wanted.items()},
+                     auto=True)
 
-    for field, column in wanted.items():
-        if column not in position:
-            raise ImportFailed(path, None, column,
-                               f"column {column!r}, mapped to field {field!r}, is not in the file")
+
+def _bind(path: Path, header_row: int, header: list[str],
+          plan: TablePlan) -> tuple[dict[str, tuple[_Bound, ...]], tuple[str, ...]]:
+    """Which cells each field reads: field -> bound sources; and the plan's missing columns."""
+    fields = _fields(plan.table)
+    position: dict[str, int] = {}
+    twice: set[str] = set()
+    for index, name in enumerate(header):
+        if name in position:
+            twice.add(name)
+        elif name:
+            position[name] = index
+
+    wanted = {("external_id" if name == "id" else name): sources
+              for name, sources in plan.fields.items()}
+    if plan.auto:
+        mapped_columns = {source.column for sources in wanted.values() for source in sources}
+        if "external_id" not in wanted:
+            for candidate in ("external_id", "id"):
+                if candidate in position and candidate not in mapped_columns:
+                    wanted["external_id"] = (FieldSource(candidate),)
+                    break
+        for field in fields:
+            if field not in wanted and field in position and field not in mapped_columns:
+                wanted[field] = (FieldSource(field),)
+
+    def index_of(column: str, field: str) -> int | None:
+        if column in twice:
+            raise ImportFailed(path, header_row, column,
+                               f"the header names column {column!r} twice")
+        if column in position:
+            return position[column]
+        if plan.skip_missing:
+            skipped.append(column)
+            return None
+        hint = ""
+        if len(header) == 1:
+            hint = ("; the header reads as one column: is the file separated by another "
+                    "delimiter than the one expected?")
+        raise ImportFailed(path, None, column,
+                           f"column {column!r}, mapped to field {field!r}, is not in the file{hint}")
+
+    skipped: list[str] = []
+    bound: dict[str, tuple[_Bound, ...]] = {}
+    for field, sources in wanted.items():
+        if field not in fields:
+            known = ", ".join(table_fields(plan.table))
+            raise ImportFailed(path, None, None,
+                               f"no field {field!r} in {plan.table}; fields: {known}")
+        found = []
+        for source in sources:
+            index = when_index = None
+            if source.column is not None:
+                index = index_of(source.column, field)
+                if index is None:
+                    continue
+            if source.when_column is not None:
+                when_index = index_of(source.when_column, field)
+                if when_index is None:
+                    continue
+            join_indexes = tuple(index_of(column, field) for column in source.join)
+            if None in join_indexes:
+                continue
+            values = None
+            if source.values is not None:
+                values = {key.strip().casefold(): value for key, value in source.values.items()}
+            found.append(_Bound(source, index, when_index, values, join_indexes))
+        if found:
+            bound[field] = tuple(found)
+
     for field in fields.values():
-        if field.required and field.name not in wanted:
+        if field.required and field.name not in bound and (
+                field.name == "external_id" or not plan.update_only):
             name = "id" if field.name == "external_id" else field.name
+            columns = [source.column for source in wanted.get(field.name, ()) if source.column]
+            if columns and field.name == "external_id" and plan.optional:
+                raise _NothingToRead()
+            if columns:
+                raise ImportFailed(path, None, columns[0],
+                                   f"column {columns[0]!r}, mapped to field {name!r}, is not in the file")
+            hint = ""
+            if len(header) == 1 and len(header[0]) > 1:
+                hint = ("; the header reads as one column "
+                        f"{header[0][:40]!r}: is the file separated by another delimiter?")
             raise ImportFailed(path, None, name,
-                               f"required column {name!r} is missing (or map one: {name}=COLUMN)")
-    return {field: (position[column], column) for field, column in wanted.items()}
+                               f"required column {name!r} is missing (or map one: {name}=COLUMN)"
+                               f"{hint}")
+    return bound, tuple(dict.fromkeys(skipped))
 
 
-def _parsed_chunks(path: Path, table: str, mapping: dict[str, str],
-                   tz: ZoneInfo) -> Iterator[list[_Row]]:
-    """The file's data rows parsed and checked, in chunks of CHUNK_ROWS, read as they go."""
-    fields = _fields(table)
-    with path.open("rb") as binary:
-        records = _records(path, binary)
+def _cell(bound: tuple[_Bound, ...], cells: list[str]) -> tuple[str, str | None, tuple[str, ...]]:
+    """A field's text on a row from its first source that gives one: (text, column, formats)."""
+    text, column, formats = "", None, ()
+    for source in bound:
+        if source.when_index is not None:
+            matches = cells[source.when_index].strip().casefold() in source.source.when_values
+            if matches == source.source.when_negate:
+                continue
+        if source.join_indexes:
+            column = source.source.join[0]
+            text = " ".join(part for part in (cells[i].strip() for i in source.join_indexes) if part)
+        elif source.index is None:
+            text, column = _as_text(source.source.constant), None
+        else:
+            column = source.source.column
+            text = cells[source.index].strip()
+            if source.source.split and text:
+                text = text.split(source.source.split, 1)[0].strip()
+            if source.values is not None and text:
+                key = text.casefold()
+                if key in source.values:
+                    text = _as_text(source.values[key])
+                elif source.source.other == "empty":
+                    text = ""
+                elif source.source.other == "refuse":
+                    known = ", ".join(repr(value) for value in source.source.values)
+                    raise ValueError(f"{text!r} is not one of the values the mapping knows: {known}")
+        formats = source.source.formats
+        if text:
+            break
+    return text, column, formats
+
+
+class _Reader:
+    """One pass over a file for one plan: its rows parsed and checked, in chunks."""
+
+    def __init__(self, path: Path, plan: TablePlan, reading: Reading, tz: ZoneInfo):
+        self.path, self.plan, self.reading, self.tz = path, plan, reading, tz
+        self.lines: _CountingLines | None = None
+        self.skipped_columns: tuple[str, ...] = ()
+
+    def rows(self, binary: BinaryIO) -> Iterator[_Row]:
+        """Each data row with a value per bound field (distinct plans skip rows with no id)."""
+        path, table = self.path, self.plan.table
+        fields = _fields(table)
+        self.lines = _CountingLines(path, binary, self.reading.encoding)
+        records = _records(path, self.lines, self.reading.delimiter)
         header_row, header = next(records, (None, None))
         if header is None:
             raise ImportFailed(path, None, None, "no header: the file is empty")
         header = [cell.strip() for cell in header]
-        columns = _columns(path, header_row, header, table, mapping)
-        id_column = columns["external_id"][1]
-        row_of_external_id: dict[str, int] = {}
-        chunk: list[_Row] = []
+        bound, self.skipped_columns = _bind(path, header_row, header, self.plan)
+        self.id_column = bound["external_id"][0].source.column or "id"
+        reading, tz, distinct = self.reading, self.tz, self.plan.distinct
         for number, cells in records:
             if len(cells) != len(header):
                 raise ImportFailed(path, number, None,
                                    f"{len(cells)} cells, but the header has {len(header)}")
             values = {}
-            for field, (index, column) in columns.items():
+            for name, sources in bound.items():
+                column = None
                 try:
-                    values[field] = _parse_value(fields[field], cells[index].strip(), table, tz)
+                    text, column, formats = _cell(sources, cells)
+                    if distinct and name == "external_id" and not text:
+                        break
+                    values[name] = _parse_value(fields[name], text, table, tz, reading, formats)
                 except ValueError as error:
+                    column = column or sources[0].source.column or f"{name} (constant)"
                     raise ImportFailed(path, number, column, str(error)) from None
-            external_id = values["external_id"]
-            if external_id in row_of_external_id:
-                first_row = row_of_external_id[external_id]
-                raise ImportFailed(path, number, id_column,
-                                   f"id {external_id!r} is also on row {first_row}")
-            row_of_external_id[external_id] = number
-            chunk.append(_Row(number, values))
-            if len(chunk) == CHUNK_ROWS:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
-        if not row_of_external_id:
-            raise ImportFailed(path, None, None, "no rows: the file has a header only")
+            else:
+                yield _Row(number, values)
+
+    def first_row_of(self, external_id: str) -> int | None:
+        """The first row that names `external_id` (to say where a repeated id was first)."""
+        with self.path.open("rb") as binary:
+            for row in _Reader(self.path, self.plan, self.reading, self.tz).rows(binary):
+                if row.values["external_id"] == external_id:
+                    return row.number
+        return None
 
 
 # ---------------------------------------------------------------- writing
@@ -408,15 +665,16 @@ def _ids_by_external_id(
     model_table = MODELS[table].__table__
     wanted = list(external_ids)
     ids = {}
-    for start in range(0, len(wanted), CHUNK_ROWS):
+    for start in range(0, len(wanted), LOOKUP_ROWS):
         statement = select(model_table.c.external_id, model_table.c.id).where(
-            model_table.c.external_id.in_(wanted[start:start + CHUNK_ROWS])
+            model_table.c.external_id.in_(wanted[start:start + LOOKUP_ROWS])
         )
         ids.update(connection.execute(statement).tuples().all())
     return ids
 
 
-def _write_chunk(connection: Connection, table: str, rows: list[_Row]) -> tuple[int, int, int]:
+def _write_chunk(connection: Connection, table: str, rows: list[_Row],
+                 existing: dict[str, int]) -> tuple[int, int, int]:
     """Insert a chunk's new records and update its known ones: (inserted, updated, unresolved)."""
     model_table = MODELS[table].__table__
     unresolved_table = UnresolvedReference.__table__
@@ -424,7 +682,6 @@ def _write_chunk(connection: Connection, table: str, rows: list[_Row]) -> tuple[
     references = {
         field: target for field, target in REFERENCES.get(table, {}).items() if field in present
     }
-    existing = _ids_by_external_id(connection, table, (row.values["external_id"] for row in rows))
     target_ids = {
         field: _ids_by_external_id(connection, target, {row.values[field] for row in rows} - {None})
         for field, target in references.items()
@@ -447,7 +704,7 @@ def _write_chunk(connection: Connection, table: str, rows: list[_Row]) -> tuple[
             new_records.append(record)
 
     if new_records:
-        connection.execute(insert(model_table), new_records)
+        _insert(connection, model_table, new_records)
     changed_fields = [field for field in present if field != "external_id"]
     if changed_records and changed_fields:
         statement = (
@@ -473,6 +730,25 @@ def _write_chunk(connection: Connection, table: str, rows: list[_Row]) -> tuple[
                 for external_id, field, target, target_external_id in pending
             ])
     return len(new_records), len(changed_records), len(pending)
+
+
+def _insert(connection: Connection, model_table, records: list[dict]) -> None:
+    """Insert new records: through COPY on PostgreSQL (row-by-row inserts are many times
+    slower there), a multi-row insert elsewhere; same transaction either way."""
+    if connection.dialect.name != "postgresql" or len(records) < 100:
+        connection.execute(insert(model_table), records)
+        return
+    fields = list(records[0])
+    names = ", ".join(connection.dialect.identifier_preparer.quote(field) for field in fields)
+    utc = dt.timezone.utc
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor, cursor.copy(f"COPY {model_table.name} ({names}) FROM STDIN") as copy:
+        for record in records:
+            copy.write_row([
+                value.astimezone(utc).replace(tzinfo=None)
+                if isinstance(value, dt.datetime) and value.tzinfo is not None else value
+                for value in (record[field] for field in fields)
+            ])
 
 
 def _resolve_pending(connection: Connection, table: str) -> None:
@@ -510,7 +786,157 @@ def _resolve_pending(connection: Connection, table: str) -> None:
     ))
 
 
+class _Touched:
+    """Which records this import has written already, to refuse an id repeated across chunks.
+
+    Records inserted by this import have ids above the table's largest id at its start;
+    updated ones are marked in a bitmap by id: a bit per record, so memory stays small.
+    """
+
+    def __init__(self, connection: Connection, table: str):
+        model_table = MODELS[table].__table__
+        self.first_new_id = (connection.execute(select(func.max(model_table.c.id))).scalar() or 0) + 1
+        self.bits = bytearray()
+
+    def seen(self, record_id: int) -> bool:
+        if record_id >= self.first_new_id:
+            return True
+        byte, bit = divmod(record_id, 8)
+        return byte < len(self.bits) and bool(self.bits[byte] & (1 << bit))
+
+    def mark(self, record_id: int) -> None:
+        byte, bit = divmod(record_id, 8)
+        if byte >= len(self.bits):
+            self.bits.extend(bytes(byte + 1 - len(self.bits)))
+        self.bits[byte] |= 1 << bit
+
+
+def _import_plan(connection: Connection, path: Path, plan: TablePlan, reading: Reading,
+                 tz: ZoneInfo, on_chunk: Callable[[int, int], object]) -> ImportResult:
+    """Stream one file through one plan inside the caller's transaction."""
+    table = plan.table
+    reader = _Reader(path, plan, reading, tz)
+    touched = _Touched(connection, table)
+    inserted = updated = unresolved = rows_done = 0
+
+    def repeated(external_id: str, number: int) -> ImportFailed:
+        first = reader.first_row_of(external_id)
+        return ImportFailed(path, number, reader.id_column,
+                            f"id {external_id!r} is also on row {first}")
+
+    def write(chunk: list[_Row]) -> None:
+        nonlocal inserted, updated, unresolved, rows_done
+        rows_in_chunk = len(chunk)
+        if plan.distinct:  # the last row naming a record wins
+            chunk = list({row.values["external_id"]: row for row in chunk}.values())
+        existing = _ids_by_external_id(connection, table,
+                                       (row.values["external_id"] for row in chunk))
+        if plan.update_only:
+            for row in chunk:
+                if row.values["external_id"] not in existing:
+                    raise ImportFailed(path, row.number, reader.id_column,
+                                       f"no {table} record has id {row.values['external_id']!r} "
+                                       "(this table only adds to records loaded before)")
+        if not plan.distinct:
+            for row in chunk:
+                record_id = existing.get(row.values["external_id"])
+                if record_id is not None:
+                    if touched.seen(record_id):
+                        raise repeated(row.values["external_id"], row.number)
+                    touched.mark(record_id)
+        new, changed, pending = _write_chunk(connection, table, chunk, existing)
+        inserted, updated, unresolved = inserted + new, updated + changed, unresolved + pending
+        rows_done += rows_in_chunk
+        on_chunk(rows_done, reader.lines.bytes_read)
+
+    try:
+        binary = path.open("rb")
+    except OSError as error:
+        reason = f"cannot read the file: {error.strerror or error}"
+        raise ImportFailed(path, None, None, reason) from None
+    with binary:
+        chunk: list[_Row] = []
+        row_in_chunk: dict[str, int] = {}
+        rows = reader.rows(binary)
+        try:
+            first = next(rows, None)
+        except _NothingToRead:
+            id_columns = tuple(source.column for source in plan.fields.get("id", ()) if source.column)
+            return ImportResult(table=table, inserted=0, updated=0, unresolved=0, rows=0,
+                                file=str(path), skipped_columns=id_columns)
+        for row in itertools.chain([first] if first else [], rows):
+            external_id = row.values["external_id"]
+            if not plan.distinct:
+                if external_id in row_in_chunk:
+                    raise ImportFailed(path, row.number, reader.id_column,
+                                       f"id {external_id!r} is also on row {row_in_chunk[external_id]}")
+                row_in_chunk[external_id] = row.number
+            chunk.append(row)
+            if len(chunk) == CHUNK_ROWS:
+                write(chunk)
+                chunk, row_in_chunk = [], {}
+        if chunk:
+            write(chunk)
+    if rows_done == 0 and not plan.distinct:
+        raise ImportFailed(path, None, None, "no rows: the file has a header only")
+    _resolve_pending(connection, table)
+    return ImportResult(table=table, inserted=inserted, updated=updated, unresolved=unresolved,
+                        rows=rows_done, file=str(path), skipped_columns=reader.skipped_columns)
+
+
 # ---------------------------------------------------------------- the import
+
+
+def import_plans(
+    engine: Engine,
+    plans: Iterable[tuple[Path | str, TablePlan]],
+    reading: Reading = Reading(),
+    tz: ZoneInfo | None = None,
+    report: Callable[[ImportProgress], object] | None = None,
+    progress: Callable[[int], object] | None = None,
+) -> list[ImportResult]:
+    """Run each (file, plan) in order, in one transaction: every plan's rows or none.
+
+    `report(ImportProgress)` and `progress(rows_written)` are called after each chunk.
+    """
+    plans = [(Path(path), plan) for path, plan in plans]
+    tz = tz or ZoneInfo(DEFAULT_TIMEZONE)
+    for path, plan in plans:
+        if plan.table not in MODELS:
+            tables = ", ".join(LOAD_ORDER)
+            raise ImportFailed(path, None, None, f"unknown table {plan.table!r}; one of: {tables}")
+    sizes = []
+    for path, _plan in plans:
+        try:
+            sizes.append(os.stat(path).st_size)
+        except OSError as error:
+            reason = f"cannot read the file: {error.strerror or error}"
+            raise ImportFailed(path, None, None, reason) from None
+    total = sum(sizes)
+    results = []
+    try:
+        with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # A lookup prepared while the table was empty keeps its sequential-scan plan as
+                # the table grows; plan each with the table's size at the time instead.
+                connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+            for number, (path, plan) in enumerate(plans):
+                bytes_before = sum(sizes[:number])
+
+                def on_chunk(rows: int, bytes_read: int, path=path, plan=plan,
+                             bytes_before=bytes_before) -> None:
+                    if progress is not None:
+                        progress(rows)
+                    if report is not None:
+                        report(ImportProgress(str(path), plan.table, rows,
+                                              bytes_before + bytes_read, total))
+
+                results.append(_import_plan(connection, path, plan, reading, tz, on_chunk))
+    except (IntegrityError, DataError, OperationalError) as error:
+        failing = plans[len(results)][0] if len(results) < len(plans) else plans[-1][0]
+        reason = f"the database refused the rows: {error.orig}"
+        raise ImportFailed(failing, None, None, reason) from error
+    return results
 
 
 def import_csv(
@@ -520,44 +946,27 @@ def import_csv(
     mapping: dict[str, str] | None = None,
     tz: ZoneInfo | None = None,
     progress: Callable[[int], object] | None = None,
+    report: Callable[[ImportProgress], object] | None = None,
 ) -> ImportResult:
     """Load one CSV file into `table`, all of it or nothing (the `import` command).
 
     `mapping` maps FIELD to COLUMN; `tz` (default Europe/Helsinki) reads timestamps without an
-    offset; `progress(rows_written)` is called after each chunk written.
+    offset; `progress(rows_written)` and `report(ImportProgress)` are called after each chunk.
     """
     path = Path(path)
     if table not in MODELS:
         tables = ", ".join(LOAD_ORDER)
         raise ImportFailed(path, None, None, f"unknown table {table!r}; one of: {tables}")
-    tz = tz or ZoneInfo(DEFAULT_TIMEZONE)
-    try:  # check the whole file before opening the transaction; streaming would write as it reads
-        chunks = list(_parsed_chunks(path, table, dict(mapping or {}), tz))
-    except OSError as error:
-        reason = f"cannot read the file: {error.strerror or error}"
-        raise ImportFailed(path, None, None, reason) from None
-
-    inserted = updated = unresolved = rows_done = 0
     try:
-        with engine.begin() as connection:
-            for chunk in chunks:
-                new, changed, pending = _write_chunk(connection, table, chunk)
-                inserted += new
-                updated += changed
-                unresolved += pending
-                rows_done += len(chunk)
-                if progress is not None:
-                    progress(rows_done)
-            _resolve_pending(connection, table)
-    except (IntegrityError, DataError) as error:
-        reason = f"the database refused the rows: {error.orig}"
-        raise ImportFailed(path, None, None, reason) from error
-    return ImportResult(table=table, inserted=inserted, updated=updated, unresolved=unresolved,
-                        rows=rows_done)
+        plan = _auto_plan(table, dict(mapping or {}))
+    except ValueError as error:
+        raise ImportFailed(path, None, None, str(error)) from None
+    return import_plans(engine, [(path, plan)], tz=tz, report=report, progress=progress)[0]
 
 
 def import_folder(
-    engine: Engine, folder: Path | str, tz: ZoneInfo | None = None
+    engine: Engine, folder: Path | str, tz: ZoneInfo | None = None,
+    report: Callable[[ImportProgress], object] | None = None,
 ) -> list[ImportResult]:
     """Load a folder's `TABLE.csv` files in LOAD_ORDER, each in its own transaction.
 
@@ -572,4 +981,4 @@ def import_folder(
     if not files:
         names = ", ".join(f"{table}.csv" for table in LOAD_ORDER)
         raise ImportFailed(folder, None, None, f"none of {names} is in the folder")
-    return [import_csv(engine, table, path, tz=tz) for table, path in files]
+    return [import_csv(engine, table, path, tz=tz, report=report) for table, path in files]

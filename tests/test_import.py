@@ -645,3 +645,61 @@ class TestAcrossDatabases:
         load(engine, tmp_path, "owners")
         assert records(engine, "leads")["L1"]["owner_id"] == ids(engine, "owners")["O1"]
         assert pending_references(engine) == []
+
+
+# ---------------------------------------------------------------- streaming in chunks
+
+
+def test_id_repeated_across_chunks_names_its_first_row(engine, tmp_path):
+    """Chunks are written as they are read; a repeat in a later chunk still names row 2 and undoes all."""
+    load(engine, tmp_path, "owners")
+    before = dump(engine)
+    lines = ["id,name"] + [f"N{number},Owner {number}" for number in range(CHUNK_ROWS + 5)]
+    lines.append("N0,Owner zero again")  # row CHUNK_ROWS + 7; N0 is on row 2
+    path = write_csv(tmp_path, "owners.csv", "\n".join(lines) + "\n")
+    with pytest.raises(ImportFailed) as failure:
+        import_csv(engine, "owners", path)
+    assert (failure.value.row, failure.value.column) == (CHUNK_ROWS + 7, "id")
+    assert failure.value.reason == "id 'N0' is also on row 2"
+    assert dump(engine) == before
+
+
+def test_known_id_repeated_across_chunks_is_refused(engine, tmp_path):
+    """O1 exists before the import: its first row updates it, its second (next chunk) is refused."""
+    load(engine, tmp_path, "owners")
+    before = dump(engine)
+    lines = ["id,name", "O1,Aino again"] + [f"N{number},Owner {number}" for number in range(CHUNK_ROWS)]
+    lines.append("O1,Aino thrice")  # row CHUNK_ROWS + 3
+    path = write_csv(tmp_path, "owners.csv", "\n".join(lines) + "\n")
+    with pytest.raises(ImportFailed) as failure:
+        import_csv(engine, "owners", path)
+    assert (failure.value.row, failure.value.reason) == (CHUNK_ROWS + 3, "id 'O1' is also on row 2")
+    assert dump(engine) == before
+
+
+def test_report_gives_rows_and_bytes(engine, tmp_path):
+    lines = ["id,name"] + [f"N{number:05d},Owner" for number in range(CHUNK_ROWS + 1)]
+    path = write_csv(tmp_path, "owners.csv", "\n".join(lines) + "\n")
+    seen = []
+    import_csv(engine, "owners", path, report=seen.append)
+    # header "id,name\n" is 8 bytes, each row "N00000,Owner\n" 13 bytes
+    size = 8 + 13 * (CHUNK_ROWS + 1)
+    assert [(p.rows, p.bytes_read, p.bytes_total) for p in seen] == [
+        (CHUNK_ROWS, 8 + 13 * CHUNK_ROWS, size), (CHUNK_ROWS + 1, size, size)]
+
+def test_bulk_insert_and_rollback_across_databases(db_url, tmp_path):
+    """New rows take the bulk path (COPY on PostgreSQL): same values; a bad row after a written chunk undoes it."""
+    engine = init_db(db_url)
+    lines = ["id,created_at,source,mql_at,updated_at"] + [
+        f"L{number},2026-03-02T09:{number % 60:02d},web,2026-03-03 10:00+00:00," for number in range(CHUNK_ROWS + 10)]
+    path = write_csv(tmp_path, "leads.csv", "\n".join(lines + ["L-bad,2026-03-02,web,never,"]) + "\n")
+    with pytest.raises(ImportFailed) as failure:
+        import_csv(engine, "leads", path)
+    assert (failure.value.row, failure.value.column) == (CHUNK_ROWS + 12, "mql_at")
+    assert count(engine, "leads") == 0
+    path = write_csv(tmp_path, "leads.csv", "\n".join(lines) + "\n")
+    assert import_csv(engine, "leads", path).inserted == CHUNK_ROWS + 10
+    leads = records(engine, "leads")
+    # 09:07 in Helsinki on 2 March (UTC+2) is 07:07 UTC
+    assert (leads["L7"]["created_at"], leads["L7"]["mql_at"], leads["L7"]["source"], leads["L7"]["updated_at"]) == (
+        utc(2026, 3, 2, 7, 7), utc(2026, 3, 3, 10, 0), "web", None)

@@ -97,4 +97,11 @@ def quality_report(
                              deals[deals["currency"].notna() & ~deals["currency"].isin(known)]))
     findings.append(_finding("deal_closed_before_created", "deals", "deals closed before they were created",
                              deals[deals["closed_at"] < deals["created_at"]]))
+    lead_created = deals["lead_id"].map(leads.set_index("id")["created_at"]) if len(leads) else deals["closed_at"]
+    findings.append(_finding("deal_closed_before_lead", "deals",
+                             "deals closed before their lead was created (counted as they are)",
+                             deals[deals["closed_at"] < lead_created]))
+    findings.append(_finding("lead_without_source", "leads",
+                             "leads with no source at all (not the same as a source named 'unknown')",
+                             leads[leads["source"].isna() | (leads["source"].astype(str).str.strip() == "")]))
     return findings

@@ -23,9 +23,10 @@ def report():
     and a deal (opportunity inferred) with a negative amount; lead 3 is owned by an inactive
     owner and names a campaign nobody loaded; deal 2 has no lead; activity 7 names a lost lead."""
     lead_rows = leads(
-        dict(id=1, created_at="2026-11-01 09:00", mql_at="2026-11-03 10:00", sal_at="2026-11-02 10:00"),
-        dict(id=2, created_at="2026-11-01 09:00", sql_at="2026-11-05 10:00"),
-        dict(id=3, created_at="2026-11-01 09:00", owner_id=9),
+        dict(id=1, created_at="2026-11-01 09:00", mql_at="2026-11-03 10:00", sal_at="2026-11-02 10:00",
+             source="web"),
+        dict(id=2, created_at="2026-11-01 09:00", sql_at="2026-11-05 10:00", source="web"),
+        dict(id=3, created_at="2026-11-01 09:00", owner_id=9, source="web"),
     )
     deal_rows = deals(dict(id=1, lead_id=2, created_at="2026-11-06 10:00", amount=-500.0),
                       dict(id=2, lead_id=None, created_at="2026-11-06 10:00", amount=100.0))
@@ -90,7 +91,7 @@ def test_the_summary_counts_each_record_once(report):
     activity 7."""
     findings, _, unresolved = report
     assert quality_summary(list(findings.values()), unresolved) == {
-        "rules": 24, "rules_with_findings": 9, "findings": 9, "records": 6,
+        "rules": 26, "rules_with_findings": 9, "findings": 9, "records": 6,
     }
 
 
@@ -146,13 +147,14 @@ def test_a_clean_database_gets_a_clean_bill(tmp_path):
 
     url = f"sqlite:///{tmp_path}/clean.db"
     with init_db(url).begin() as connection:
-        connection.execute(insert(Lead), [{"id": 1, "external_id": "L1", "created_at": t("2026-11-02 09:00")}])
+        connection.execute(insert(Lead), [{"id": 1, "external_id": "L1", "created_at": t("2026-11-02 09:00"),
+                                                  "source": "web"}])
     app = create_app(Settings(database_url=url, as_of=AS_OF))
     with app.server.test_request_context():
         body = page("quality").update_quality(None)
-    assert texts(find(body, page("quality").SUMMARY)) == ["✔ All 24 rules are clean."]
+    assert texts(find(body, page("quality").SUMMARY)) == ["✔ All 26 rules are clean."]
     rules = [row for row in of_type(body, "Tr") if getattr(row, "id", None)]
-    assert len(rules) == 24 and all(row.className == "clean" for row in rules)
+    assert len(rules) == 26 and all(row.className == "clean" for row in rules)
 
 
 def test_an_empty_database_says_what_to_load(empty_settings):

@@ -1,0 +1,114 @@
+-- The dashboard's schema as views over the example CRM sync (crm_sync_tables.sql), MariaDB.
+-- Run in the database (or schema) the dashboard reads; docs/SQL-VIEWS.md explains each choice.
+-- Timestamps are already naive UTC, ids stay the CRM's numbers, external ids are their text.
+CREATE VIEW owners AS
+SELECT u.id,
+       CAST(u.id AS CHAR) AS external_id,
+       u.full_name AS name,
+       u.email,
+       CASE u.role WHEN 'Marketing' THEN 'marketing' WHEN 'SDR' THEN 'sdr'
+                   WHEN 'AE' THEN 'sales' WHEN 'CSM' THEN 'cs' END AS team,
+       u.is_active AS active
+FROM crm_users u;
+
+CREATE VIEW campaigns AS
+SELECT c.id,
+       CAST(c.id AS CHAR) AS external_id,
+       c.title AS name,
+       c.channel,
+       c.starts_on AS started_on,
+       c.ends_on AS ended_on,
+       c.budget_spent AS cost,
+       c.currency_code AS currency
+FROM crm_campaigns c;
+
+CREATE VIEW contacts AS
+SELECT c.id,
+       CAST(c.id AS CHAR) AS external_id,
+       c.email,
+       NULLIF(TRIM(CONCAT_WS(' ', c.first_name, c.last_name)), '') AS name,
+       c.company_name AS company,
+       c.country_code AS country,
+       c.segment,
+       u.id AS owner_id,
+       c.created_date AS created_at,
+       c.modified_date AS updated_at
+FROM crm_contacts c
+LEFT JOIN crm_users u ON u.id = c.owner_user_id;
+
+-- One lead per contact: the contact's journey through the funnel.
+CREATE VIEW leads AS
+SELECT c.id,
+       CAST(c.id AS CHAR) AS external_id,
+       c.id AS contact_id,
+       c.created_date AS created_at,
+       c.lead_source AS source,
+       k.id AS campaign_id,
+       c.segment,
+       u.id AS owner_id,
+       c.became_mql_date AS mql_at,
+       CAST(NULL AS DATETIME(6)) AS assigned_at,
+       c.became_sal_date AS sal_at,
+       c.became_sql_date AS sql_at,
+       c.became_opportunity_date AS opportunity_at,
+       c.disqualified_date AS disqualified_at,
+       c.disqualified_reason,
+       CAST(NULL AS DATETIME(6)) AS recycled_at,
+       CAST(NULL AS CHAR) AS recycled_reason,
+       c.first_touch_date AS first_touch_at,
+       c.modified_date AS updated_at
+FROM crm_contacts c
+LEFT JOIN crm_users u ON u.id = c.owner_user_id
+LEFT JOIN crm_campaigns k ON k.id = c.campaign_id;
+
+CREATE VIEW deals AS
+SELECT d.id,
+       CAST(d.id AS CHAR) AS external_id,
+       c.id AS lead_id,
+       c.id AS contact_id,
+       u.id AS owner_id,
+       d.deal_name AS name,
+       d.pipeline,
+       d.stage_label AS stage,
+       d.amount,
+       d.currency_code AS currency,
+       d.created_date AS created_at,
+       d.close_date AS expected_close_on,
+       CASE WHEN d.is_closed THEN COALESCE(d.closed_date, CAST(d.close_date AS DATETIME(6))) END
+           AS closed_at,
+       CASE WHEN d.is_closed THEN d.is_won END AS is_won,   -- null while open
+       d.lost_reason,
+       d.probability_pct / 100 AS probability,
+       d.modified_date AS updated_at
+FROM crm_deals d
+LEFT JOIN crm_contacts c ON c.id = d.contact_id
+LEFT JOIN crm_users u ON u.id = d.owner_user_id;
+
+CREATE VIEW activities AS
+SELECT e.id,
+       CAST(e.id AS CHAR) AS external_id,
+       c.id AS lead_id,
+       c.id AS contact_id,
+       u.id AS owner_id,
+       CASE WHEN e.kind IN ('CALL', 'EMAIL', 'MEETING') THEN 'sales' ELSE 'marketing' END AS team,
+       LOWER(e.kind) AS type,
+       e.body AS detail,
+       e.occurred AS occurred_at
+FROM crm_engagements e
+LEFT JOIN crm_contacts c ON c.id = e.contact_id
+LEFT JOIN crm_users u ON u.id = e.user_id;
+
+-- References the sync holds but cannot follow (a user or contact it has not copied), for `check`.
+CREATE VIEW unresolved_references AS
+SELECT c.id, 'leads' AS table_name, c.id AS record_id, 'owner_id' AS field, 'owners' AS target_table,
+       CAST(c.owner_user_id AS CHAR) AS target_external_id
+FROM crm_contacts c
+WHERE c.owner_user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM crm_users u WHERE u.id = c.owner_user_id)
+UNION ALL
+SELECT d.id, 'deals', d.id, 'lead_id', 'leads', CAST(d.contact_id AS CHAR)
+FROM crm_deals d
+WHERE d.contact_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM crm_contacts c WHERE c.id = d.contact_id)
+UNION ALL
+SELECT d.id, 'deals', d.id, 'owner_id', 'owners', CAST(d.owner_user_id AS CHAR)
+FROM crm_deals d
+WHERE d.owner_user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM crm_users u WHERE u.id = d.owner_user_id);
