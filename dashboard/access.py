@@ -16,6 +16,7 @@ import ipaddress
 import json
 import logging
 import os
+import re
 import secrets
 import tempfile
 import threading
@@ -41,6 +42,29 @@ DASH_API = {"/_dash-layout", "/_dash-dependencies", "/_dash-update-component", "
 PAGES_CONTENT, PAGES_STORE, PAGES_LOCATION = "_pages_content", "_pages_store", "_pages_location"
 LOGIN_LIMIT = (5, 15 * 60)  # failures per user name and address, in seconds
 ADDRESS_LIMIT = (20, 15 * 60)  # failures per address, whatever the name
+
+
+SECRET_PARAMETER = re.compile(r"(?i)\b(token|password|csrf)=[^&\s\"']+")
+
+
+class RedactSecrets(logging.Filter):
+    """Take wall tokens and passwords out of log lines (the access log prints request lines,
+    and a wall link's first request carries its token)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = SECRET_PARAMETER.sub(lambda m: f"{m.group(1)}=[redacted]", message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+def redact_access_logs() -> None:
+    """Install the filter on the request loggers of the development server and gunicorn (once)."""
+    for name in ("werkzeug", "gunicorn.access", "gunicorn.error"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactSecrets) for f in logger.filters):
+            logger.addFilter(RedactSecrets())
 
 
 class AccessError(RuntimeError):
@@ -207,6 +231,7 @@ class Access:
             SESSION_COOKIE_SECURE=self.secure_cookies,
             PERMANENT_SESSION_LIFETIME=int(self.session_hours * 3600),
         )
+        redact_access_logs()
         server.before_request(self.check_request)
         server.after_request(lambda response: self.harden(app, response))
         server.add_url_rule("/login", "login", self.login, methods=["GET", "POST"])

@@ -232,3 +232,16 @@ def test_ac014_a_malformed_callback_request_needs_the_highest_role_or_is_refused
         assert callback_role(payload) == "admin"
     except ValueError:
         pass
+
+
+def test_ac015_tokens_and_passwords_never_reach_the_request_log(app, files, caplog):
+    """The development server logs every request line; a wall link's token is taken out."""
+    import logging
+
+    from dashboard.access import RedactSecrets
+
+    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '%s - - "%s" %s',
+                               ("127.0.0.1", f"GET /wall?token={files['token']}&seconds=30 HTTP/1.1", "302"), None)
+    assert RedactSecrets().filter(record)
+    assert record.getMessage() == '127.0.0.1 - - "GET /wall?token=[redacted]&seconds=30 HTTP/1.1" 302'
+    assert any(isinstance(f, RedactSecrets) for f in logging.getLogger("werkzeug").filters)
