@@ -1,0 +1,102 @@
+"""The admin page's callbacks as functions: users, wall links and an uploaded import."""
+from __future__ import annotations
+
+import base64
+import dataclasses
+import sqlite3
+
+import pytest
+
+from dashboard.users import list_users
+from dashboard.wall.tokens import list_links
+from tests.pages.tree import find, page, texts
+
+
+@pytest.fixture
+def admin(tmp_path, empty_settings):
+    from dashboard.application import create_app
+
+    target = tmp_path / "admin.db"
+    with sqlite3.connect(empty_settings.database_url.removeprefix("sqlite:///")) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    settings = dataclasses.replace(empty_settings, database_url=f"sqlite:///{target}",
+                                   users_path=tmp_path / "users.json", wall_tokens_path=tmp_path / "links.json",
+                                   secret_key_path=tmp_path / "key")
+    app = create_app(settings)
+    return app, page("admin"), settings, target
+
+
+def _csv(text: str) -> str:
+    return "data:text/csv;base64," + base64.b64encode(text.encode()).decode()
+
+
+def _clicked(app, callback, trigger, *args, base_url="http://localhost"):
+    """Run a two-button callback as if `trigger` had been clicked."""
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    context_value.set(AttributeDict(triggered_inputs=[{"prop_id": f"{trigger}.n_clicks", "value": 1}]))
+    with app.server.test_request_context(base_url=base_url):
+        return callback(1, None, *args)
+
+
+def _leads(path) -> list:
+    with sqlite3.connect(path) as connection:
+        return connection.execute("SELECT external_id, source FROM leads ORDER BY external_id").fetchall()
+
+
+def test_ad001_add_update_and_remove_a_user(admin):
+    app, module, settings, _ = admin
+
+    def run(trigger, *args):
+        return _clicked(app, module.change_user, trigger, *args)
+
+    message, users, password = run(module.USER_ADD, "aino", "manager", "twelve chars!")
+    assert texts(message) == ["aino may sign in as manager."] and password == ""
+    assert [(u.name, u.role) for u in list_users(settings.users_path)] == [("aino", "manager")]
+    message, _, _ = run(module.USER_ADD, "bo", "viewer", "short")
+    assert texts(message) == ["the password is too short: at least 12 characters"]
+    message, users, _ = run(module.USER_REMOVE, "aino", None, None)
+    assert texts(message) == ["aino removed."] and list_users(settings.users_path) == []
+
+
+def test_ad002_create_a_wall_link_once_and_revoke_it(admin):
+    app, module, settings, _ = admin
+
+    def run(trigger, *args):
+        return _clicked(app, module.change_link, trigger, *args, base_url="https://dash.example.com")
+
+    message, _, options = run(module.LINK_CREATE, "Corridor TV", None)
+    url = texts(find(message, "admin-link-url"))[0]
+    assert url.startswith("https://dash.example.com/wall?token=") and len(url) > 60
+    link = list_links(settings.wall_tokens_path)[0]
+    assert options == [{"label": f"Corridor TV ({link.id})", "value": link.id}]
+    message, _, options = run(module.LINK_REVOKE, None, link.id)
+    assert texts(message) == ["Revoked the link of Corridor TV."] and options == []
+    assert list_links(settings.wall_tokens_path)[0].revoked
+
+
+def test_ad003_an_uploaded_leads_file_loads_whole_and_a_faulty_one_writes_nothing(admin):
+    app, module, settings, path = admin
+    good = "external_id,created_at,source\r\nL1,2026-11-02T09:00:00Z,webinar\r\nL2,2026-11-03T10:00:00Z,email\r\n"
+    with app.server.test_request_context():
+        result = module.import_upload(_csv(good), "leads.csv", "table:leads")
+    assert texts(result) == ["leads: 2 rows, 2 inserted, 0 updated, 0 unknown references kept"]
+    assert _leads(path) == [("L1", "webinar"), ("L2", "email")]
+
+    bad = "external_id,created_at,source\r\nL3,2026-11-04T09:00:00Z,ads\r\nL4,yesterday,ads\r\n"
+    with app.server.test_request_context():
+        result = module.import_upload(_csv(bad), "march.csv", "table:leads")
+    text = "".join(texts(result))
+    assert text.startswith("Nothing was written: march.csv row 3 column created_at")
+    assert "smarketing-upload" not in text
+    assert _leads(path) == [("L1", "webinar"), ("L2", "email")]
+
+
+def test_ad004_an_unreadable_upload_or_unknown_kind_is_refused(admin):
+    app, module, _, path = admin
+    with app.server.test_request_context():
+        assert "".join(texts(module.import_upload("data:text/csv;base64,@@@", "x.csv", "table:leads"))) == (
+            "Nothing was written: the upload could not be read; choose the file again")
+        assert "choose what the file is" in "".join(texts(module.import_upload(_csv("a\r\n1\r\n"), "x.csv", "table:x")))
+    assert _leads(path) == []
