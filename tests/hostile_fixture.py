@@ -1,6 +1,8 @@
-"""A tiny database whose text fields attack the pages: markup and spreadsheet formulas.
+"""Tiny databases whose text fields attack the pages and exports: markup and spreadsheet
+formulas (`hostile_settings`); names as long as the columns allow and odd Unicode (`odd_settings`).
 
-Every page must show these values as the text they are (no markup rendered, no script run).
+Every page and export must show these values as the text they are (no markup rendered, no
+script run, no formula evaluated, nothing cut into the layout).
 """
 from __future__ import annotations
 
@@ -13,6 +15,9 @@ IMAGE = '<img src=x onerror="alert(2)">'
 FORMULA = '=HYPERLINK("http://attacker.example","click")'
 PLUS = "+1+cmd|' /C calc'!A0"
 UTC = dt.timezone.utc
+RTL = "Zoë \u202eevil.exe\u202c O\u200d\u200dwner"
+LONG_CAMPAIGN = ("Spring " + "Ω" * 280 + SCRIPT)[:300]
+SOURCE = ("😀🚀 ﷽ e\u0301\u0301\u0301 " + IMAGE)[:100]
 
 
 def _at(day: int, hour: int) -> dt.datetime:
@@ -50,4 +55,31 @@ def hostile_settings(tmp_path_factory):
         connection.execute(insert(Activity), [{"id": 1, "external_id": "A1", "lead_id": 1, "owner_id": 1,
                                                "team": "sales", "type": "call", "detail": SCRIPT,
                                                "occurred_at": _at(2, 11)}])
+    return Settings(database_url=f"sqlite:///{path}", as_of=AS_OF)
+
+
+@pytest.fixture(scope="session")
+def odd_settings(tmp_path_factory):
+    """Thirty leads of this month, each an MQL nobody touched (open breaches of the odd owner),
+    from a campaign with a 300-character name and a source of emoji and markup."""
+    from sqlalchemy import insert
+
+    from dashboard.settings import Settings
+    from queries.db import init_db
+    from queries.schema import Campaign, Lead, Owner
+    from tests.demo_fixture import AS_OF
+
+    path = tmp_path_factory.mktemp("odd") / "odd.db"
+    engine = init_db(f"sqlite:///{path}")
+    start = dt.datetime(2026, 11, 2, 8, tzinfo=dt.timezone.utc)
+    with engine.begin() as connection:
+        connection.execute(insert(Owner), [{"id": 1, "external_id": "O1", "name": RTL, "team": "sdr", "active": True},
+                                           {"id": 2, "external_id": "O2", "name": IMAGE, "team": "sales", "active": True}])
+        connection.execute(insert(Campaign), [{"id": 1, "external_id": "C1", "name": LONG_CAMPAIGN, "channel": SOURCE,
+                                               "cost": 1000, "currency": "EUR", "starts_on": dt.date(2026, 11, 1)}])
+        connection.execute(insert(Lead), [
+            {"id": i, "external_id": f"{FORMULA}-{i}" if i % 2 else f"{SCRIPT}-{i}", "created_at": start + dt.timedelta(hours=i),
+             "source": SOURCE, "campaign_id": 1, "segment": "🚀 Enterprise", "owner_id": 1 + i % 2,
+             "mql_at": start + dt.timedelta(hours=i, minutes=5), "updated_at": start}
+            for i in range(1, 31)])
     return Settings(database_url=f"sqlite:///{path}", as_of=AS_OF)

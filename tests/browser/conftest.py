@@ -45,4 +45,4 @@ def free_port() -> int:
 
 
 from tests.demo_fixture import demo_app, demo_settings, empty_settings  # noqa: E402,F401 (fixtures)
-from tests.hostile_fixture import hostile_settings  # noqa: E402,F401 (fixture)
+from tests.hostile_fixture import hostile_settings, odd_settings  # noqa: E402,F401 (fixtures)

@@ -4,20 +4,12 @@ combining marks, emoji, a wide ligature). All of it must render as inert text: n
 element made from the data, no browser error, and the wall still fits the screen."""
 from __future__ import annotations
 
-import datetime as dt
-
-import pytest
 from selenium.common.exceptions import NoAlertPresentException
-from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.browser.conftest import free_port
-from tests.demo_fixture import AS_OF
-from tests.hostile_fixture import FORMULA, IMAGE, SCRIPT
+from tests.hostile_fixture import IMAGE
 
-RTL = "Zoë \u202eevil.exe\u202c O\u200d\u200dwner"
-LONG_CAMPAIGN = ("Spring " + "Ω" * 280 + SCRIPT)[:300]
-SOURCE = ("😀🚀 ﷽ e\u0301\u0301\u0301 " + IMAGE)[:100]
 PAGES = ["/", "/funnel", "/marketing", "/sales", "/closed-loop", "/leads", "/agreement", "/data-quality", "/review"]
 # What no page may contain when the text is inert.
 PROBE = """
@@ -27,32 +19,6 @@ return {
   pwned: window.__pwned === true,
 };
 """
-
-
-@pytest.fixture(scope="module")
-def odd_settings(tmp_path_factory):
-    """Thirty leads of this month, each an MQL nobody touched (open breaches of the odd owner),
-    from a campaign with a 300-character name and a source of emoji and markup."""
-    from sqlalchemy import insert
-
-    from dashboard.settings import Settings
-    from queries.db import init_db
-    from queries.schema import Campaign, Lead, Owner
-
-    path = tmp_path_factory.mktemp("odd") / "odd.db"
-    engine = init_db(f"sqlite:///{path}")
-    start = dt.datetime(2026, 11, 2, 8, tzinfo=dt.timezone.utc)
-    with engine.begin() as connection:
-        connection.execute(insert(Owner), [{"id": 1, "external_id": "O1", "name": RTL, "team": "sdr", "active": True},
-                                           {"id": 2, "external_id": "O2", "name": IMAGE, "team": "sales", "active": True}])
-        connection.execute(insert(Campaign), [{"id": 1, "external_id": "C1", "name": LONG_CAMPAIGN, "channel": SOURCE,
-                                               "cost": 1000, "currency": "EUR", "starts_on": dt.date(2026, 11, 1)}])
-        connection.execute(insert(Lead), [
-            {"id": i, "external_id": f"{FORMULA}-{i}" if i % 2 else f"{SCRIPT}-{i}", "created_at": start + dt.timedelta(hours=i),
-             "source": SOURCE, "campaign_id": 1, "segment": "🚀 Enterprise", "owner_id": 1 + i % 2,
-             "mql_at": start + dt.timedelta(hours=i, minutes=5), "updated_at": start}
-            for i in range(1, 31)])
-    return Settings(database_url=f"sqlite:///{path}", as_of=AS_OF)
 
 
 def _inert(dash_duo, where: str):
