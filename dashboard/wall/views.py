@@ -36,7 +36,7 @@ STAGE_NAMES = {"lead": "Leads", "mql": "MQLs", "sal": "SALs", "sql": "SQLs", "op
 HORIZON_NAMES = {"this_week": "this week", "this_month": "this month"}
 MAX_REPS = 8
 MAX_SOURCES = 8
-MAX_RISKS = 4
+MAX_RISKS = 5
 MAX_MEETING_REPS = 3
 
 
