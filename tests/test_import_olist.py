@@ -12,6 +12,7 @@ month (2018-01: 73, 2018-04: 207); declared revenue summed by won_date month (20
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,9 @@ from typer.testing import CliRunner
 from queries.db import init_db
 from tests.test_import import count, dump, pending_references
 
-OLIST = Path("/work/shared/datasets/olist-marketing-funnel")
+# The public datasets sit beside the project (../shared/datasets); OLIST_DIR points elsewhere.
+OLIST = Path(os.environ.get("OLIST_DIR") or Path(__file__).resolve().parents[2] / "shared" / "datasets"
+             / "olist-marketing-funnel")
 OLIST_SLA = Path(__file__).resolve().parent.parent / "data" / "olist-sla.yaml"
 
 pytestmark = pytest.mark.skipif(
