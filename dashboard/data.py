@@ -39,12 +39,27 @@ def dataset_for(settings: Settings, filters: Filters = Filters()) -> Dataset:
         if cached and cached[0] == version:
             _datasets.move_to_end(key)
             return cached[1]
-    dataset = load_dataset(get_engine(settings.database_url), None, filters)
+    version, dataset = _load_unchanged(settings, filters, version)
     with _lock:
         _datasets[key] = (version, dataset)
         while len(_datasets) > _MAX_ENTRIES:
             _datasets.popitem(last=False)
     return dataset
+
+
+def _load_unchanged(settings: Settings, filters: Filters, version: tuple) -> tuple[tuple, Dataset]:
+    """Load, then ask the data version again: the loaders read table by table, so an import
+    committed in between would mix before and after (leads without their deals). Load again
+    until the version held still across the load (three tries, then the last load stands)."""
+    engine = get_engine(settings.database_url)
+    for _attempt in range(3):
+        dataset = load_dataset(engine, None, filters)
+        after = data_version(engine)
+        _versions[settings.database_url] = (time.monotonic(), after)
+        if after == version:
+            break
+        version = after
+    return after, dataset
 
 
 def filter_options(settings: Settings) -> dict[str, list]:

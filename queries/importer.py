@@ -1,7 +1,7 @@
 """CSV import (SPEC "Loading data"): one file into one table of the data model, all or nothing.
 
 `import_csv` runs for `app.py import`; `import_folder` loads one export's files in
-`LOAD_ORDER`. A file that breaks a rule below raises `ImportFailed` naming the file, the row,
+`LOAD_ORDER`, all or none of them. A file that breaks a rule below raises `ImportFailed` naming the file, the row,
 the column and the reason, and nothing of that file is written.
 
 Reading
@@ -45,7 +45,8 @@ Writing
   ids. One that names no loaded record stores NULL and leaves an `UnresolvedReference` for
   the data-quality report; importing the record it names later fills the reference in and
   removes the pending row, in that import's transaction.
-- The whole file is parsed and checked first, then written in one transaction.
+- The whole file is parsed and checked first, then written in one transaction; a folder is
+  one transaction for all its files, so a reader never sees part of an import.
 """
 from __future__ import annotations
 
@@ -527,31 +528,41 @@ def import_csv(
     offset; `progress(rows_written)` is called after each chunk written.
     """
     path = Path(path)
+    chunks = _checked_chunks(table, path, mapping, tz)
+    try:
+        with engine.begin() as connection:
+            return _write_file(connection, table, chunks, progress)
+    except (IntegrityError, DataError) as error:
+        reason = f"the database refused the rows: {error.orig}"
+        raise ImportFailed(path, None, None, reason) from error
+
+
+def _checked_chunks(table: str, path: Path, mapping: dict[str, str] | None,
+                    tz: ZoneInfo | None) -> list[list[_Row]]:
+    """The whole file parsed and checked, before any transaction opens."""
     if table not in MODELS:
         tables = ", ".join(LOAD_ORDER)
         raise ImportFailed(path, None, None, f"unknown table {table!r}; one of: {tables}")
-    tz = tz or ZoneInfo(DEFAULT_TIMEZONE)
-    try:  # check the whole file before opening the transaction; streaming would write as it reads
-        chunks = list(_parsed_chunks(path, table, dict(mapping or {}), tz))
+    try:  # check the whole file before writing; streaming would write as it reads
+        return list(_parsed_chunks(path, table, dict(mapping or {}), tz or ZoneInfo(DEFAULT_TIMEZONE)))
     except OSError as error:
         reason = f"cannot read the file: {error.strerror or error}"
         raise ImportFailed(path, None, None, reason) from None
 
+
+def _write_file(connection: Connection, table: str, chunks: list[list[_Row]],
+                progress: Callable[[int], object] | None = None) -> ImportResult:
+    """Write one checked file inside the caller's transaction."""
     inserted = updated = unresolved = rows_done = 0
-    try:
-        with engine.begin() as connection:
-            for chunk in chunks:
-                new, changed, pending = _write_chunk(connection, table, chunk)
-                inserted += new
-                updated += changed
-                unresolved += pending
-                rows_done += len(chunk)
-                if progress is not None:
-                    progress(rows_done)
-            _resolve_pending(connection, table)
-    except (IntegrityError, DataError) as error:
-        reason = f"the database refused the rows: {error.orig}"
-        raise ImportFailed(path, None, None, reason) from error
+    for chunk in chunks:
+        new, changed, pending = _write_chunk(connection, table, chunk)
+        inserted += new
+        updated += changed
+        unresolved += pending
+        rows_done += len(chunk)
+        if progress is not None:
+            progress(rows_done)
+    _resolve_pending(connection, table)
     return ImportResult(table=table, inserted=inserted, updated=updated, unresolved=unresolved,
                         rows=rows_done)
 
@@ -559,10 +570,12 @@ def import_csv(
 def import_folder(
     engine: Engine, folder: Path | str, tz: ZoneInfo | None = None
 ) -> list[ImportResult]:
-    """Load a folder's `TABLE.csv` files in LOAD_ORDER, each in its own transaction.
+    """Load a folder's `TABLE.csv` files in LOAD_ORDER, all in one transaction.
 
-    Stops at the first file that fails, raising its `ImportFailed` (which names the file);
-    the files before it in LOAD_ORDER stay loaded.
+    A reader sees the folder's data as it was before or all of it, never a part (leads
+    without their deals). The first file that fails raises its `ImportFailed` (which names
+    the file) and nothing of the folder is written. Each file is checked just before it is
+    written, so only one file's rows are held in memory at a time.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -572,4 +585,12 @@ def import_folder(
     if not files:
         names = ", ".join(f"{table}.csv" for table in LOAD_ORDER)
         raise ImportFailed(folder, None, None, f"none of {names} is in the folder")
-    return [import_csv(engine, table, path, tz=tz) for table, path in files]
+    results, path = [], folder
+    try:
+        with engine.begin() as connection:
+            for table, path in files:
+                results.append(_write_file(connection, table, _checked_chunks(table, path, None, tz)))
+    except (IntegrityError, DataError) as error:
+        reason = f"the database refused the rows: {error.orig}"
+        raise ImportFailed(path, None, None, reason) from error
+    return results
