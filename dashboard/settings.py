@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from dashboard.agreement_state import agreement_in_force
 from dashboard.sla import Agreement, agreement_path, load_agreement
 from queries.db import default_url, normalise_url
 
@@ -36,7 +37,8 @@ class Settings:
         )
 
     def agreement(self) -> Agreement:
-        return load_agreement(self.sla_path)
+        """The agreement in force: the file when it is good, else its last good version."""
+        return agreement_in_force(self.sla_path)
 
     def now(self) -> pd.Timestamp:
         """The as_of of a request: the frozen clock, else now."""
