@@ -1,18 +1,21 @@
 """The Dash application factory: `create_app(settings)` builds one dashboard."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import dash
 import dash_bootstrap_components as dbc
 import flask
 from dash import Dash, Input, Output, dcc, html
+from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.agreement_state import agreement_problem, load_at_start
 from dashboard.components.filters import ID, filter_bar, register_filter_callbacks
 from dashboard.data import filter_options
 from dashboard.settings import Settings
 
+log = logging.getLogger(__name__)
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 SETTINGS_KEY = "SMARKETING_SETTINGS"
@@ -73,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         html.Div(dash.page_container, className="page"),
     ])
     register_filter_callbacks(app, lambda: filter_options(current_settings()))
+    _register_serving_routes(app.server)
     app.callback(
         Output(AGREEMENT_WARNING, "children"), Output(AGREEMENT_WARNING, "hidden"),
         Input(ID.URL, "pathname"), Input(AGREEMENT_CHECK, "n_intervals"),
@@ -84,3 +88,20 @@ def agreement_warning(settings: Settings) -> tuple[str, bool]:
     """The banner's text and hidden flag: shown while the agreement file is not in force."""
     problem = agreement_problem(settings.sla_path)
     return (problem.message(), False) if problem else ("", True)
+
+
+def _register_serving_routes(server: flask.Flask) -> None:
+    """`/healthz`, and a clean 503 for any request the database fails (a callback that is not a
+    page body, e.g. the filter options), instead of a 500 with a traceback."""
+    from dashboard.health import health_report
+
+    @server.route("/healthz")
+    def healthz():
+        body, status = health_report(current_settings())
+        return flask.jsonify(body), status, {"Cache-Control": "no-store"}
+
+    @server.errorhandler(SQLAlchemyError)
+    def database_unavailable(error):
+        log.warning("database unavailable for %s: %s", flask.request.path, error.__class__.__name__)
+        body = {"error": "the database cannot be reached; try again shortly", "detail": error.__class__.__name__}
+        return flask.jsonify(body), 503, {"Retry-After": "5"}
