@@ -10,7 +10,9 @@ import pandas as pd
 
 from dashboard.agreement_state import agreement_in_force
 from dashboard.sla import Agreement, agreement_path, load_agreement
-from queries.db import default_url, normalise_url
+from queries.db import PROJECT_ROOT, default_url, normalise_url
+
+DEFAULT_CACHE_DIR = PROJECT_ROOT / "data" / "cache"
 
 
 @dataclass(frozen=True)
@@ -21,19 +23,23 @@ class Settings:
     sla_path: Path = field(default_factory=agreement_path)
     as_of: pd.Timestamp | None = None  # None: the wall clock at each request
     cache_seconds: float = 60.0
+    cache_dir: Path | None = None  # a folder the server's workers share datasets through; None: off
 
     def __post_init__(self):
         object.__setattr__(self, "database_url", normalise_url(self.database_url))
         object.__setattr__(self, "sla_path", Path(self.sla_path))
+        if self.cache_dir is not None:
+            object.__setattr__(self, "cache_dir", Path(self.cache_dir))
 
     @classmethod
     def from_env(cls, database_url: str | None = None, sla_path: str | None = None) -> "Settings":
-        """Flags first, then DATABASE_URL / SLA_PATH / AS_OF, then the defaults."""
+        """Flags first, then DATABASE_URL / SLA_PATH / AS_OF / CACHE_DIR, then the defaults."""
         as_of = os.environ.get("AS_OF")
         return cls(
             database_url=database_url or default_url(),
             sla_path=agreement_path(sla_path),
             as_of=parse_instant(as_of, load_agreement(agreement_path(sla_path))) if as_of else None,
+            cache_dir=cache_dir_from_env(),
         )
 
     def agreement(self) -> Agreement:
@@ -43,6 +49,14 @@ class Settings:
     def now(self) -> pd.Timestamp:
         """The as_of of a request: the frozen clock, else now."""
         return self.as_of if self.as_of is not None else pd.Timestamp.now(tz="UTC")
+
+
+def cache_dir_from_env() -> Path | None:
+    """`CACHE_DIR` (`off` turns the shared cache off), else data/cache/."""
+    value = os.environ.get("CACHE_DIR", "").strip()
+    if value.lower() == "off":
+        return None
+    return Path(value) if value else DEFAULT_CACHE_DIR
 
 
 def parse_instant(text: str, agreement: Agreement) -> pd.Timestamp:
