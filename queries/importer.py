@@ -50,6 +50,7 @@ Writing
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import functools
@@ -515,7 +516,7 @@ def _resolve_pending(connection: Connection, table: str) -> None:
 
 
 def import_csv(
-    engine: Engine,
+    engine: Engine | Connection,
     table: str,
     path: Path | str,
     mapping: dict[str, str] | None = None,
@@ -528,41 +529,31 @@ def import_csv(
     offset; `progress(rows_written)` is called after each chunk written.
     """
     path = Path(path)
-    chunks = _checked_chunks(table, path, mapping, tz)
-    try:
-        with engine.begin() as connection:
-            return _write_file(connection, table, chunks, progress)
-    except (IntegrityError, DataError) as error:
-        reason = f"the database refused the rows: {error.orig}"
-        raise ImportFailed(path, None, None, reason) from error
-
-
-def _checked_chunks(table: str, path: Path, mapping: dict[str, str] | None,
-                    tz: ZoneInfo | None) -> list[list[_Row]]:
-    """The whole file parsed and checked, before any transaction opens."""
     if table not in MODELS:
         tables = ", ".join(LOAD_ORDER)
         raise ImportFailed(path, None, None, f"unknown table {table!r}; one of: {tables}")
-    try:  # check the whole file before writing; streaming would write as it reads
-        return list(_parsed_chunks(path, table, dict(mapping or {}), tz or ZoneInfo(DEFAULT_TIMEZONE)))
+    tz = tz or ZoneInfo(DEFAULT_TIMEZONE)
+    try:  # check the whole file before opening the transaction; streaming would write as it reads
+        chunks = list(_parsed_chunks(path, table, dict(mapping or {}), tz))
     except OSError as error:
         reason = f"cannot read the file: {error.strerror or error}"
         raise ImportFailed(path, None, None, reason) from None
 
-
-def _write_file(connection: Connection, table: str, chunks: list[list[_Row]],
-                progress: Callable[[int], object] | None = None) -> ImportResult:
-    """Write one checked file inside the caller's transaction."""
     inserted = updated = unresolved = rows_done = 0
-    for chunk in chunks:
-        new, changed, pending = _write_chunk(connection, table, chunk)
-        inserted += new
-        updated += changed
-        unresolved += pending
-        rows_done += len(chunk)
-        if progress is not None:
-            progress(rows_done)
-    _resolve_pending(connection, table)
+    try:
+        with _transaction(engine) as connection:
+            for chunk in chunks:
+                new, changed, pending = _write_chunk(connection, table, chunk)
+                inserted += new
+                updated += changed
+                unresolved += pending
+                rows_done += len(chunk)
+                if progress is not None:
+                    progress(rows_done)
+            _resolve_pending(connection, table)
+    except (IntegrityError, DataError) as error:
+        reason = f"the database refused the rows: {error.orig}"
+        raise ImportFailed(path, None, None, reason) from error
     return ImportResult(table=table, inserted=inserted, updated=updated, unresolved=unresolved,
                         rows=rows_done)
 
@@ -572,10 +563,9 @@ def import_folder(
 ) -> list[ImportResult]:
     """Load a folder's `TABLE.csv` files in LOAD_ORDER, all in one transaction.
 
-    A reader sees the folder's data as it was before or all of it, never a part (leads
-    without their deals). The first file that fails raises its `ImportFailed` (which names
-    the file) and nothing of the folder is written. Each file is checked just before it is
-    written, so only one file's rows are held in memory at a time.
+    A reader sees the data as it was before or the whole folder, never a part (leads whose
+    deals have not landed yet). The first file that fails raises its `ImportFailed` (which
+    names the file) and nothing of the folder is written.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -585,12 +575,15 @@ def import_folder(
     if not files:
         names = ", ".join(f"{table}.csv" for table in LOAD_ORDER)
         raise ImportFailed(folder, None, None, f"none of {names} is in the folder")
-    results, path = [], folder
-    try:
+    with engine.begin() as connection:
+        return [import_csv(connection, table, path, tz=tz) for table, path in files]
+
+
+@contextlib.contextmanager
+def _transaction(engine: Engine | Connection) -> Iterator[Connection]:
+    """A new transaction on an engine; on a connection, the caller's (import_folder's) one."""
+    if isinstance(engine, Connection):
+        yield engine
+    else:
         with engine.begin() as connection:
-            for table, path in files:
-                results.append(_write_file(connection, table, _checked_chunks(table, path, None, tz)))
-    except (IntegrityError, DataError) as error:
-        reason = f"the database refused the rows: {error.orig}"
-        raise ImportFailed(path, None, None, reason) from error
-    return results
+            yield connection
