@@ -60,6 +60,7 @@ class Sample:
     seconds: float
     status: int | None
     error: str | None = None
+    fault_shown: bool = False  # the page answered with its outage or failure message
 
 
 @dataclass
@@ -87,8 +88,10 @@ class Browser:
         self.options: dict[str, list] = {}
         self.path = "/"
 
-    def _record(self, kind: str, started: float, status: int | None, error: str | None) -> None:
-        self.recorder.add(Sample(kind, started - self.recorder.started, time.monotonic() - started, status, error))
+    def _record(self, kind: str, started: float, status: int | None, error: str | None,
+                fault_shown: bool = False) -> None:
+        self.recorder.add(Sample(kind, started - self.recorder.started, time.monotonic() - started, status, error,
+                                 fault_shown))
 
     def get(self, kind: str, path: str) -> requests.Response | None:
         started = time.monotonic()
@@ -110,10 +113,10 @@ class Browser:
             self._record(kind, started, None, error.__class__.__name__)
             return {}
         error = None if response.status_code in (200, 204) else f"HTTP {response.status_code}"
+        fault = next((f"page says: {text}" for text in FAULT_TEXTS if text in response.text), None)
         if error is None and not self.expect_faults:
-            text = response.text
-            error = next((f"page says: {fault}" for fault in FAULT_TEXTS if fault in text), None)
-        self._record(kind, started, response.status_code, error)
+            error = fault
+        self._record(kind, started, response.status_code, error, fault is not None)
         if response.status_code != 200:
             return {}
         outputs = response_outputs(response.content)

@@ -33,13 +33,14 @@ class Settings:
 
     @classmethod
     def from_env(cls, database_url: str | None = None, sla_path: str | None = None) -> "Settings":
-        """Flags first, then DATABASE_URL / SLA_PATH / AS_OF / CACHE_DIR, then the defaults."""
+        """Flags first, then DATABASE_URL / SLA_PATH / AS_OF / CACHE_DIR / CACHE_SECONDS, then the defaults."""
         as_of = os.environ.get("AS_OF")
         return cls(
             database_url=database_url or default_url(),
             sla_path=agreement_path(sla_path),
             as_of=parse_instant(as_of, load_agreement(agreement_path(sla_path))) if as_of else None,
             cache_dir=cache_dir_from_env(),
+            cache_seconds=float(os.environ.get("CACHE_SECONDS") or 60.0),
         )
 
     def agreement(self) -> Agreement:
