@@ -7,9 +7,10 @@
 Each client is a thread with its own HTTP session that does what a browser tab does: load a
 page, then POST the callbacks the page fires to `/_dash-update-component` with the payloads
 built from `/_dash-dependencies` (bench/dash_client.py). Wall screens open the scoreboard and
-refresh it every `--wall-seconds` (the /wall page's default is every 5 minutes; 15 s is 20 times
-that); managers open a page, then every few seconds change a filter (segment, source, grain,
-team) and get the page's figures again, or move to another page with their filters.
+refresh it every `--wall-seconds` (default 60 s: five times as often as the /wall page's default
+of 5 minutes); managers open a page, then after a pause of `--think` seconds (10 to 30: reading
+the page) change a filter (segment, source, grain, team) and get the page's figures again, or
+move to another page with their filters. `--wall-seconds 15 --think 3 8` is the stress run.
 
 Without --url it builds a demo SQLite database (`--leads`, default 20,000: the size of `make
 run`'s demo) in a temporary folder and serves it with gunicorn.conf.py (4 workers by default).
@@ -183,11 +184,12 @@ def manager(browser: Browser, stop: threading.Event, rng: random.Random, think: 
                               str(browser.values.get("url.search") or ""))
 
 
-def run_load(base_url: str, clients: int, seconds: float, walls: int | None = None, wall_seconds: float = 15.0,
-             think: tuple[float, float] = (3.0, 8.0), timeout: float = 120.0, seed: int = 7,
-             expect_faults: bool = False, during=None) -> Recorder:
-    """Run the simulated clients for `seconds` (then let each finish its request); `during(recorder)`,
-    when given, runs in the calling thread meanwhile (the fault test restarts the database there)."""
+def run_load(base_url: str, clients: int, seconds: float, walls: int | None = None, wall_seconds: float = 60.0,
+             think: tuple[float, float] = (10.0, 30.0), timeout: float = 120.0, seed: int = 7,
+             expect_faults: bool = False, during=None, ramp: float = 0.0) -> Recorder:
+    """Run the simulated clients for `seconds` (then let each finish its request), starting them
+    evenly over the first `ramp` seconds; `during(recorder)`, when given, runs in the calling
+    thread meanwhile (the fault test restarts the database there)."""
     callbacks = DashCallbacks.fetch(requests, base_url)
     walls = clients * 2 // 5 if walls is None else walls
     recorder, stop = Recorder(), threading.Event()
@@ -200,9 +202,15 @@ def run_load(base_url: str, clients: int, seconds: float, walls: int | None = No
         else:
             target, args = manager, (browser, stop, rng, think)
         threads.append(threading.Thread(target=target, args=args, name=f"client-{number}", daemon=True))
-    for thread in threads:
-        thread.start()
-        time.sleep(0.02)  # tabs do not open in the same millisecond
+    def start_all():
+        for number, thread in enumerate(threads):
+            if stop.wait(max(0.0, recorder.started + ramp * number / len(threads) - time.monotonic())):
+                return
+            thread.start()
+            time.sleep(0.02)  # tabs do not open in the same millisecond
+
+    starter = threading.Thread(target=start_all, name="starter", daemon=True)
+    starter.start()
     try:
         if during is not None:
             during(recorder)
@@ -211,8 +219,10 @@ def run_load(base_url: str, clients: int, seconds: float, walls: int | None = No
             time.sleep(remaining)
     finally:
         stop.set()
+        starter.join()
         for thread in threads:
-            thread.join(timeout + 10)
+            if thread.is_alive():
+                thread.join(timeout + 10)
     return recorder
 
 
@@ -290,8 +300,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--walls", type=int, help="how many clients are wall screens (default 2 in 5)")
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--wall-seconds", type=float, default=15.0, help="a wall screen's refresh interval")
-    parser.add_argument("--think", type=float, nargs=2, default=(3.0, 8.0), help="a manager's pause range, seconds")
+    parser.add_argument("--wall-seconds", type=float, default=60.0, help="a wall screen's refresh interval")
+    parser.add_argument("--think", type=float, nargs=2, default=(10.0, 30.0), help="a manager's pause range, seconds")
+    parser.add_argument("--ramp", type=float, default=10.0, help="start the clients evenly over this many seconds")
     parser.add_argument("--json", type=Path, help="also write the summary as JSON here")
     args = parser.parse_args(argv)
 
@@ -308,14 +319,14 @@ def main(argv: list[str] | None = None) -> int:
             base_url = server.base_url
         try:
             recorder = run_load(base_url, args.clients, args.seconds, args.walls, args.wall_seconds,
-                                tuple(args.think))
+                                tuple(args.think), ramp=args.ramp)
         finally:
             if server is not None:
                 server.stop()
         elapsed = max(s.at + s.seconds for s in recorder.samples) if recorder.samples else args.seconds
         summary = summarise(recorder, elapsed)
     settings = {"clients": args.clients, "walls": args.walls if args.walls is not None else args.clients * 2 // 5,
-                "seconds": args.seconds, "wall refresh s": args.wall_seconds, "manager pause s": "-".join(map(str, args.think)),
+                "seconds": args.seconds, "ramp s": args.ramp, "wall refresh s": args.wall_seconds, "manager pause s": "-".join(map(str, args.think)),
                 "workers": args.workers if args.url is None else "?", "threads": args.threads if args.url is None else "?",
                 "leads": args.leads if args.url is None and args.db is None else "?"}
     report = {"machine": machine(), "settings": settings, **summary}
