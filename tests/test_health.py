@@ -105,3 +105,29 @@ def test_callbacks_fail_cleanly_while_the_database_is_gone():
                           json=callbacks.by_output("filter-segment.options").payload({"url.pathname": "/"}))
     assert options.status_code == 503
     assert options.json == {"error": "the database cannot be reached; try again shortly", "detail": "OperationalError"}
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("postgresql://postgres@127.0.0.1:1/a", {"connect_timeout": 10}),
+    ("mysql://root@127.0.0.1:1/a", {"charset": "utf8mb4", "connect_timeout": 10}),
+])
+def test_the_pages_engine_gives_up_connecting_after_ten_seconds(url, expected):
+    """A database host that stops answering must not hold a worker's thread for minutes."""
+    from sqlalchemy import event
+
+    from queries.db import get_engine
+
+    engine, seen = get_engine(url), {}
+
+    def capture(_dialect, _record, _args, parameters):
+        seen.update(parameters)
+        raise ConnectionAbortedError("captured, not connecting")
+
+    event.listen(engine, "do_connect", capture)
+    try:
+        with pytest.raises(ConnectionAbortedError):
+            engine.connect()
+    finally:
+        event.remove(engine, "do_connect", capture)
+        engine.dispose()
+    assert {key: seen[key] for key in expected} == expected
