@@ -303,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wall-seconds", type=float, default=60.0, help="a wall screen's refresh interval")
     parser.add_argument("--think", type=float, nargs=2, default=(10.0, 30.0), help="a manager's pause range, seconds")
     parser.add_argument("--ramp", type=float, default=10.0, help="start the clients evenly over this many seconds")
+    parser.add_argument("--figures-seconds", type=float, default=60.0,
+                        help="the started server's FIGURES_SECONDS (0: every request computes its figures)")
     parser.add_argument("--json", type=Path, help="also write the summary as JSON here")
     args = parser.parse_args(argv)
 
@@ -315,7 +317,8 @@ def main(argv: list[str] | None = None) -> int:
 
             database = args.db or demo_database(scratch, args.leads)
             server = GunicornServer(database, scratch / "gunicorn.log", workers=args.workers, threads=args.threads,
-                                    cache_dir=scratch / "cache").start()
+                                    cache_dir=scratch / "cache",
+                                    extra_env={"FIGURES_SECONDS": str(args.figures_seconds)}).start()
             base_url = server.base_url
         try:
             recorder = run_load(base_url, args.clients, args.seconds, args.walls, args.wall_seconds,
@@ -327,7 +330,8 @@ def main(argv: list[str] | None = None) -> int:
         summary = summarise(recorder, elapsed)
     settings = {"clients": args.clients, "walls": args.walls if args.walls is not None else args.clients * 2 // 5,
                 "seconds": args.seconds, "ramp s": args.ramp, "wall refresh s": args.wall_seconds, "manager pause s": "-".join(map(str, args.think)),
-                "workers": args.workers if args.url is None else "?", "threads": args.threads if args.url is None else "?",
+                "workers": args.workers if args.url is None else "?",
+                "figures cache s": args.figures_seconds if args.url is None else "?", "threads": args.threads if args.url is None else "?",
                 "leads": args.leads if args.url is None and args.db is None else "?"}
     report = {"machine": machine(), "settings": settings, **summary}
     if args.json:

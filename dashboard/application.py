@@ -91,9 +91,13 @@ def agreement_warning(settings: Settings) -> tuple[str, bool]:
 
 
 def _register_serving_routes(server: flask.Flask) -> None:
-    """`/healthz`, and a clean 503 for any request the database fails (a callback that is not a
-    page body, e.g. the filter options), instead of a 500 with a traceback."""
+    """`/healthz`, a clean 503 for any request the database fails (a callback that is not a
+    page body, e.g. the filter options) instead of a 500 with a traceback, and the figures
+    cache in front of the page callbacks."""
+    from dashboard import figures_cache
     from dashboard.health import health_report
+
+    figures_cache.install(server, current_settings)
 
     @server.route("/healthz")
     def healthz():

@@ -40,7 +40,7 @@ def _remember_version(settings: Settings, version: tuple) -> None:
         disk.write(cache_key("version", settings.database_url), (time.time(), version), suffix=STAMP)
 
 
-def _version(settings: Settings) -> tuple:
+def current_version(settings: Settings) -> tuple:
     """The data version, asked of the database at most every cache_seconds (by any worker,
     when they share a cache folder)."""
     now = time.monotonic()
@@ -60,7 +60,7 @@ def _version(settings: Settings) -> tuple:
 
 def dataset_for(settings: Settings, filters: Filters = Filters()) -> Dataset:
     """Every record matching the filters (all of history: as_of is applied by the metrics)."""
-    version = _version(settings)
+    version = current_version(settings)
     key = (settings.database_url, filters)
     with _lock:
         cached = _datasets.get(key)

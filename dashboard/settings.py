@@ -24,6 +24,7 @@ class Settings:
     as_of: pd.Timestamp | None = None  # None: the wall clock at each request
     cache_seconds: float = 60.0
     cache_dir: Path | None = None  # a folder the server's workers share datasets through; None: off
+    figures_seconds: float = 60.0  # a page's figures are shared between tabs for at most this long
 
     def __post_init__(self):
         object.__setattr__(self, "database_url", normalise_url(self.database_url))
@@ -33,7 +34,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, database_url: str | None = None, sla_path: str | None = None) -> "Settings":
-        """Flags first, then DATABASE_URL / SLA_PATH / AS_OF / CACHE_DIR / CACHE_SECONDS, then the defaults."""
+        """Flags first, then DATABASE_URL / SLA_PATH / AS_OF / CACHE_DIR / CACHE_SECONDS / FIGURES_SECONDS, then the defaults."""
         as_of = os.environ.get("AS_OF")
         return cls(
             database_url=database_url or default_url(),
@@ -41,6 +42,7 @@ class Settings:
             as_of=parse_instant(as_of, load_agreement(agreement_path(sla_path))) if as_of else None,
             cache_dir=cache_dir_from_env(),
             cache_seconds=float(os.environ.get("CACHE_SECONDS") or 60.0),
+            figures_seconds=float(os.environ.get("FIGURES_SECONDS") or 60.0),
         )
 
     def agreement(self) -> Agreement:
