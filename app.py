@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -333,6 +334,8 @@ def run(
         typer.echo("empty database: writing two years of demo data (about a minute) ...")
         generate_demo(engine)
     settings = Settings.from_env(database_url=str(engine.url.render_as_string(hide_password=False)), sla_path=sla)
+    if debug:  # code changes reload the app: figures computed by the old code must not be shared
+        settings = dataclasses.replace(settings, figures_seconds=0)
     app = create_app(settings)
     typer.echo(f"serving the dashboard on http://{host}:{port}/")
     app.run(host=host, port=port, debug=debug)

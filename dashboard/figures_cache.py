@@ -2,7 +2,7 @@
 shared cache folder, keyed by everything it depends on, so that twenty wall screens asking for
 the same scoreboard cost one computation instead of twenty.
 
-The key is the callback's whole request body (its output, the filter state and every other
+The key is the code's version, the callback's whole request body (its output, the filter state and every other
 input), the data version, the agreement in force, the as_of instant (a frozen AS_OF, else the
 current minute: figures are shared for at most `settings.figures_seconds`), and whatever
 identifies the viewer (the request's Cookie and Authorization headers), so figures are never
@@ -56,6 +56,7 @@ def _as_of_key(settings) -> str:
 def install(server: flask.Flask, current_settings) -> None:
     """Wrap Dash's callback endpoint on `server` with the figures cache."""
     from dashboard.data import current_version
+    from dashboard.health import code_version
 
     endpoint = next(rule.endpoint for rule in server.url_map.iter_rules()
                     if rule.rule.endswith("/_dash-update-component"))
@@ -77,8 +78,8 @@ def install(server: flask.Flask, current_settings) -> None:
         except SQLAlchemyError:
             return dispatch(*args, **kwargs)  # the page says the database is gone
         viewer = (flask.request.headers.get("Cookie", ""), flask.request.headers.get("Authorization", ""))
-        key = cache_key("figures", body, version, _agreement_digest(settings.agreement()), _as_of_key(settings),
-                        viewer)
+        key = cache_key("figures", code_version(), body, version, _agreement_digest(settings.agreement()),
+                        _as_of_key(settings), viewer)
         cache = DiskCache(settings.cache_dir / "figures", max_files=MAX_FILES)
         kept = cache.read(key)
         if kept is None:
