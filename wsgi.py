@@ -17,7 +17,11 @@ def build_server():
     """The dashboard's Flask app with Dash's first-request set-up already done, so that the
     forked workers' threads never race to register the page callbacks."""
     try:
-        app = create_app(Settings.from_env())
+        settings = Settings.from_env()
+    except ValueError as error:  # AgreementError (AS_OF is read in the agreement's zone) included
+        sys.exit(f"error: a setting is refused, not starting: {error}")
+    try:
+        app = create_app(settings)
     except AgreementError as error:
         sys.exit(f"error: the SLA agreement is refused, not starting: {error}")
     with app.server.test_client() as client:

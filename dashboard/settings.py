@@ -34,15 +34,16 @@ class Settings:
 
     @classmethod
     def from_env(cls, database_url: str | None = None, sla_path: str | None = None) -> "Settings":
-        """Flags first, then DATABASE_URL / SLA_PATH / AS_OF / CACHE_DIR / CACHE_SECONDS / FIGURES_SECONDS, then the defaults."""
+        """Flags first, then the environment (DATABASE_URL, SLA_PATH, AS_OF, CACHE_DIR,
+        CACHE_SECONDS, FIGURES_SECONDS), then the defaults; a bad value raises ValueError."""
         as_of = os.environ.get("AS_OF")
         return cls(
             database_url=database_url or default_url(),
             sla_path=agreement_path(sla_path),
             as_of=parse_instant(as_of, load_agreement(agreement_path(sla_path))) if as_of else None,
             cache_dir=cache_dir_from_env(),
-            cache_seconds=float(os.environ.get("CACHE_SECONDS") or 60.0),
-            figures_seconds=float(os.environ.get("FIGURES_SECONDS") or 60.0),
+            cache_seconds=seconds_from_env("CACHE_SECONDS", 60.0),
+            figures_seconds=seconds_from_env("FIGURES_SECONDS", 60.0),
         )
 
     def agreement(self) -> Agreement:
@@ -52,6 +53,20 @@ class Settings:
     def now(self) -> pd.Timestamp:
         """The as_of of a request: the frozen clock, else now."""
         return self.as_of if self.as_of is not None else pd.Timestamp.now(tz="UTC")
+
+
+def seconds_from_env(name: str, default: float) -> float:
+    """A number of seconds (0 or more) from the environment variable `name`, else `default`."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0 or seconds == float("inf"):
+        raise ValueError(f"{name}={text!r}: write a number of seconds, 0 or more (e.g. {name}={default:g})")
+    return seconds
 
 
 def cache_dir_from_env() -> Path | None:

@@ -57,7 +57,7 @@ class DiskCache:
         try:
             with open(path, "rb") as file:
                 value = pickle.load(file)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return None
         except Exception as error:  # noqa: BLE001 - a bad file is a miss, and goes
             log.warning("cache file %s unreadable (%s): removed", path.name, error.__class__.__name__)
@@ -68,28 +68,42 @@ class DiskCache:
             os.utime(path)
         return value
 
-    def write(self, key: str, value: Any, suffix: str = SUFFIX) -> None:
+    def write(self, key: str, value: Any, suffix: str = SUFFIX) -> bool:
         """Store `value` whole (temporary file, then rename), then keep only max_files
-        (values with another suffix, like the small version stamps, are not counted)."""
-        self._ensure_folder()
-        descriptor, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=suffix)
+        (values with another suffix, like the small version stamps, are not counted). A folder
+        that cannot be written is logged and skipped: the cache never fails a page."""
+        try:
+            self._ensure_folder()
+            descriptor, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=suffix)
+        except OSError as error:
+            log.warning("cache folder %s not writable, not sharing: %s", self.directory, error)
+            return False
         try:
             with os.fdopen(descriptor, "wb") as file:
                 pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, self._path(key, suffix))
-        except BaseException:
+        except OSError as error:
+            log.warning("cache file for %s not written: %s", key, error)
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
-            raise
+            return False
         if suffix == SUFFIX:
             self.prune()
+        return True
 
     @contextlib.contextmanager
     def locked(self, key: str) -> Iterator[None]:
-        """Hold the exclusive lock of `key` (one of LOCK_STRIPES lock files) for the block."""
-        self._ensure_folder()
+        """Hold the exclusive lock of `key` (one of LOCK_STRIPES lock files) for the block;
+        without a usable folder the block runs unlocked (each worker loads for itself)."""
         stripe = int(key[:8], 16) % LOCK_STRIPES
-        with open(self.directory / "locks" / f"{stripe:02d}.lock", "a+b") as file:
+        try:
+            self._ensure_folder()
+            file = open(self.directory / "locks" / f"{stripe:02d}.lock", "a+b")
+        except OSError as error:
+            log.warning("cache folder %s not usable, loading without its lock: %s", self.directory, error)
+            yield
+            return
+        with file:
             fcntl.flock(file, fcntl.LOCK_EX)
             try:
                 yield
@@ -99,12 +113,13 @@ class DiskCache:
     def prune(self) -> None:
         """Delete the least recently used files beyond max_files."""
         files = []
-        for path in self.directory.glob(f"*{SUFFIX}"):
-            if path.name.startswith("."):
-                continue
-            with contextlib.suppress(FileNotFoundError):
-                files.append((path.stat().st_mtime_ns, path))
+        with contextlib.suppress(OSError):
+            for path in self.directory.glob(f"*{SUFFIX}"):
+                if path.name.startswith("."):
+                    continue
+                with contextlib.suppress(FileNotFoundError):
+                    files.append((path.stat().st_mtime_ns, path))
         files.sort(reverse=True)
         for _, path in files[self.max_files:]:
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):
                 path.unlink()

@@ -61,3 +61,11 @@ def test_a_broken_agreement_refuses_the_start_saying_why(tmp_path):
         server.start()
     assert "error: the SLA agreement is refused, not starting:" in server.log()
     assert "rate target 1.8 must be a fraction between 0 and 1" in server.log()
+
+
+def test_a_bad_setting_refuses_the_start_saying_why(tmp_path):
+    server = GunicornServer(f"sqlite:///{tmp_path}/x.db", tmp_path / "gunicorn.log", workers=1,
+                            extra_env={"FIGURES_SECONDS": "soon"})
+    with pytest.raises(RuntimeError, match="gunicorn exited"):
+        server.start()
+    assert "error: a setting is refused, not starting: FIGURES_SECONDS='soon'" in server.log()

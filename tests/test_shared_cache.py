@@ -137,3 +137,34 @@ def test_a_write_leaves_no_temporary_file(tmp_path):
     cache.write("key", list(range(1000)))
     assert [p.name for p in tmp_path.iterdir() if p.is_file()] == ["key.pickle"]
     assert cache.read("key") == list(range(1000))
+
+
+def test_an_unusable_cache_folder_never_fails_a_page(leads_db, tmp_path):
+    """A cache folder that cannot be created (a file is in the way): the data still loads."""
+    from dashboard.data import dataset_for, forget_cached_data
+    from dashboard.settings import Settings
+
+    url, _ = leads_db
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file, not a folder")
+    forget_cached_data()
+    dataset = dataset_for(Settings(database_url=url, cache_dir=blocker / "cache", cache_seconds=0))
+    assert sorted(dataset.leads["external_id"]) == ["L1", "L2"]
+    assert blocker.read_text() == "a file, not a folder"
+
+
+@pytest.mark.parametrize("value, expected", [("", 60.0), ("0", 0.0), ("2.5", 2.5)])
+def test_cache_seconds_from_the_environment(monkeypatch, value, expected):
+    from dashboard.settings import Settings
+
+    monkeypatch.setenv("CACHE_SECONDS", value)
+    assert Settings.from_env().cache_seconds == expected
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "nan", "inf"])
+def test_a_bad_number_of_seconds_is_refused_saying_how_to_write_it(monkeypatch, value):
+    from dashboard.settings import Settings
+
+    monkeypatch.setenv("FIGURES_SECONDS", value)
+    with pytest.raises(ValueError, match=rf"FIGURES_SECONDS='{value}': write a number of seconds, 0 or more \(e\.g\. FIGURES_SECONDS=60\)"):
+        Settings.from_env()
