@@ -14,6 +14,7 @@ help:
 	@echo "make serve  serve with gunicorn: several worker processes, for a company server (README, Serving)"
 	@echo "make test   install the test tools and run every test (browser tests skip without Chromium)"
 	@echo "make monthly-pack  write last month's leadership pack (PDF, PPTX, XLSX) into exports/"
+	@echo "make load-test  50 simulated users for 60 s against gunicorn on a demo database (docs/PERFORMANCE.md)"
 	@echo "make clean  remove the virtualenv and the embedded database"
 
 $(BIN)/python:
