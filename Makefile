@@ -7,13 +7,15 @@ PORT   ?= 8050
 # pytest workers: one per core (the suite is parallel-safe)
 WORKERS ?= auto
 
-.PHONY: run test kpis check demo clean help monthly-pack wall-soak
+.PHONY: run serve test kpis check demo clean help monthly-pack wall-soak load-test
 
 help:
 	@echo "make run    create the virtualenv, the database with demo data on first start, and serve on http://$(HOST):$(PORT)/"
+	@echo "make serve  serve with gunicorn: several worker processes, for a company server (README, Serving)"
 	@echo "make test   install the test tools and run every test (browser tests skip without Chromium)"
 	@echo "make monthly-pack  write last month's leadership pack (PDF, PPTX, XLSX) into exports/"
 	@echo "make wall-soak  run the wall screen for 400 accelerated refreshes and write its memory to docs/PERFORMANCE.md"
+	@echo "make load-test  50 simulated users for 60 s against gunicorn on a demo database (docs/PERFORMANCE.md)"
 	@echo "make clean  remove the virtualenv and the embedded database"
 
 $(BIN)/python:
@@ -30,6 +32,14 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 
 run: $(VENV)/.installed
 	$(BIN)/python app.py run --host $(HOST) --port $(PORT)
+
+# Production serving: gunicorn.conf.py migrates the schema once, then forks the workers.
+serve: $(VENV)/.installed
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py wsgi:server
+
+# 50 simulated users for 60 s against a gunicorn it starts on a free port (docs/PERFORMANCE.md).
+load-test: $(VENV)/.installed-dev
+	$(BIN)/python bench/load_test.py
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -n $(WORKERS) $(PYTEST_ARGS)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -377,6 +378,8 @@ def run(
         check_exposure(host, settings.users_path)
     except AccessError as error:
         _fail(str(error))
+    if debug:  # code changes reload the app: figures computed by the old code must not be shared
+        settings = dataclasses.replace(settings, figures_seconds=0)
     app = create_app(settings)
     typer.echo(f"serving the dashboard on http://{host}:{port}/")
     app.run(host=host, port=port, debug=debug)

@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 
 ROLE_RANK = {"wall": 0, "viewer": 1, "manager": 2, "admin": 3}
 PAGE_ROLES = {"/wall": "wall", "/leads": "manager", "/review": "manager", "/admin": "admin"}
-ID_PREFIX_ROLES = (("wall-", "wall"), ("leads-", "manager"), ("review-", "manager"), ("admin-", "admin"))
+ID_PREFIX_ROLES = (("wall-", "wall"), ("agreement-warning", "wall"), ("leads-", "manager"), ("review-", "manager"),
+                   ("admin-", "admin"))  # the shell's agreement warning shows on the wall too
 OPEN_PATHS = {"/login", "/logout", "/healthz"}
 STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico")
 DASH_API = {"/_dash-layout", "/_dash-dependencies", "/_dash-update-component", "/_reload-hash"}
@@ -282,10 +283,12 @@ class Access:
         if request.method not in ("GET", "HEAD", "OPTIONS") and not self._same_origin():
             return self._refuse(403, "cross-site request refused")
         if not self.users.any():
+            flask.g.access_role = "open"
             return None  # open: nobody configured (check_exposure keeps this on loopback)
         if path.rstrip("/") == "/wall" and request.args.get("token"):
             return self._open_wall_link()
         role = self.role()
+        flask.g.access_role = role
         if role is None:
             if path in DASH_API:
                 return self._refuse(401, "sign in first")

@@ -1,21 +1,28 @@
 """The Dash application factory: `create_app(settings)` builds one dashboard."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import dash
 import dash_bootstrap_components as dbc
 import flask
-from dash import Dash, dcc, html
+from dash import Dash, Input, Output, dcc, html
+from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.access import Access, csrf_token
+from dashboard.agreement_state import agreement_problem, load_at_start
 from dashboard.components.filters import ID, filter_bar, register_filter_callbacks
 from dashboard.data import filter_options
 from dashboard.settings import Settings
 
+log = logging.getLogger(__name__)
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 SETTINGS_KEY = "SMARKETING_SETTINGS"
+AGREEMENT_WARNING = "agreement-warning"
+AGREEMENT_CHECK = "agreement-check"
+AGREEMENT_CHECK_MS = 30_000  # a wall screen nobody touches still learns of a broken file
 
 
 def current_settings() -> Settings:
@@ -60,7 +67,7 @@ def _forget_unserved_page_callbacks() -> None:
 def create_app(settings: Settings | None = None) -> Dash:
     """Build the dashboard for the given settings; refuses a broken agreement file at once."""
     settings = settings or Settings.from_env()
-    agreement = settings.agreement()
+    agreement = load_at_start(settings.sla_path)
     _forget_unserved_page_callbacks()
     app = Dash(
         __name__,
@@ -80,8 +87,42 @@ def create_app(settings: Settings | None = None) -> Dash:
         dcc.Location(id=ID.URL, refresh="callback-nav"),
         dcc.Store(id=ID.STATE),
         _navigation(access),
+        html.Div(id=AGREEMENT_WARNING, hidden=True, role="alert", className="alert alert-warning mb-0"),
+        dcc.Interval(id=AGREEMENT_CHECK, interval=AGREEMENT_CHECK_MS),
         filter_bar(),
         html.Div(dash.page_container, className="page"),
     ])
     register_filter_callbacks(app, lambda: filter_options(current_settings()))
+    _register_serving_routes(app.server)
+    app.callback(
+        Output(AGREEMENT_WARNING, "children"), Output(AGREEMENT_WARNING, "hidden"),
+        Input(ID.URL, "pathname"), Input(AGREEMENT_CHECK, "n_intervals"),
+    )(lambda _pathname, _ticks: agreement_warning(current_settings()))
     return app
+
+
+def agreement_warning(settings: Settings) -> tuple[str, bool]:
+    """The banner's text and hidden flag: shown while the agreement file is not in force."""
+    problem = agreement_problem(settings.sla_path)
+    return (problem.message(), False) if problem else ("", True)
+
+
+def _register_serving_routes(server: flask.Flask) -> None:
+    """`/healthz`, a clean 503 for any request the database fails (a callback that is not a
+    page body, e.g. the filter options) instead of a 500 with a traceback, and the figures
+    cache in front of the page callbacks."""
+    from dashboard import figures_cache
+    from dashboard.health import health_report
+
+    figures_cache.install(server, current_settings)
+
+    @server.route("/healthz")
+    def healthz():
+        body, status = health_report(current_settings())
+        return flask.jsonify(body), status, {"Cache-Control": "no-store"}
+
+    @server.errorhandler(SQLAlchemyError)
+    def database_unavailable(error):
+        log.warning("database unavailable for %s: %s", flask.request.path, error.__class__.__name__)
+        body = {"error": "the database cannot be reached; try again shortly", "detail": error.__class__.__name__}
+        return flask.jsonify(body), 503, {"Retry-After": "5"}

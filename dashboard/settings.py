@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from dashboard.agreement_state import agreement_in_force
 from dashboard.sla import Agreement, agreement_path, load_agreement
 from dashboard.users import users_path
 from dashboard.wall.playlist import playlist_path
 from dashboard.wall.tokens import tokens_path
-from queries.db import PROJECT_ROOT
-from queries.db import default_url, normalise_url
+from queries.db import PROJECT_ROOT, default_url, normalise_url
+
+DEFAULT_CACHE_DIR = PROJECT_ROOT / "data" / "cache"
 
 
 def secret_key_path() -> Path:
@@ -43,29 +45,60 @@ class Settings:
     proxy_user_header: str | None = field(default_factory=lambda: os.environ.get("PROXY_USER_HEADER") or None)
     trusted_proxies: tuple[str, ...] = field(default_factory=lambda: tuple(
         p.strip() for p in (os.environ.get("TRUSTED_PROXIES") or "127.0.0.1,::1").split(",") if p.strip()))
+    cache_dir: Path | None = None  # a folder the server's workers share datasets through; None: off
+    figures_seconds: float = 60.0  # a page's figures are shared between tabs for at most this long
 
     def __post_init__(self):
         object.__setattr__(self, "database_url", normalise_url(self.database_url))
         object.__setattr__(self, "sla_path", Path(self.sla_path))
         for name in ("wall_path", "users_path", "wall_tokens_path", "secret_key_path"):
             object.__setattr__(self, name, Path(getattr(self, name)))
+        if self.cache_dir is not None:
+            object.__setattr__(self, "cache_dir", Path(self.cache_dir))
 
     @classmethod
     def from_env(cls, database_url: str | None = None, sla_path: str | None = None) -> "Settings":
-        """Flags first, then DATABASE_URL / SLA_PATH / AS_OF, then the defaults."""
+        """Flags first, then the environment (DATABASE_URL, SLA_PATH, AS_OF, CACHE_DIR,
+        CACHE_SECONDS, FIGURES_SECONDS), then the defaults; a bad value raises ValueError."""
         as_of = os.environ.get("AS_OF")
         return cls(
             database_url=database_url or default_url(),
             sla_path=agreement_path(sla_path),
             as_of=parse_instant(as_of, load_agreement(agreement_path(sla_path))) if as_of else None,
+            cache_dir=cache_dir_from_env(),
+            cache_seconds=seconds_from_env("CACHE_SECONDS", 60.0),
+            figures_seconds=seconds_from_env("FIGURES_SECONDS", 60.0),
         )
 
     def agreement(self) -> Agreement:
-        return load_agreement(self.sla_path)
+        """The agreement in force: the file when it is good, else its last good version."""
+        return agreement_in_force(self.sla_path)
 
     def now(self) -> pd.Timestamp:
         """The as_of of a request: the frozen clock, else now."""
         return self.as_of if self.as_of is not None else pd.Timestamp.now(tz="UTC")
+
+
+def seconds_from_env(name: str, default: float) -> float:
+    """A number of seconds (0 or more) from the environment variable `name`, else `default`."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0 or seconds == float("inf"):
+        raise ValueError(f"{name}={text!r}: write a number of seconds, 0 or more (e.g. {name}={default:g})")
+    return seconds
+
+
+def cache_dir_from_env() -> Path | None:
+    """`CACHE_DIR` (`off` turns the shared cache off), else data/cache/."""
+    value = os.environ.get("CACHE_DIR", "").strip()
+    if value.lower() == "off":
+        return None
+    return Path(value) if value else DEFAULT_CACHE_DIR
 
 
 def parse_instant(text: str, agreement: Agreement) -> pd.Timestamp:

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, create_engine, event, inspect
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "smarketing.db"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+CONNECT_TIMEOUT_SECONDS = 10
 
 
 def default_url() -> str:
@@ -35,8 +36,12 @@ def get_engine(url: str | None = None) -> Engine:
     """The one engine for a URL, created on first use."""
     url = normalise_url(url or default_url())
     kwargs: dict = {"pool_pre_ping": True}
+    # A database host that stops answering (rather than refusing) fails a connect after this
+    # long instead of the operating system's minutes, so a page says so and its worker goes on.
+    if url.startswith("postgresql"):
+        kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
     if url.startswith("mysql"):
-        kwargs["connect_args"] = {"charset": "utf8mb4"}
+        kwargs["connect_args"] = {"charset": "utf8mb4", "connect_timeout": CONNECT_TIMEOUT_SECONDS}
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

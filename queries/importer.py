@@ -968,10 +968,11 @@ def import_folder(
     engine: Engine, folder: Path | str, tz: ZoneInfo | None = None,
     report: Callable[[ImportProgress], object] | None = None,
 ) -> list[ImportResult]:
-    """Load a folder's `TABLE.csv` files in LOAD_ORDER, each in its own transaction.
+    """Load a folder's `TABLE.csv` files in LOAD_ORDER, all in one transaction.
 
-    Stops at the first file that fails, raising its `ImportFailed` (which names the file);
-    the files before it in LOAD_ORDER stay loaded.
+    A reader sees the data as it was before or the whole folder, never a part (leads whose
+    deals have not landed yet). The first file that fails raises its `ImportFailed` (which
+    names the file) and nothing of the folder is written.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -981,4 +982,4 @@ def import_folder(
     if not files:
         names = ", ".join(f"{table}.csv" for table in LOAD_ORDER)
         raise ImportFailed(folder, None, None, f"none of {names} is in the folder")
-    return [import_csv(engine, table, path, tz=tz, report=report) for table, path in files]
+    return import_plans(engine, [(path, _auto_plan(table, {})) for table, path in files], tz=tz, report=report)

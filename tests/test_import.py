@@ -307,7 +307,7 @@ def test_import_folder_loads_in_load_order(engine, tmp_path):
     assert pending_references(engine) == []
 
 
-def test_import_folder_stops_at_the_failing_file(engine, tmp_path):
+def test_import_folder_writes_nothing_when_a_file_fails(engine, tmp_path):
     write_csv(tmp_path, "owners.csv", CANONICAL["owners"])
     write_csv(tmp_path, "contacts.csv", "id,created_at\nP1,soon\n")
     write_csv(tmp_path, "leads.csv", CANONICAL["leads"])
@@ -315,7 +315,7 @@ def test_import_folder_stops_at_the_failing_file(engine, tmp_path):
         import_folder(engine, tmp_path, HELSINKI)
     assert Path(failure.value.file).name == "contacts.csv"
     assert (failure.value.row, failure.value.column) == (2, "created_at")
-    assert count(engine, "owners") == 3
+    assert count(engine, "owners") == 0  # the folder is one transaction: owners.csv rolled back too
     assert count(engine, "leads") == 0
 
 

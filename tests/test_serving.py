@@ -1,0 +1,71 @@
+"""The dashboard under gunicorn, as `make serve` runs it: a short load test with zero errors,
+/healthz, the schema created once before the workers fork, a broken agreement refused."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import requests
+
+from bench.load_test import PAGE_BODIES, run_load, summarise
+from bench.server import GunicornServer
+from dashboard.sla import DEFAULT_SLA_PATH
+from tests.demo_fixture import demo_settings  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.serving
+
+
+@pytest.fixture(scope="module")
+def served(demo_settings, tmp_path_factory):
+    """gunicorn (2 workers) on the small demo database, sharing a cache folder."""
+    folder = tmp_path_factory.mktemp("served")
+    with GunicornServer(demo_settings.database_url, folder / "gunicorn.log", workers=2, threads=2,
+                        cache_dir=folder / "cache") as server:
+        yield server
+
+
+def test_ten_clients_for_five_seconds_get_no_error(served):
+    recorder = run_load(served.base_url, clients=10, seconds=5, wall_seconds=2.0, think=(0.5, 1.5))
+    summary = summarise(recorder, 5)
+    assert summary["error_kinds"] == {}
+    assert summary["overall"]["errors"] == 0
+    asked = {kind for kind in summary["by_kind"]}
+    assert "/ figures" in asked and "filter sync" in asked and "agreement check" in asked
+    assert any(f"{page} figures" in asked for page in PAGE_BODIES if page != "/")
+    assert list((served.log_path.parent / "cache").glob("*.pickle")), "the workers shared no dataset"
+
+
+def test_health_through_gunicorn(served):
+    response = requests.get(f"{served.base_url}/healthz", timeout=10)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok" and body["schema"]["current"] is True
+
+
+def test_the_schema_is_created_once_before_the_workers_start(tmp_path):
+    path = tmp_path / "new.db"
+    with GunicornServer(f"sqlite:///{path}", tmp_path / "gunicorn.log", workers=3, threads=1) as server:
+        body = requests.get(f"{server.base_url}/healthz", timeout=10).json()
+        log = server.log()
+    assert body["schema"]["current"] is True
+    assert log.count("schema is current in") == 1
+    assert log.index("schema is current in") < log.index("Booting worker")
+
+
+def test_a_broken_agreement_refuses_the_start_saying_why(tmp_path):
+    sla = tmp_path / "sla.yaml"
+    shutil.copyfile(DEFAULT_SLA_PATH, sla)
+    sla.write_text(sla.read_text().replace("target: 0.8", "target: 1.8", 1))
+    server = GunicornServer(f"sqlite:///{tmp_path}/x.db", tmp_path / "gunicorn.log", workers=1, sla_path=sla)
+    with pytest.raises(RuntimeError, match="gunicorn exited"):
+        server.start()
+    assert "error: the SLA agreement is refused, not starting:" in server.log()
+    assert "rate target 1.8 must be a fraction between 0 and 1" in server.log()
+
+
+def test_a_bad_setting_refuses_the_start_saying_why(tmp_path):
+    server = GunicornServer(f"sqlite:///{tmp_path}/x.db", tmp_path / "gunicorn.log", workers=1,
+                            extra_env={"FIGURES_SECONDS": "soon"})
+    with pytest.raises(RuntimeError, match="gunicorn exited"):
+        server.start()
+    assert "error: a setting is refused, not starting: FIGURES_SECONDS='soon'" in server.log()
