@@ -3,6 +3,7 @@ banner, the layout's options from the URL."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from dash import no_update
@@ -94,3 +95,28 @@ def test_ww005_a_broken_playlist_file_says_so_on_the_screen(tmp_path):
         body = wall.layout()
     assert texts(body)[0] == "The wall playlist cannot be read"
     assert str(path) in texts(body)[1]
+
+
+def test_ww006_workers_sharing_a_cache_folder_render_the_wall_once(demo_settings, tmp_path, monkeypatch):
+    """A second worker (here: this process with its own memory emptied) reads the views the first
+    rendered from the shared folder; new data renders again."""
+    import dataclasses
+
+    from dashboard.wall import screen
+
+    calls = []
+    real = screen.build_views
+    monkeypatch.setattr(screen, "build_views", lambda *args: calls.append(1) or real(*args))
+    settings = dataclasses.replace(demo_settings, cache_dir=tmp_path / "cache")
+    forget_rendered()
+    first = screen.wall_views(settings, ("week", "breaches"))
+    forget_rendered()  # another worker: nothing in its memory
+    second = screen.wall_views(settings, ("week", "breaches"))
+    assert len(calls) == 1
+    from plotly.utils import PlotlyJSONEncoder
+
+    as_json = lambda view: json.dumps(view, cls=PlotlyJSONEncoder)  # noqa: E731
+    assert as_json(second["week"]) == as_json(first["week"])
+    forget_rendered()
+    screen.wall_views(settings, ("week",))  # other views: rendered for them
+    assert len(calls) == 2
