@@ -1,7 +1,8 @@
 """The records behind the pages: loaded once per filter choice and data version, then shared.
 
-Pages call `dataset_for(settings, filters)`; it reloads only when the data changed (checked at
-most every `settings.cache_seconds`), so a wall screen that refreshes costs next to nothing.
+Pages call `dataset_for(settings, filters)`; when the data changed (checked at most every
+`settings.cache_seconds`) it refreshes the cached frames with only the rows written or deleted
+since (`queries.refresh`), so a wall screen that refreshes costs next to nothing.
 """
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from collections import OrderedDict
 
 from dashboard.settings import Settings
 from queries.db import get_engine, schema_is_current
-from queries.loaders import Dataset, Filters, data_version, load_dataset, load_filter_options
+from queries.loaders import Dataset, Filters, data_version, load_filter_options
+from queries.refresh import LoadMark, load_marked, refresh
 
 _MAX_ENTRIES = 16
 _lock = threading.Lock()
-_datasets: "OrderedDict[tuple, tuple[tuple, Dataset]]" = OrderedDict()
+_datasets: "OrderedDict[tuple, tuple[tuple, Dataset, LoadMark]]" = OrderedDict()
 _versions: dict[str, tuple[float, tuple]] = {}
 
 
@@ -39,9 +41,13 @@ def dataset_for(settings: Settings, filters: Filters = Filters()) -> Dataset:
         if cached and cached[0] == version:
             _datasets.move_to_end(key)
             return cached[1]
-    dataset = load_dataset(get_engine(settings.database_url), None, filters)
+    engine = get_engine(settings.database_url)
+    if cached:
+        dataset, mark, _report = refresh(engine, cached[1], cached[2], filters)
+    else:
+        dataset, mark = load_marked(engine, filters)
     with _lock:
-        _datasets[key] = (version, dataset)
+        _datasets[key] = (version, dataset, mark)
         while len(_datasets) > _MAX_ENTRIES:
             _datasets.popitem(last=False)
     return dataset

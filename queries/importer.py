@@ -41,6 +41,8 @@ Values (stripped; an empty cell is NULL)
 Writing
 - Idempotent by external id: a known one updates the columns present in the file, a new one
   inserts; an id twice in one file is refused.
+- `updated_at` of leads, deals and activities is the time this database wrote the record
+  (what the dashboard's refresh follows), so a file's `updated_at` column is ignored there.
 - References (`lead_id`, `contact_id`, `owner_id`, `campaign_id`) are other records' external
   ids. One that names no loaded record stores NULL and leaves an `UnresolvedReference` for
   the data-quality report; importing the record it names later fills the reference in and
@@ -77,7 +79,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DataError, IntegrityError
 
-from queries.schema import LOAD_ORDER, MODELS, REFERENCES, UnresolvedReference, UTCDateTime
+from queries.schema import LOAD_ORDER, MODELS, REFERENCES, WRITE_STAMPED, UnresolvedReference, UTCDateTime
 
 DEFAULT_TIMEZONE = "Europe/Helsinki"
 CHUNK_ROWS = 500  # rows per lookup and per write; keeps IN lists under every engine's limits
@@ -242,8 +244,8 @@ def _fields(table: str) -> dict[str, _Field]:
     references = REFERENCES.get(table, {})
     fields = {}
     for column in MODELS[table].__table__.columns:
-        if column.primary_key:
-            continue
+        if column.primary_key or (column.name == "updated_at" and table in WRITE_STAMPED):
+            continue  # the write time, stamped by the schema on every insert and update
         default = column.default.arg if column.default is not None else None
         common = {"name": column.name, "required": not column.nullable and default is None,
                   "default": default}
