@@ -73,18 +73,60 @@ class Dataset:
 
 
 def _frame(engine: Engine, statement: Select, columns: tuple[str, ...], timestamps: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Run a select and build its frame chunk by chunk from the driver's plain rows; the
-    `timestamps` columns are read as integer microseconds and become datetime64[ns, UTC]."""
-    statement = _with_epoch_columns(statement, timestamps)
+    """Run a select and build its frame chunk by chunk, timestamps as datetime64[ns, UTC].
+
+    SQLite hands its stored text straight from the driver to pandas' ISO parser; the servers
+    compute integer microseconds (`epoch_micros`) and stream the rows from a server-side
+    cursor. Either way no Python datetime is made per value.
+    """
     frames = []
     with engine.connect() as connection:
-        result = connection.execution_options(yield_per=FETCH_ROWS).execute(statement)
-        for rows in result.partitions():
-            frames.append(_chunk_frame(rows, columns, timestamps))
+        if connection.dialect.name == "sqlite" and timestamps:
+            result = connection.execute(statement)
+            cursor = result.cursor  # the driver's own rows: nothing buffered ahead, no per-value processing
+            while rows := cursor.fetchmany(FETCH_ROWS):
+                frames.append(_chunk_frame(rows, columns, timestamps, _from_text))
+            result.close()
+        else:
+            statement = _with_epoch_columns(statement, timestamps)
+            result = connection.execution_options(yield_per=FETCH_ROWS).execute(statement)
+            for rows in result.partitions():
+                frames.append(_chunk_frame(rows, columns, timestamps, _from_micros))
     if not frames:
-        return _chunk_frame([], columns, timestamps)
+        return canonical_frame(_chunk_frame([], columns, timestamps, _from_micros))
     frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     return canonical_frame(frame)
+
+
+def _with_epoch_columns(statement: Select, timestamps: tuple[str, ...]) -> Select:
+    """The select with each timestamp column replaced by its UTC microseconds since 1970."""
+    if not timestamps:
+        return statement
+    replaced = [
+        epoch_micros(column).label(column.name) if column.name in timestamps else column
+        for column in statement.selected_columns
+    ]
+    return statement.with_only_columns(*replaced, maintain_column_froms=True)
+
+
+def _from_micros(values: pd.Series) -> pd.Series:
+    micros = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
+    known = ~np.isnan(micros)
+    stamps = np.full(len(micros), np.datetime64("NaT"), dtype="datetime64[ns]")
+    stamps[known] = micros[known].astype(np.int64).astype("datetime64[us]")
+    return pd.Series(stamps, index=values.index).dt.tz_localize("UTC")
+
+
+def _from_text(values: pd.Series) -> pd.Series:
+    """SQLite's stored naive-UTC text ('2026-11-20 08:00:00.000000') as UTC instants."""
+    return pd.to_datetime(values, format="ISO8601", utc=True).astype("datetime64[ns, UTC]")
+
+
+def _chunk_frame(rows: list, columns: tuple[str, ...], timestamps: tuple[str, ...], convert) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(rows, columns=list(columns), coerce_float=False)
+    for column in timestamps:
+        frame[column] = convert(frame[column])
+    return frame
 
 
 def canonical_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -106,17 +148,6 @@ def _with_epoch_columns(statement: Select, timestamps: tuple[str, ...]) -> Selec
         for column in statement.selected_columns
     ]
     return statement.with_only_columns(*replaced, maintain_column_froms=True)
-
-
-def _chunk_frame(rows: list, columns: tuple[str, ...], timestamps: tuple[str, ...]) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(rows, columns=list(columns), coerce_float=False)
-    for column in timestamps:
-        micros = pd.to_numeric(frame[column], errors="coerce").astype("float64").to_numpy()
-        known = ~np.isnan(micros)
-        values = np.full(len(micros), np.datetime64("NaT"), dtype="datetime64[ns]")
-        values[known] = micros[known].astype(np.int64).astype("datetime64[us]")
-        frame[column] = pd.Series(values, index=frame.index).dt.tz_localize("UTC")
-    return frame
 
 
 def _shared_strings(frame: pd.DataFrame) -> pd.DataFrame:
