@@ -9,7 +9,9 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.sla import Agreement, agreement_path, load_agreement
-from queries.db import default_url, normalise_url
+from queries.db import PROJECT_ROOT, default_url, normalise_url
+
+DEFAULT_SNAPSHOT_DIR = PROJECT_ROOT / "data" / "cache"
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class Settings:
     sla_path: Path = field(default_factory=agreement_path)
     as_of: pd.Timestamp | None = None  # None: the wall clock at each request
     cache_seconds: float = 60.0
+    snapshot_dir: Path | None = None  # where the records are kept between runs; None: nowhere
 
     def __post_init__(self):
         object.__setattr__(self, "database_url", normalise_url(self.database_url))
@@ -29,10 +32,12 @@ class Settings:
     def from_env(cls, database_url: str | None = None, sla_path: str | None = None) -> "Settings":
         """Flags first, then DATABASE_URL / SLA_PATH / AS_OF, then the defaults."""
         as_of = os.environ.get("AS_OF")
+        snapshots = os.environ.get("SNAPSHOT_DIR", str(DEFAULT_SNAPSHOT_DIR))
         return cls(
             database_url=database_url or default_url(),
             sla_path=agreement_path(sla_path),
             as_of=parse_instant(as_of, load_agreement(agreement_path(sla_path))) if as_of else None,
+            snapshot_dir=Path(snapshots) if snapshots not in ("", "off") else None,
         )
 
     def agreement(self) -> Agreement:

@@ -324,6 +324,45 @@ def load_dataset(engine: Engine, as_of: dt.datetime | None = None, filters: Filt
     )
 
 
+def filter_dataset(dataset: Dataset, filters: Filters) -> Dataset:
+    """The records of an unfiltered dataset that `load_dataset` would load with `filters`: the
+    same predicates, applied in memory (a filter change need not read the database again)."""
+    if filters.is_empty:
+        return dataset
+    leads, deals, owners = dataset.leads, dataset.deals, dataset.owners
+    team_owners = owners.loc[owners["team"].isin(filters.teams), "id"] if filters.teams else None
+
+    def lead_mask(segments, sources, campaign_ids, owner_ids=(), teams=()):
+        mask = pd.Series(True, index=leads.index)
+        for column, wanted in (("segment", segments), ("source", sources), ("campaign_id", campaign_ids),
+                               ("owner_id", owner_ids)):
+            if wanted:
+                mask &= leads[column].isin(list(wanted))
+        if teams:
+            mask &= leads["owner_id"].isin(team_owners)
+        return mask
+
+    selected = lead_mask(filters.segments, filters.sources, filters.campaign_ids, filters.owner_ids, filters.teams)
+    deal_mask = pd.Series(True, index=deals.index)
+    if filters.segments or filters.sources or filters.campaign_ids:
+        by_lead = lead_mask(filters.segments, filters.sources, filters.campaign_ids)
+        deal_mask &= deals["lead_id"].isin(leads.loc[by_lead, "id"])
+    if filters.owner_ids:
+        deal_mask &= deals["owner_id"].isin(list(filters.owner_ids))
+    if filters.teams:
+        deal_mask &= deals["owner_id"].isin(team_owners)
+    activities = dataset.activities
+    return Dataset(
+        leads=canonical_frame(leads[selected].reset_index(drop=True)),
+        deals=canonical_frame(deals[deal_mask].reset_index(drop=True)),
+        activities=canonical_frame(
+            activities[activities["lead_id"].isin(leads.loc[selected, "id"])].reset_index(drop=True)),
+        owners=owners,
+        campaigns=dataset.campaigns,
+        loaded_at=dataset.loaded_at,
+    )
+
+
 def load_filter_options(engine: Engine) -> dict[str, list]:
     """The values the filter bar offers: segments, sources, campaigns and owners in use."""
     with engine.connect() as connection:

@@ -109,7 +109,11 @@ def refresh(
     report = RefreshReport()
     new_mark = newest_writes(engine)
     owners, campaigns = load_owners(engine), load_campaigns(engine)
-    if filters.teams and not owners.equals(dataset.owners):  # an owner moved teams: membership changed
+    went_back = any(before is not None and (now is None or now < before)
+                    for (_t, before), (_t2, now) in zip(mark.written, new_mark.written))
+    if went_back or (filters.teams and not owners.equals(dataset.owners)):
+        # write times went back (a restored backup, or the newest row deleted: rare enough to
+        # pay a full load for), or an owner moved teams: read everything
         fresh, fresh_mark = load_marked(engine, filters)
         report.full_reload = True
         return fresh, fresh_mark, report

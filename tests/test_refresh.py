@@ -120,7 +120,7 @@ def test_refresh003_writes_behind_the_write_times_are_found(db_url):
     dataset, mark = load_marked(engine)
     stamp = mark.of("leads") - OVERLAP / 2
     with engine.begin() as connection:
-        connection.execute(delete(Activity).where(Activity.id == 3))
+        connection.execute(delete(Activity).where(Activity.id == 2))
         connection.execute(insert(Lead.__table__).values(id=6, external_id="l6", created_at=t("2026-11-14 09:00"),
                                                          updated_at=None))
         connection.execute(delete(Lead.__table__).where(Lead.id == 2))
@@ -130,7 +130,7 @@ def test_refresh003_writes_behind_the_write_times_are_found(db_url):
     _same(refreshed, load_dataset(engine))
     assert refreshed.leads["id"].tolist() == [1, 3, 4, 6]
     assert refreshed.leads.set_index("id").at[1, "source"] == "partner"
-    assert "leads" in report.reconciled
+    assert sorted(report.reconciled) == ["activities", "leads"] and not report.full_reload
 
 
 def test_refresh004_nothing_changed_reads_nothing_and_keeps_the_frames(db_url):
@@ -188,3 +188,98 @@ def test_refresh007_marks_follow_the_database_not_the_clock(db_url):
         connection.execute(insert(Lead.__table__).values(id=1, external_id="l1", created_at=t("2026-11-02 09:00"),
                                                          updated_at=t("2030-01-01 00:00")))
     assert newest_writes(engine).of("leads") == t("2030-01-01 00:00").to_pydatetime()
+
+
+@pytest.mark.parametrize("filters", [
+    SMB,
+    Filters(sources=("ads",)),
+    Filters(segments=("Enterprise",), sources=("ads",)),
+    Filters(owner_ids=(1,)),
+    Filters(owner_ids=(2,)),
+    Filters(teams=("sales",)),
+    Filters(teams=("sdr",)),
+    Filters(campaign_ids=(7,)),
+])
+def test_refresh008_filters_cut_in_memory_equal_the_sql_filters(db_url, filters):
+    from queries.loaders import filter_dataset
+
+    engine = init_db(db_url)
+    _seed(engine)
+    _change(engine)
+    _same(filter_dataset(load_dataset(engine), filters), load_dataset(engine, None, filters))
+
+
+def test_refresh009_in_memory_cut_by_hand():
+    """SMB after the changes: leads 1, 2, 3, 5; the deal of lead 1; activities 2 and 4 (the
+    marketing one is not loaded). Owner 2 (Johan) owns no lead but deal 1."""
+    from queries.loaders import filter_dataset
+
+    from tests.factories import dataset
+
+    data = dataset(
+        [dict(id=1, created_at="2026-11-02 09:00", segment="SMB", owner_id=1),
+         dict(id=2, created_at="2026-11-03 09:00", segment="Enterprise", owner_id=1),
+         dict(id=3, created_at="2026-11-04 09:00", segment="SMB")],
+        [dict(id=1, lead_id=1, owner_id=2, created_at="2026-11-06 09:00"),
+         dict(id=2, lead_id=2, owner_id=1, created_at="2026-11-06 09:00"),
+         dict(id=3, lead_id=None, owner_id=2, created_at="2026-11-06 09:00")],
+        [dict(id=1, lead_id=1, occurred_at="2026-11-02 10:00"), dict(id=2, lead_id=2, occurred_at="2026-11-03 10:00")],
+        owner_rows=[dict(id=1, name="Aino", team="sdr"), dict(id=2, name="Johan", team="sales")],
+    )
+    smb = filter_dataset(data, SMB)
+    assert smb.leads["id"].tolist() == [1, 3] and smb.deals["id"].tolist() == [1]
+    assert smb.activities["id"].tolist() == [1]
+    sales = filter_dataset(data, Filters(teams=("sales",)))
+    assert sales.leads.empty and sales.deals["id"].tolist() == [1, 3] and sales.activities.empty
+
+
+def test_refresh010_a_restart_starts_from_the_snapshot(tmp_path, monkeypatch):
+    """The first run writes the snapshot; after writes while it was down, the next run reads
+    the snapshot and only what changed, and gets what a full load gets."""
+    import dashboard.data as data
+    from dashboard.settings import Settings
+    from queries.db import schema_revision
+    from queries.snapshot import load_snapshot, snapshot_path
+
+    url = f"sqlite:///{tmp_path}/snap.db"
+    engine = init_db(url)
+    _seed(engine)
+    settings = Settings(database_url=url, as_of=AS_OF, cache_seconds=0, snapshot_dir=tmp_path / "cache")
+    data.forget_cached_data()
+    monkeypatch.setattr(data.threading, "Thread", _Immediate)
+    data.dataset_for(settings)
+    path = snapshot_path(settings.snapshot_dir, url)
+    assert load_snapshot(path, schema_revision(engine))[0].leads["id"].tolist() == [1, 2, 3, 4]
+    assert load_snapshot(path, "another revision") is None
+
+    _change(engine)
+    data.forget_cached_data()  # the restart
+    loads = []
+    monkeypatch.setattr(data, "load_marked", lambda *a: loads.append(a) or load_marked(*a))
+    restarted = data.dataset_for(settings)
+    assert loads == []  # nothing read in full
+    _same(restarted, load_dataset(engine))
+    data.forget_cached_data()
+
+
+def test_refresh011_write_times_going_back_means_a_restored_backup(db_url):
+    """A database whose newest write is older than the mark was replaced (or lost its newest
+    row): read everything."""
+    engine = init_db(db_url)
+    _seed(engine)
+    dataset, mark = load_marked(engine)
+    with engine.begin() as connection:
+        connection.execute(update(Lead.__table__).values(updated_at=t("2020-01-01 00:00"), source="restored"))
+    refreshed, _mark, report = refresh(engine, dataset, mark)
+    assert report.full_reload
+    assert refreshed.leads["source"].tolist() == ["restored"] * 4
+
+
+class _Immediate:
+    """A stand-in for threading.Thread that runs its target at start()."""
+
+    def __init__(self, target, args=(), **_kwargs):
+        self.target, self.args = target, args
+
+    def start(self):
+        self.target(*self.args)
