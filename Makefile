@@ -7,12 +7,13 @@ PORT   ?= 8050
 # pytest workers: one per core (the suite is parallel-safe)
 WORKERS ?= auto
 
-.PHONY: run test kpis check demo clean help monthly-pack
+.PHONY: run test kpis check demo clean help monthly-pack bench
 
 help:
 	@echo "make run    create the virtualenv, the database with demo data on first start, and serve on http://$(HOST):$(PORT)/"
 	@echo "make test   install the test tools and run every test (browser tests skip without Chromium)"
 	@echo "make monthly-pack  write last month's leadership pack (PDF, PPTX, XLSX) into exports/"
+	@echo "make bench  measure the dashboard at 100k, 1M and 5M leads against DuckDB (SIZES=100k,1M to pick)"
 	@echo "make clean  remove the virtualenv and the embedded database"
 
 $(BIN)/python:
@@ -39,3 +40,10 @@ monthly-pack: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) data/smarketing.db data/smarketing.db-*
+
+# Performance at scale (docs/PERFORMANCE.md): SIZES=100k,1M,5M BACKENDS=sqlite,postgresql RUNS=3
+SIZES    ?= 100k,1M,5M
+BACKENDS ?= sqlite,postgresql
+RUNS     ?= 3
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.run --sizes $(SIZES) --backends $(BACKENDS) --runs $(RUNS)

@@ -7,6 +7,7 @@ boolean. Nothing here imports Dash.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -94,8 +95,11 @@ def _frame(engine: Engine, statement: Select, columns: tuple[str, ...], timestam
                 frames.append(_chunk_frame(rows, columns, timestamps, _from_micros))
     if not frames:
         return canonical_frame(_chunk_frame([], columns, timestamps, _from_micros))
-    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-    return canonical_frame(frame)
+    if len(frames) == 1:
+        return canonical_frame(frames[0])
+    with warnings.catch_warnings():  # a chunk whose column is all NULL: canonical_frame settles the dtype
+        warnings.simplefilter("ignore", FutureWarning)
+        return canonical_frame(pd.concat(frames, ignore_index=True))
 
 
 def _with_epoch_columns(statement: Select, timestamps: tuple[str, ...]) -> Select:

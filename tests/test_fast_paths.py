@@ -11,7 +11,7 @@ import pytest
 from dashboard.metrics import acceptance, deals, funnel, response
 from dashboard.metrics.calendar import WorkCalendar, local_midnight, period_end
 from dashboard.metrics.kpis import kpi_table, periods_for
-from dashboard.metrics.stages import _effective_stages, as_known_at, unchanged_after
+from dashboard.metrics.stages import _effective_stages, as_known_at, latest_date
 from dashboard.sla import load_agreement
 from queries.db import init_db
 from queries.demo import generate_demo
@@ -93,16 +93,18 @@ def test_fast002_without_maturity_only_the_flags_differ(demo):
     pd.testing.assert_frame_equal(quick.drop(columns=flags), full.drop(columns=flags))
 
 
-def test_fast003_as_known_at_keeps_the_dataset_only_when_nothing_changes():
-    """Lead 2 has a reason without a date: cleared at any instant, so never the same object;
-    without it, the dataset itself from its latest date (the deal closing on the 10th) on."""
+def test_fast003_as_known_at_from_the_latest_date_on_is_one_dataset():
+    """From the latest date (the deal closing on the 10th) on, the same dataset every time:
+    with lead 2's reason, which has no date, cleared (a copy, made once); without it, the
+    dataset itself. Before it, a fresh cut: the deal is still open on the 9th."""
     data = dataset([dict(id=1, created_at="2026-11-02 09:00", mql_at="2026-11-03 09:00"),
                     dict(id=2, created_at="2026-11-02 09:00", disqualified_reason="spam")],
                    [dict(id=1, lead_id=1, created_at="2026-11-05 09:00", closed_at="2026-11-10 09:00", is_won=True)])
-    assert unchanged_after(data) is None
-    assert as_known_at(data, t("2027-01-01 00:00")) is not data
+    assert latest_date(data) == t("2026-11-10 09:00")
+    later = as_known_at(data, t("2027-01-01 00:00"))
+    assert later is not data and later is as_known_at(data, t("2026-11-10 09:00"))
+    assert later.leads["disqualified_reason"].isna().all()
     clean = dataclasses.replace(data, leads=data.leads[data.leads["id"] == 1])
-    assert unchanged_after(clean) == t("2026-11-10 09:00")
     assert as_known_at(clean, t("2026-11-10 09:00")) is clean
     before = as_known_at(clean, t("2026-11-09 09:00"))
     assert before is not clean and before.deals["is_won"].isna().all()

@@ -13,7 +13,7 @@ import pandas as pd
 from dashboard.metrics import acceptance, deals, funnel, response
 from dashboard.metrics.calendar import WorkCalendar, local_midnight, period_end, period_range, to_local_dates
 from dashboard.metrics.pacing import count_pacing, rate_pacing
-from dashboard.metrics.stages import AT, STAGES, as_known_at, effective_stages, remembered
+from dashboard.metrics.stages import AT, STAGES, as_known_at, effective_stages, latest_date, remembered
 from dashboard.metrics.targets import daily_targets, rate_target
 from dashboard.sla import Agreement
 from queries.loaders import Dataset
@@ -77,6 +77,7 @@ def kpi_table(
         calendar = WorkCalendar.from_agreement(agreement)
         responses = response.response_times(
             stages, known.activities, calendar, window, as_of, since=since, until=until,
+            touches=shared_touches(dataset, as_of, calendar),
         )
         table = table.join(response.attainment_by_period(responses, periods, tz, grain))
     else:
@@ -100,8 +101,8 @@ def in_periods(
     leads with none of those in the range cannot count, and are left out before any work;
     the deals kept are those of the leads kept and those closed in the range.
     """
-    known = as_known_at(dataset, as_of)
-    if known is dataset:  # nothing after as_of: the shared stages of every lead, then the range
+    if settled(dataset, as_of):  # nothing after as_of: the shared stages of every lead, then the range
+        known = as_known_at(dataset, as_of)
         stages = effective_stages(known.leads, known.deals)
         hit = pd.Series(False, index=stages.index)
         for stage in STAGES:
@@ -125,12 +126,29 @@ def in_periods(
     return known, effective_stages(known.leads, known.deals)
 
 
+def shared_touches(dataset: Dataset, as_of: pd.Timestamp, calendar: WorkCalendar) -> pd.DataFrame | None:
+    """Every MQL's touch times, worked out once per dataset while nothing lies after as_of
+    (they depend on the records, not on as_of); None otherwise."""
+    if not settled(dataset, as_of):
+        return None
+    known = as_known_at(dataset, as_of)
+    stages = effective_stages(known.leads, known.deals)
+    return remembered((dataset,), ("touches", calendar), lambda: response.touch_times(
+        stages[stages[AT["mql"]].notna()], known.activities, calendar))
+
+
+def settled(dataset: Dataset, as_of: pd.Timestamp) -> bool:
+    """Nothing in the dataset lies after as_of: what is known no longer depends on it."""
+    latest = latest_date(dataset)
+    return latest is None or pd.Timestamp(as_of) >= latest
+
+
 def median_lag(dataset: Dataset, as_of: pd.Timestamp, from_stage: str, to_stage: str) -> float | None:
     """The median days from one stage to the next over all history as known at `as_of`
     (SPEC 3's maturity), worked out once per dataset while nothing lies after as_of."""
     known = as_known_at(dataset, as_of)
     compute = lambda: funnel.median_lag_days(effective_stages(known.leads, known.deals), from_stage, to_stage)  # noqa: E731
-    if known is dataset:
+    if settled(dataset, as_of):
         return remembered((dataset,), f"lag_{from_stage}_{to_stage}", compute)
     return compute()
 

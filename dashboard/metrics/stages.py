@@ -3,8 +3,8 @@
 Both are remembered per input (by identity, while the input lives): the dashboard shares one
 dataset between requests and never changes a frame in place, so the stages of a million
 leads are worked out once per data version, not once per figure. When nothing in a dataset
-lies after `as_of` (the live dashboard: as_of is now), `as_known_at` returns the dataset
-itself.
+lies after `as_of` (the live dashboard: as_of is now), `as_known_at` returns the same
+dataset every time.
 """
 from __future__ import annotations
 
@@ -40,28 +40,41 @@ def remembered(inputs: tuple, key: str, compute):
     return value
 
 
-def unchanged_after(dataset: Dataset) -> pd.Timestamp | None:
-    """The instant from which `as_known_at` leaves the dataset as it is: its latest date
-    (None when a reason without its date would still be cleared at any instant)."""
+def latest_date(dataset: Dataset) -> pd.Timestamp | None:
+    """The latest date of any record in the dataset (None when it has none)."""
     def compute():
         leads, deals = dataset.leads, dataset.deals
-        for reason, at in (("disqualified_reason", "disqualified_at"), ("recycled_reason", "recycled_at")):
-            if (leads[reason].notna() & leads[at].isna()).any():
-                return None
         latest = [leads[c].max() for c in LEAD_TIMESTAMPS]
         latest += [deals["created_at"].max(), deals["closed_at"].max(), dataset.activities["occurred_at"].max()]
         latest = [stamp for stamp in latest if not pd.isna(stamp)]
-        return max(latest) if latest else pd.Timestamp.min.tz_localize("UTC")
-    return remembered((dataset,), "unchanged_after", compute)
+        return max(latest) if latest else None
+    return remembered((dataset,), "latest_date", compute)
 
 
 def as_known_at(dataset: Dataset, as_of: pd.Timestamp) -> Dataset:
     """The dataset as it was known at `as_of`: later records do not exist yet, later stage
-    and close dates have not happened yet (a deal closed later is still open)."""
+    and close dates have not happened yet (a deal closed later is still open).
+
+    From the dataset's latest date on, the answer no longer depends on as_of: the dataset
+    itself, or once per dataset a copy with the reasons of exits that have no date cleared.
+    """
     as_of = pd.Timestamp(as_of)
-    unchanged = unchanged_after(dataset)
-    if unchanged is not None and as_of >= unchanged:
+    latest = latest_date(dataset)
+    if latest is None or as_of >= latest:
+        return remembered((dataset,), "settled", lambda: _settled(dataset))
+    return _known_at(dataset, as_of)
+
+
+def _settled(dataset: Dataset) -> Dataset:
+    leads = dataset.leads
+    if not any((leads[reason].notna() & leads[at].isna()).any()
+               for reason, at in (("disqualified_reason", "disqualified_at"), ("recycled_reason", "recycled_at"))):
         return dataset
+    latest = latest_date(dataset)
+    return _known_at(dataset, latest if latest is not None else pd.Timestamp.max.tz_localize("UTC"))
+
+
+def _known_at(dataset: Dataset, as_of: pd.Timestamp) -> Dataset:
     leads = dataset.leads[dataset.leads["created_at"] <= as_of].copy()
     for column in LEAD_TIMESTAMPS:
         leads[column] = leads[column].where(leads[column] <= as_of)
@@ -112,4 +125,4 @@ def _effective_stages(leads: pd.DataFrame, deals: pd.DataFrame) -> pd.DataFrame:
     frame["inferred_lead"] = False
     for previous, stage in zip(STAGES, STAGES[1:]):
         frame[f"out_of_order_{stage}"] = frame[AT[stage]] < frame[AT[previous]]
-    return frame
+    return frame.copy()  # one block per dtype: shared by many readers, consolidated once
