@@ -11,13 +11,19 @@ run:
   LEAST ignores NULLs on PostgreSQL but not on MariaDB or SQLite);
 - periods are cut in the agreement's time zone by a CASE over the UTC instants at which the
   periods begin, computed here in Python (no database needs time zone tables);
-- medians (the cohort maturity lag) are the middle rows of an ORDER BY ... LIMIT/OFFSET.
+- medians (the cohort maturity lag) are the middle rows of an ORDER BY ... LIMIT/OFFSET;
+- the effective stages are written once into a temporary table that the dozen aggregations
+  read (left to the planner, PostgreSQL evaluated the nested selects once per aggregation).
 """
 from __future__ import annotations
 
+import uuid
+
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, and_, case, false, func, literal, or_, select, true
+from sqlalchemy import (
+    Column, Engine, Integer, MetaData, Table, and_, case, false, func, insert, literal, or_, select, true,
+)
 
 from queries.epoch import epoch_micros
 from queries.loaders import Filters, deals_query, leads_query
@@ -144,9 +150,9 @@ def funnel_in_database(
     as_of = pd.Timestamp(as_of)
     bounds = _bounds(periods, grain, tz)
     n = len(periods)
-    stages = effective_stages_query(engine, as_of, filters)
     table = pd.DataFrame(index=periods)
     with engine.connect() as connection:
+        stages = _materialised(connection, effective_stages_query(engine, as_of, filters))
         for stage, field in FLOW_FIELDS.items():
             table[field] = _by_period(_counts_by_period(connection, stages, f"at_{stage}", bounds), "n", n)
 
@@ -175,7 +181,21 @@ def funnel_in_database(
 
         table = table.join(_closed_deals(connection, engine, as_of, filters, bounds, periods, currency,
                                          exchange_rates or {}))
+        stages.drop(connection)
+        connection.commit()
     table.index.name = "period_start"
+    return table
+
+
+def _materialised(connection, stages) -> Table:
+    """The effective stages written once into a temporary table of this connection: every
+    aggregation below reads it instead of working the stages out again."""
+    name = f"tmp_stages_{uuid.uuid4().hex[:12]}"
+    columns = [Column("id", Integer), Column("disqualified_at", UTCDateTime())]
+    columns += [Column(f"at_{stage}", UTCDateTime()) for stage in STAGES]
+    table = Table(name, MetaData(), *columns, prefixes=["TEMPORARY"])
+    table.create(connection)
+    connection.execute(insert(table).from_select([c.name for c in columns], select(*(stages.c[c.name] for c in columns))))
     return table
 
 
