@@ -8,6 +8,7 @@ dataset every time.
 """
 from __future__ import annotations
 
+import dataclasses
 import threading
 import weakref
 
@@ -70,8 +71,10 @@ def _settled(dataset: Dataset) -> Dataset:
     if not any((leads[reason].notna() & leads[at].isna()).any()
                for reason, at in (("disqualified_reason", "disqualified_at"), ("recycled_reason", "recycled_at"))):
         return dataset
-    latest = latest_date(dataset)
-    return _known_at(dataset, latest if latest is not None else pd.Timestamp.max.tz_localize("UTC"))
+    columns = {column: leads[column] for column in leads.columns}  # shared, not copied
+    for reason, at in (("disqualified_reason", "disqualified_at"), ("recycled_reason", "recycled_at")):
+        columns[reason] = leads[reason].where(leads[at].notna(), None)
+    return dataclasses.replace(dataset, leads=pd.DataFrame(columns, index=leads.index, copy=False))
 
 
 def _known_at(dataset: Dataset, as_of: pd.Timestamp) -> Dataset:
