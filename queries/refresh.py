@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, Select, and_, func, or_, select
 
@@ -132,19 +133,46 @@ def refresh(
             touched = connection.execute(select(model.id).where(changed)).scalars().all()
         fresh = READERS[table](engine, queries[table].where(changed))
         report.changed[table] = len(touched)
-        frame = _merged(old[~old["id"].isin(touched)], fresh) if touched else old
+        frame = _replaced(old, touched, fresh) if touched else old
         frames[table] = _reconciled(engine, table, model, queries[table], frame, report)
     refreshed = Dataset(frames["leads"], frames["deals"], frames["activities"], owners, campaigns)
     return refreshed, new_mark, report
 
 
+def _replaced(old: pd.DataFrame, touched: list, fresh: pd.DataFrame) -> pd.DataFrame:
+    """`old` with the touched rows replaced by the fresh ones: rewritten rows in place (one
+    copy of the frame), new rows appended, rows gone (deleted, or out of the filter) dropped."""
+    from queries.loaders import canonical_frame
+
+    ids = old["id"].to_numpy()
+    fresh_ids = fresh["id"].to_numpy()
+    in_old = np.isin(fresh_ids, ids)
+    gone = np.isin(ids, touched) & ~np.isin(ids, fresh_ids)
+    if not in_old.any() or gone.any():
+        return _merged(old[~old["id"].isin(touched)], fresh)
+    frame = old.copy()
+    positions = np.searchsorted(ids, fresh_ids[in_old])
+    rewritten = fresh[in_old]
+    if any(frame[column].dtype != rewritten[column].dtype for column in frame.columns):
+        return _merged(old[~old["id"].isin(touched)], fresh)
+    for number, column in enumerate(frame.columns):
+        frame.iloc[positions, number] = rewritten[column].array
+    return _merged(canonical_frame(frame), fresh[~in_old]) if (~in_old).any() else canonical_frame(frame)
+
+
 def _merged(kept: pd.DataFrame, fresh: pd.DataFrame) -> pd.DataFrame:
+    """The kept rows and the fresh ones in id order, in one copy when the fresh ones all come
+    after the kept ones (new rows: the common case), else sorted."""
     from queries.loaders import canonical_frame
 
     if fresh.empty:
         return kept.reset_index(drop=True)
-    frame = pd.concat([kept, fresh], ignore_index=True) if len(kept) else fresh
-    return canonical_frame(frame.sort_values("id", kind="stable", ignore_index=True))
+    if not len(kept):
+        return canonical_frame(fresh.sort_values("id", kind="stable", ignore_index=True))
+    frame = pd.concat([kept, fresh], ignore_index=True)
+    if not (fresh["id"].is_monotonic_increasing and fresh["id"].iloc[0] > kept["id"].iloc[-1]):
+        frame = frame.sort_values("id", kind="stable", ignore_index=True)
+    return canonical_frame(frame)
 
 
 def _reconciled(
