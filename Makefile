@@ -7,7 +7,7 @@ PORT   ?= 8050
 # pytest workers: one per core (the suite is parallel-safe)
 WORKERS ?= auto
 
-.PHONY: run serve test kpis check demo clean help monthly-pack wall-soak load-test
+.PHONY: run serve test kpis check demo clean help monthly-pack wall-soak load-test bench
 
 help:
 	@echo "make run    create the virtualenv, the database with demo data on first start, and serve on http://$(HOST):$(PORT)/"
@@ -16,6 +16,7 @@ help:
 	@echo "make monthly-pack  write last month's leadership pack (PDF, PPTX, XLSX) into exports/"
 	@echo "make wall-soak  run the wall screen for 400 accelerated refreshes and write its memory to docs/PERFORMANCE.md"
 	@echo "make load-test  50 simulated users for 60 s against gunicorn on a demo database (docs/PERFORMANCE.md)"
+	@echo "make bench  measure the dashboard at 100k, 1M and 5M leads against DuckDB (SIZES=100k,1M to pick)"
 	@echo "make clean  remove the virtualenv and the embedded database"
 
 $(BIN)/python:
@@ -54,3 +55,10 @@ wall-soak: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) data/smarketing.db data/smarketing.db-*
+
+# Performance at scale (docs/PERFORMANCE.md): SIZES=100k,1M,5M BACKENDS=sqlite,postgresql RUNS=3
+SIZES    ?= 100k,1M,5M
+BACKENDS ?= sqlite,postgresql
+RUNS     ?= 3
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.run --sizes $(SIZES) --backends $(BACKENDS) --runs $(RUNS)

@@ -94,3 +94,14 @@ def schema_is_current(engine: Engine) -> bool:
     inspector = inspect(engine)
     present = set(inspector.get_table_names()) | set(inspector.get_view_names())
     return set(Base.metadata.tables) <= present
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The Alembic revision the database is at (None before the first migration)."""
+    from sqlalchemy import text
+
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except Exception:  # no alembic_version table yet
+        return None

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, insert, select, text
 
-from queries.schema import MODELS
+from queries.schema import MODELS, WRITE_STAMPED
 
 TIMEZONE_NAME = "Europe/Helsinki"  # pandas localises by name many times faster than by ZoneInfo
 TIMEZONE = ZoneInfo(TIMEZONE_NAME)
@@ -281,7 +281,7 @@ def demo_records(seed: int, today: dt.date, n_leads: int, cutoff: dt.datetime) -
     journeys, deals = _quirks(lead_draws, clock.cutoff, journeys, deals, owners)
     journeys = _reentries(lead_draws, journeys)
     contacts = _contacts(lead_draws, journeys, companies, owners)
-    return {
+    records = {
         "owners": _owner_rows(owners),
         "campaigns": _campaign_rows(campaigns),
         "contacts": _contact_rows(clock, contacts),
@@ -289,6 +289,10 @@ def demo_records(seed: int, today: dt.date, n_leads: int, cutoff: dt.datetime) -
         "deals": _deal_rows(clock, deals, journeys, companies),
         "activities": _activity_rows(clock, activities, journeys),
     }
+    for table in WRITE_STAMPED:  # written at the demo's "now", so a seed and a today give the same rows
+        for row in records[table]:
+            row["updated_at"] = cutoff
+    return records
 
 
 def _refuse_unless_empty(connection) -> None:
@@ -1045,7 +1049,6 @@ def _lead_rows(clock: _Clock, journeys: pd.DataFrame, campaigns: pd.DataFrame) -
         "recycled_at": _utc(clock, journeys["recycled"].to_numpy()),
         "recycled_reason": journeys["recycled_reason"].tolist(),
         "first_touch_at": _utc(clock, first_touch),
-        "updated_at": _utc(clock, _latest(journeys.assign(touch=first_touch)).to_numpy()),
     })
 
 
@@ -1100,7 +1103,6 @@ def _deal_rows(clock: _Clock, deals: pd.DataFrame, journeys: pd.DataFrame, compa
         "is_won": [None if w is None else bool(w) for w in is_won],
         "lost_reason": deals["lost_reason"].tolist(),
         "probability": [None if p is None else Decimal(f"{p:.2f}") for p in probability],
-        "updated_at": _utc(clock, np.fmax(created, closed)),
     })
 
 

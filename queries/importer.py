@@ -50,6 +50,8 @@ Writing
 - Idempotent by external id: a known one updates the columns present in the file, a new one
   inserts; an id twice in one file is refused (unless the plan is `distinct`: then rows with
   no id are skipped and a repeated id updates its record, the last row winning).
+- `updated_at` of leads, deals and activities is the time this database wrote the record
+  (what the dashboard's refresh follows), so a file's `updated_at` column is ignored there.
 - References (`lead_id`, `contact_id`, `owner_id`, `campaign_id`) are other records' external
   ids. One that names no loaded record stores NULL and leaves an `UnresolvedReference` for
   the data-quality report; importing the record it names later fills the reference in and
@@ -88,7 +90,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
-from queries.schema import LOAD_ORDER, MODELS, REFERENCES, UnresolvedReference, UTCDateTime
+from queries.schema import LOAD_ORDER, MODELS, REFERENCES, WRITE_STAMPED, UnresolvedReference, UTCDateTime, utcnow
 
 DEFAULT_TIMEZONE = "Europe/Helsinki"
 CHUNK_ROWS = 5_000  # rows read, checked and written at a time: what bounds the memory
@@ -383,8 +385,8 @@ def _fields(table: str) -> dict[str, _Field]:
     references = REFERENCES.get(table, {})
     fields = {}
     for column in MODELS[table].__table__.columns:
-        if column.primary_key:
-            continue
+        if column.primary_key or (column.name == "updated_at" and table in WRITE_STAMPED):
+            continue  # the write time, stamped by the schema on every insert and update
         default = column.default.arg if column.default is not None else None
         common = {"name": column.name, "required": not column.nullable and default is None,
                   "default": default}
@@ -734,7 +736,11 @@ def _write_chunk(connection: Connection, table: str, rows: list[_Row],
 
 def _insert(connection: Connection, model_table, records: list[dict]) -> None:
     """Insert new records: through COPY on PostgreSQL (row-by-row inserts are many times
-    slower there), a multi-row insert elsewhere; same transaction either way."""
+    slower there), a multi-row insert elsewhere; same transaction either way. COPY knows no
+    column defaults, so the write time of the refreshed tables is set here for both."""
+    if model_table.name in WRITE_STAMPED:
+        written = utcnow()
+        records = [{**record, "updated_at": written} for record in records]
     if connection.dialect.name != "postgresql" or len(records) < 100:
         connection.execute(insert(model_table), records)
         return

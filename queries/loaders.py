@@ -7,11 +7,14 @@ boolean. Nothing here imports Dash.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, Select, and_, or_, select
 
+from queries.epoch import epoch_micros
 from queries.schema import Activity, Campaign, Contact, Deal, Lead, Owner, UnresolvedReference
 
 LEAD_TIMESTAMPS = (
@@ -28,6 +31,12 @@ DEAL_COLUMNS = (
     "lost_reason", "probability",
 )
 ACTIVITY_COLUMNS = ("id", "external_id", "lead_id", "contact_id", "owner_id", "team", "type", "occurred_at")
+# Low-cardinality text kept as one shared object per distinct value (`_shared_strings`).
+SHARED_TEXT = frozenset({
+    "source", "segment", "disqualified_reason", "recycled_reason", "pipeline", "stage", "currency",
+    "lost_reason", "team", "type", "country",
+})
+FETCH_ROWS = 50_000  # rows per fetch: bounds the memory of the driver's row objects
 OWNER_COLUMNS = ("id", "external_id", "name", "email", "team", "active")
 CAMPAIGN_COLUMNS = ("id", "external_id", "name", "channel", "started_on", "ended_on", "cost", "currency")
 CONTACT_COLUMNS = ("id", "external_id", "email", "name", "company", "country", "segment", "owner_id", "created_at")
@@ -64,10 +73,96 @@ class Dataset:
         return self.leads.empty and self.deals.empty
 
 
-def _frame(engine: Engine, statement: Select, columns: tuple[str, ...]) -> pd.DataFrame:
+def _frame(engine: Engine, statement: Select, columns: tuple[str, ...], timestamps: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Run a select and build its frame chunk by chunk, timestamps as datetime64[ns, UTC].
+
+    SQLite hands its stored text straight from the driver to pandas' ISO parser; the servers
+    compute integer microseconds (`epoch_micros`) and stream the rows from a server-side
+    cursor. Either way no Python datetime is made per value.
+    """
+    frames = []
     with engine.connect() as connection:
-        rows = connection.execute(statement).all()
-    return pd.DataFrame.from_records(rows, columns=list(columns))
+        if connection.dialect.name == "sqlite" and timestamps:
+            result = connection.execute(statement)
+            cursor = result.cursor  # the driver's own rows: nothing buffered ahead, no per-value processing
+            while rows := cursor.fetchmany(FETCH_ROWS):
+                frames.append(_chunk_frame(rows, columns, timestamps, _from_text))
+            result.close()
+        else:
+            statement = _with_epoch_columns(statement, timestamps)
+            result = connection.execution_options(yield_per=FETCH_ROWS).execute(statement)
+            for rows in result.partitions():
+                frames.append(_chunk_frame(rows, columns, timestamps, _from_micros))
+    if not frames:
+        return canonical_frame(_chunk_frame([], columns, timestamps, _from_micros))
+    if len(frames) == 1:
+        return canonical_frame(frames[0])
+    with warnings.catch_warnings():  # a chunk whose column is all NULL: canonical_frame settles the dtype
+        warnings.simplefilter("ignore", FutureWarning)
+        return canonical_frame(pd.concat(frames, ignore_index=True))
+
+
+def _with_epoch_columns(statement: Select, timestamps: tuple[str, ...]) -> Select:
+    """The select with each timestamp column replaced by its UTC microseconds since 1970."""
+    if not timestamps:
+        return statement
+    replaced = [
+        epoch_micros(column).label(column.name) if column.name in timestamps else column
+        for column in statement.selected_columns
+    ]
+    return statement.with_only_columns(*replaced, maintain_column_froms=True)
+
+
+def _from_micros(values: pd.Series) -> pd.Series:
+    micros = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
+    known = ~np.isnan(micros)
+    stamps = np.full(len(micros), np.datetime64("NaT"), dtype="datetime64[ns]")
+    stamps[known] = micros[known].astype(np.int64).astype("datetime64[us]")
+    return pd.Series(stamps, index=values.index).dt.tz_localize("UTC")
+
+
+def _from_text(values: pd.Series) -> pd.Series:
+    """SQLite's stored naive-UTC text ('2026-11-20 08:00:00.000000') as UTC instants."""
+    return pd.to_datetime(values, format="ISO8601", utc=True).astype("datetime64[ns, UTC]")
+
+
+def _chunk_frame(rows: list, columns: tuple[str, ...], timestamps: tuple[str, ...], convert) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(rows, columns=list(columns), coerce_float=False)
+    for column in timestamps:
+        frame[column] = convert(frame[column])
+    return frame
+
+
+def canonical_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """One dtype per column whatever the rows (and however they were fetched or merged): ids
+    int64, or float64 where one is missing; repeated text as shared objects."""
+    for column in frame.columns:
+        if (column == "id" or column.endswith("_id")) and column != "external_id":
+            numbers = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+            frame[column] = numbers if numbers.isna().any() else numbers.astype("int64")
+    return _shared_strings(frame)
+
+
+def _with_epoch_columns(statement: Select, timestamps: tuple[str, ...]) -> Select:
+    """The select with each timestamp column replaced by its UTC microseconds since 1970."""
+    if not timestamps:
+        return statement
+    replaced = [
+        epoch_micros(column).label(column.name) if column.name in timestamps else column
+        for column in statement.selected_columns
+    ]
+    return statement.with_only_columns(*replaced, maintain_column_froms=True)
+
+
+def _shared_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """Repeated text (sources, segments, reasons, types) as one shared object per distinct
+    value: the same object dtype and values, a fraction of the memory."""
+    for column in frame.columns:
+        if column in SHARED_TEXT and frame[column].dtype == object and len(frame):
+            codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+            values = np.append(np.asarray(uniques, dtype=object), None).take(codes)  # -1: None
+            frame[column] = values
+    return frame
 
 
 def _as_utc(frame: pd.DataFrame, columns) -> pd.DataFrame:
@@ -95,26 +190,36 @@ def _lead_predicates(engine: Engine, filters: Filters) -> list:
     return predicates
 
 
-def load_leads(
+def leads_query(
     engine: Engine, as_of: dt.datetime | None = None, filters: Filters = Filters(),
     active_since: dt.datetime | None = None,
-) -> pd.DataFrame:
-    """Leads created by `as_of` that match the filters; with `active_since`, only those with
-    any stage date at or after it (older leads cannot count in a later period)."""
+) -> Select:
+    """The select of `load_leads` (no order), for loading, counting or refreshing."""
     statement = select(*(getattr(Lead, c) for c in LEAD_COLUMNS))
     predicates = _lead_predicates(engine, filters)
     if as_of is not None:
         predicates.append(Lead.created_at <= as_of)
     if active_since is not None:
         predicates.append(or_(*(getattr(Lead, c) >= active_since for c in LEAD_TIMESTAMPS)))
-    if predicates:
-        statement = statement.where(and_(*predicates))
-    return _as_utc(_frame(engine, statement.order_by(Lead.id), LEAD_COLUMNS), LEAD_TIMESTAMPS)
+    return statement.where(and_(*predicates)) if predicates else statement
 
 
-def load_deals(engine: Engine, as_of: dt.datetime | None = None, filters: Filters = Filters()) -> pd.DataFrame:
-    """Deals created by `as_of`; segment, source and campaign filters apply through the deal's
-    lead, owner and team filters to the deal's own owner."""
+def read_leads(engine: Engine, statement: Select) -> pd.DataFrame:
+    """The frame of a `leads_query` select, in id order."""
+    return _frame(engine, statement.order_by(Lead.id), LEAD_COLUMNS, LEAD_TIMESTAMPS)
+
+
+def load_leads(
+    engine: Engine, as_of: dt.datetime | None = None, filters: Filters = Filters(),
+    active_since: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """Leads created by `as_of` that match the filters; with `active_since`, only those with
+    any stage date at or after it (older leads cannot count in a later period)."""
+    return read_leads(engine, leads_query(engine, as_of, filters, active_since))
+
+
+def deals_query(engine: Engine, as_of: dt.datetime | None = None, filters: Filters = Filters()) -> Select:
+    """The select of `load_deals` (no order)."""
     statement = select(*(getattr(Deal, c) for c in DEAL_COLUMNS))
     predicates = []
     if as_of is not None:
@@ -126,21 +231,30 @@ def load_deals(engine: Engine, as_of: dt.datetime | None = None, filters: Filter
         predicates.append(Deal.owner_id.in_(filters.owner_ids))
     if filters.teams:
         predicates.append(Deal.owner_id.in_(_owner_ids_of_teams(engine, filters.teams)))
-    if predicates:
-        statement = statement.where(and_(*predicates))
-    frame = _frame(engine, statement.order_by(Deal.id), DEAL_COLUMNS)
+    return statement.where(and_(*predicates)) if predicates else statement
+
+
+def read_deals(engine: Engine, statement: Select) -> pd.DataFrame:
+    """The frame of a `deals_query` select, in id order, amounts as floats."""
+    frame = _frame(engine, statement.order_by(Deal.id), DEAL_COLUMNS, ("created_at", "closed_at"))
     frame["amount"] = pd.to_numeric(frame["amount"], errors="coerce").astype(float)
     frame["probability"] = pd.to_numeric(frame["probability"], errors="coerce").astype(float)
     frame["is_won"] = frame["is_won"].astype("boolean")
     frame["expected_close_on"] = pd.to_datetime(frame["expected_close_on"])
-    return _as_utc(frame, ("created_at", "closed_at"))
+    return frame
 
 
-def load_activities(
+def load_deals(engine: Engine, as_of: dt.datetime | None = None, filters: Filters = Filters()) -> pd.DataFrame:
+    """Deals created by `as_of`; segment, source and campaign filters apply through the deal's
+    lead, owner and team filters to the deal's own owner."""
+    return read_deals(engine, deals_query(engine, as_of, filters))
+
+
+def activities_query(
     engine: Engine, as_of: dt.datetime | None = None, lead_ids: Select | None = None,
     team: str | None = None,
-) -> pd.DataFrame:
-    """Activities that happened by `as_of`, optionally only of the leads `lead_ids` selects."""
+) -> Select:
+    """The select of `load_activities` (no order)."""
     statement = select(*(getattr(Activity, c) for c in ACTIVITY_COLUMNS))
     predicates = []
     if as_of is not None:
@@ -149,9 +263,20 @@ def load_activities(
         predicates.append(Activity.lead_id.in_(lead_ids))
     if team is not None:
         predicates.append(Activity.team == team)
-    if predicates:
-        statement = statement.where(and_(*predicates))
-    return _as_utc(_frame(engine, statement.order_by(Activity.id), ACTIVITY_COLUMNS), ("occurred_at",))
+    return statement.where(and_(*predicates)) if predicates else statement
+
+
+def read_activities(engine: Engine, statement: Select) -> pd.DataFrame:
+    """The frame of an `activities_query` select, in id order."""
+    return _frame(engine, statement.order_by(Activity.id), ACTIVITY_COLUMNS, ("occurred_at",))
+
+
+def load_activities(
+    engine: Engine, as_of: dt.datetime | None = None, lead_ids: Select | None = None,
+    team: str | None = None,
+) -> pd.DataFrame:
+    """Activities that happened by `as_of`, optionally only of the leads `lead_ids` selects."""
+    return read_activities(engine, activities_query(engine, as_of, lead_ids, team))
 
 
 def load_owners(engine: Engine) -> pd.DataFrame:
@@ -175,7 +300,7 @@ def load_contacts(engine: Engine, ids=None) -> pd.DataFrame:
     statement = select(*(getattr(Contact, c) for c in CONTACT_COLUMNS))
     if ids is not None:
         statement = statement.where(Contact.id.in_(list(ids)))
-    return _as_utc(_frame(engine, statement.order_by(Contact.id), CONTACT_COLUMNS), ("created_at",))
+    return _frame(engine, statement.order_by(Contact.id), CONTACT_COLUMNS, ("created_at",))
 
 
 def load_unresolved_references(engine: Engine) -> pd.DataFrame:
@@ -187,15 +312,58 @@ def load_unresolved_references(engine: Engine) -> pd.DataFrame:
     return _frame(engine, statement, columns)
 
 
+def filtered_lead_ids(engine: Engine, filters: Filters) -> Select | None:
+    """The ids of the leads the filters select (None: every lead)."""
+    return select(Lead.id).where(*_lead_predicates(engine, filters)) if not filters.is_empty else None
+
+
 def load_dataset(engine: Engine, as_of: dt.datetime | None = None, filters: Filters = Filters()) -> Dataset:
     """Everything the metric engine needs, as known at `as_of`, in one call."""
-    lead_ids = select(Lead.id).where(*_lead_predicates(engine, filters)) if not filters.is_empty else None
     return Dataset(
         leads=load_leads(engine, as_of, filters),
         deals=load_deals(engine, as_of, filters),
-        activities=load_activities(engine, as_of, lead_ids, team="sales"),
+        activities=load_activities(engine, as_of, filtered_lead_ids(engine, filters), team="sales"),
         owners=load_owners(engine),
         campaigns=load_campaigns(engine),
+    )
+
+
+def filter_dataset(dataset: Dataset, filters: Filters) -> Dataset:
+    """The records of an unfiltered dataset that `load_dataset` would load with `filters`: the
+    same predicates, applied in memory (a filter change need not read the database again)."""
+    if filters.is_empty:
+        return dataset
+    leads, deals, owners = dataset.leads, dataset.deals, dataset.owners
+    team_owners = owners.loc[owners["team"].isin(filters.teams), "id"] if filters.teams else None
+
+    def lead_mask(segments, sources, campaign_ids, owner_ids=(), teams=()):
+        mask = pd.Series(True, index=leads.index)
+        for column, wanted in (("segment", segments), ("source", sources), ("campaign_id", campaign_ids),
+                               ("owner_id", owner_ids)):
+            if wanted:
+                mask &= leads[column].isin(list(wanted))
+        if teams:
+            mask &= leads["owner_id"].isin(team_owners)
+        return mask
+
+    selected = lead_mask(filters.segments, filters.sources, filters.campaign_ids, filters.owner_ids, filters.teams)
+    deal_mask = pd.Series(True, index=deals.index)
+    if filters.segments or filters.sources or filters.campaign_ids:
+        by_lead = lead_mask(filters.segments, filters.sources, filters.campaign_ids)
+        deal_mask &= deals["lead_id"].isin(leads.loc[by_lead, "id"])
+    if filters.owner_ids:
+        deal_mask &= deals["owner_id"].isin(list(filters.owner_ids))
+    if filters.teams:
+        deal_mask &= deals["owner_id"].isin(team_owners)
+    activities = dataset.activities
+    return Dataset(
+        leads=canonical_frame(leads[selected].reset_index(drop=True)),
+        deals=canonical_frame(deals[deal_mask].reset_index(drop=True)),
+        activities=canonical_frame(
+            activities[activities["lead_id"].isin(leads.loc[selected, "id"])].reset_index(drop=True)),
+        owners=owners,
+        campaigns=dataset.campaigns,
+        loaded_at=dataset.loaded_at,
     )
 
 
@@ -219,7 +387,7 @@ def data_version(engine: Engine) -> tuple:
 
     parts = []
     with engine.connect() as connection:
-        for model, stamp in ((Lead, Lead.updated_at), (Deal, Deal.updated_at), (Activity, Activity.occurred_at),
+        for model, stamp in ((Lead, Lead.updated_at), (Deal, Deal.updated_at), (Activity, Activity.updated_at),
                              (Owner, None), (Campaign, None)):
             columns = [func.count(model.id), func.max(model.id)] + ([func.max(stamp)] if stamp is not None else [])
             parts.append(tuple(connection.execute(select(*columns)).one()))

@@ -61,6 +61,18 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=dt.timezone.utc)
 
 
+def utcnow() -> dt.datetime:
+    """Now in UTC: the write time stamped into `updated_at` on insert and update."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _written_at() -> Mapped[dt.datetime | None]:
+    """`updated_at` of the tables the dashboard keeps in memory: when this database last wrote
+    the row (set on every insert and update through SQLAlchemy), so a refresh loads only what
+    changed since the previous one."""
+    return mapped_column(UTCDateTime, index=True, default=utcnow, onupdate=utcnow)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -153,7 +165,7 @@ class Lead(Base):
     recycled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     recycled_reason: Mapped[str | None] = mapped_column(String(200))
     first_touch_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
-    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[dt.datetime | None] = _written_at()
 
 
 class Deal(Base):
@@ -184,7 +196,7 @@ class Deal(Base):
     is_won: Mapped[bool | None] = mapped_column(Boolean)
     lost_reason: Mapped[str | None] = mapped_column(String(200))
     probability: Mapped[float | None] = mapped_column(Numeric(5, 4))
-    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[dt.datetime | None] = _written_at()
 
 
 class Activity(Base):
@@ -211,6 +223,7 @@ class Activity(Base):
     type: Mapped[str] = mapped_column(String(50), nullable=False)
     detail: Mapped[str | None] = mapped_column(Text)
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    updated_at: Mapped[dt.datetime | None] = _written_at()
 
 
 class UnresolvedReference(Base):
@@ -226,6 +239,9 @@ class UnresolvedReference(Base):
     target_table: Mapped[str] = mapped_column(String(20), nullable=False, index=True)
     target_external_id: Mapped[str] = mapped_column(EXTERNAL_ID, nullable=False)
 
+
+# The tables whose rows the dashboard holds in memory and refreshes by `updated_at`.
+WRITE_STAMPED = ("leads", "deals", "activities")
 
 MODELS = {m.__tablename__: m for m in (Owner, Campaign, Contact, Lead, Deal, Activity)}
 

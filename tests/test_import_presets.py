@@ -167,10 +167,10 @@ def test_pipedrive_deals_duplicated_unread_header(engine):
 def test_presets_reload_idempotently(engine):
     for name in PRESETS:
         load_preset(engine, name)
-    loaded = dump(engine)
+    loaded = dump(engine, without_write_times=True)
     for name in PRESETS:
         load_preset(engine, name)
-    assert dump(engine) == loaded
+    assert dump(engine, without_write_times=True) == loaded  # the rows were written again: new write times
 
 
 # ---------------------------------------------------------------- mapping files: malformed exports

@@ -30,8 +30,8 @@ def test_ten_clients_for_five_seconds_get_no_error(served):
     assert summary["error_kinds"] == {}
     assert summary["overall"]["errors"] == 0
     asked = {kind for kind in summary["by_kind"]}
-    assert "/ figures" in asked and "filter sync" in asked and "agreement check" in asked
-    assert any(f"{page} figures" in asked for page in PAGE_BODIES if page != "/")
+    assert "wall refresh" in asked and "filter sync" in asked and "agreement check" in asked
+    assert any(f"{page} figures" in asked for page in PAGE_BODIES)
     assert list((served.log_path.parent / "cache").glob("*.pickle")), "the workers shared no dataset"
 
 

@@ -27,12 +27,12 @@ from queries.db import get_engine
 url, cache_dir, cache_seconds, go = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
 statements, loads = [], []
 event.listen(get_engine(url), "before_cursor_execute", lambda *args: statements.append(1))
-real_load = data.load_dataset
+real_load = data.load_marked
 def counted_load(*args, **kwargs):
     loads.append(1)
     time.sleep(float(os.environ.get("SLOW_LOAD", "0")))  # holds the lock while others arrive
     return real_load(*args, **kwargs)
-data.load_dataset = counted_load
+data.load_marked = counted_load
 if go != "-":
     Path(go + ".ready." + str(os.getpid())).touch()
     while not Path(go).exists():

@@ -161,13 +161,16 @@ class WorkCalendar:
 
     def _working_clock(self, instants: pd.Series, table: pd.DataFrame) -> pd.Series:
         """Working hours from the table's first date to each instant (NaN where no instant)."""
-        dates = to_local_dates(instants, self.tz)
-        known = instants.notna()
-        rows = table.reindex(dates[known].values)
-        into_day = ((instants[known].values - rows["opens"].values) / HOUR).clip(0, rows["hours"].values)
-        clock = pd.Series(np.nan, index=instants.index)
-        clock[known] = rows["before"].values + into_day
-        return clock
+        known = instants.notna().to_numpy()
+        dates = to_local_dates(instants[known], self.tz)
+        # positions in the day table by arithmetic on the dates (the table has one row per day)
+        days = (dates.to_numpy() - table.index[0].to_datetime64()) // np.timedelta64(1, "D")
+        opens = _utc_values(table["opens"])[days]  # datetime64[ns] (UTC), not Timestamp objects
+        hours, before = table["hours"].to_numpy()[days], table["before"].to_numpy()[days]
+        into_day = np.clip((_utc_values(instants[known]) - opens) / np.timedelta64(1, "h"), 0, hours)
+        clock = np.full(len(instants), np.nan)
+        clock[known] = before + into_day
+        return pd.Series(clock, index=instants.index)
 
     def hours_between(self, start: pd.Series, end: pd.Series) -> pd.Series:
         """Working hours from each start to each end (clock hours without working hours);
@@ -217,6 +220,11 @@ class WorkCalendar:
 @functools.lru_cache(maxsize=64)
 def _day_table(calendar: WorkCalendar, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
     return calendar._build_day_table(first, last)
+
+
+def _utc_values(instants: pd.Series) -> np.ndarray:
+    """UTC instants as a plain datetime64[ns] array (no Timestamp object per value)."""
+    return instants.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
 
 
 def _as_utc_series(values) -> pd.Series:

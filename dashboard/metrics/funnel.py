@@ -38,18 +38,20 @@ def median_lag_days(stages: pd.DataFrame, from_stage: str, to_stage: str) -> flo
 
 def cohort_conversion(
     stages: pd.DataFrame, periods: pd.DatetimeIndex, tz, grain: str, from_stage: str, to_stage: str,
-    as_of: pd.Timestamp,
+    as_of: pd.Timestamp, lag: float | None | str = "from stages",
 ) -> pd.DataFrame:
     """Of the leads that reached `from_stage` in each period, how many and what share reached
     `to_stage` by `as_of`; a cohort is immature while less than the median lag has passed
-    since the end of its period (SPEC 3)."""
+    since the end of its period (SPEC 3). The lag is worked out from `stages` unless given
+    (when `stages` holds only the leads of these periods, the lag is still over all history)."""
     reached_from = stages[stages[AT[from_stage]].notna()]
     cohort_period = period_of(reached_from[AT[from_stage]], tz, grain)
     converted = reached_from[AT[to_stage]].notna()
     cohort = cohort_period.value_counts().reindex(periods, fill_value=0)
     reached = cohort_period[converted].value_counts().reindex(periods, fill_value=0)
     rate = (reached / cohort.where(cohort > 0)).astype(float)
-    lag = median_lag_days(stages, from_stage, to_stage)
+    if isinstance(lag, str):
+        lag = median_lag_days(stages, from_stage, to_stage)
     ends = pd.DatetimeIndex([local_midnight(period_end(start, grain), tz) for start in periods])
     since_end = (pd.Timestamp(as_of) - ends) / DAY
     immature = since_end < lag if lag is not None else np.zeros(len(periods), dtype=bool)

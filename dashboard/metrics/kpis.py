@@ -13,10 +13,13 @@ import pandas as pd
 from dashboard.metrics import acceptance, deals, funnel, response
 from dashboard.metrics.calendar import WorkCalendar, local_midnight, period_end, period_range, to_local_dates
 from dashboard.metrics.pacing import count_pacing, rate_pacing
-from dashboard.metrics.stages import as_known_at, effective_stages
+from dashboard.metrics.stages import AT, STAGES, as_known_at, effective_stages, latest_date, remembered
 from dashboard.metrics.targets import daily_targets, rate_target
 from dashboard.sla import Agreement
 from queries.loaders import Dataset
+
+# The lead columns an effective stage date can come from (the rest come from deals).
+STAGE_COLUMNS = ("created_at", "mql_at", "sal_at", "sql_at", "opportunity_at")
 
 COUNT_FIELDS = (
     "leads", "mqls", "sals", "sqls", "opportunities", "deals_won", "deals_lost", "revenue_won",
@@ -40,18 +43,26 @@ def periods_for(grain: str, start: dt.date, end: dt.date) -> pd.DatetimeIndex:
 
 
 def kpi_table(
-    dataset: Dataset, agreement: Agreement, grain: str, periods: pd.DatetimeIndex, as_of: pd.Timestamp
+    dataset: Dataset, agreement: Agreement, grain: str, periods: pd.DatetimeIndex, as_of: pd.Timestamp,
+    with_maturity: bool = True,
 ) -> pd.DataFrame:
     """Every kpis field per period as known at `as_of`, plus the building blocks behind the
-    rates (cohort sizes, immature flags, decisions, response outcomes)."""
+    rates (cohort sizes, immature flags, decisions, response outcomes).
+
+    Only the leads that can count in the periods are worked on (`in_periods`), so the work
+    follows the periods asked for, not the length of history; the cohort maturity lag is the
+    one figure over all history. Without `with_maturity` the immature flags are all False and
+    that lag is not worked out (the scoreboard, which shows no cohorts).
+    """
     as_of = pd.Timestamp(as_of)
     tz = agreement.tz
-    known = as_known_at(dataset, as_of)
-    stages = effective_stages(known.leads, known.deals)
+    since, until = local_midnight(periods.min(), tz), local_midnight(period_end(periods.max(), grain), tz)
+    known, stages = in_periods(dataset, as_of, since, until)
     table = funnel.flow_counts(stages, periods, tz, grain)
 
     for from_stage, to_stage in funnel.CONVERSIONS:
-        cohort = funnel.cohort_conversion(stages, periods, tz, grain, from_stage, to_stage, as_of)
+        lag = median_lag(dataset, as_of, from_stage, to_stage) if with_maturity else None
+        cohort = funnel.cohort_conversion(stages, periods, tz, grain, from_stage, to_stage, as_of, lag=lag)
         name = f"conv_{from_stage}_{to_stage}"
         table[name] = cohort["rate"]
         table[f"{name}_cohort"] = cohort["cohort"]
@@ -65,8 +76,8 @@ def kpi_table(
     if window is not None:
         calendar = WorkCalendar.from_agreement(agreement)
         responses = response.response_times(
-            stages, known.activities, calendar, window, as_of,
-            since=local_midnight(periods.min(), tz), until=local_midnight(period_end(periods.max(), grain), tz),
+            stages, known.activities, calendar, window, as_of, since=since, until=until,
+            touches=shared_touches(dataset, as_of, calendar),
         )
         table = table.join(response.attainment_by_period(responses, periods, tz, grain))
     else:
@@ -78,6 +89,68 @@ def kpi_table(
     table = table.join(acceptance.acceptance_by_period(decided, periods, tz, grain))
     table.index.name = "period_start"
     return table
+
+
+def in_periods(
+    dataset: Dataset, as_of: pd.Timestamp, since: pd.Timestamp, until: pd.Timestamp
+) -> tuple[Dataset, pd.DataFrame]:
+    """The dataset as known at `as_of` and the effective stages of the leads with an
+    effective stage date in [since, until): all that the figures of those periods read.
+
+    A lead's effective dates are among its recorded dates and its deals' (SPEC 1), so the
+    leads with none of those in the range cannot count, and are left out before any work;
+    the deals kept are those of the leads kept and those closed in the range.
+    """
+    if settled(dataset, as_of):  # nothing after as_of: the shared stages of every lead, then the range
+        known = as_known_at(dataset, as_of)
+        stages = effective_stages(known.leads, known.deals)
+        hit = pd.Series(False, index=stages.index)
+        for stage in STAGES:
+            hit |= (stages[AT[stage]] >= since) & (stages[AT[stage]] < until)
+        return known, stages[hit]
+    leads, deals_ = dataset.leads, dataset.deals
+    hit = pd.Series(False, index=leads.index)
+    for column in STAGE_COLUMNS:
+        hit |= (leads[column] >= since) & (leads[column] < until)
+    deal_in_range = ((deals_["created_at"] >= since) & (deals_["created_at"] < until)) | (
+        (deals_["closed_at"] >= since) & (deals_["closed_at"] < until))
+    hit |= leads["id"].isin(deals_.loc[deal_in_range, "lead_id"])
+    lead_ids = leads.loc[hit, "id"]
+    sliced = Dataset(
+        leads=leads[hit],
+        deals=deals_[deals_["lead_id"].isin(lead_ids) | deal_in_range],
+        activities=dataset.activities[dataset.activities["lead_id"].isin(lead_ids)],
+        owners=dataset.owners, campaigns=dataset.campaigns, loaded_at=dataset.loaded_at,
+    )
+    known = as_known_at(sliced, as_of)
+    return known, effective_stages(known.leads, known.deals)
+
+
+def shared_touches(dataset: Dataset, as_of: pd.Timestamp, calendar: WorkCalendar) -> pd.DataFrame | None:
+    """Every MQL's touch times, worked out once per dataset while nothing lies after as_of
+    (they depend on the records, not on as_of); None otherwise."""
+    if not settled(dataset, as_of):
+        return None
+    known = as_known_at(dataset, as_of)
+    stages = effective_stages(known.leads, known.deals)
+    return remembered((dataset,), ("touches", calendar), lambda: response.touch_times(
+        stages[stages[AT["mql"]].notna()], known.activities, calendar))
+
+
+def settled(dataset: Dataset, as_of: pd.Timestamp) -> bool:
+    """Nothing in the dataset lies after as_of: what is known no longer depends on it."""
+    latest = latest_date(dataset)
+    return latest is None or pd.Timestamp(as_of) >= latest
+
+
+def median_lag(dataset: Dataset, as_of: pd.Timestamp, from_stage: str, to_stage: str) -> float | None:
+    """The median days from one stage to the next over all history as known at `as_of`
+    (SPEC 3's maturity), worked out once per dataset while nothing lies after as_of."""
+    known = as_known_at(dataset, as_of)
+    compute = lambda: funnel.median_lag_days(effective_stages(known.leads, known.deals), from_stage, to_stage)  # noqa: E731
+    if settled(dataset, as_of):
+        return remembered((dataset,), f"lag_{from_stage}_{to_stage}", compute)
+    return compute()
 
 
 def commitment_table(

@@ -34,13 +34,15 @@ def scoreboard(dataset: Dataset, agreement: Agreement, as_of: pd.Timestamp) -> p
         current = period_start(today, grain)
         previous = current - _ONE[grain]
         periods = pd.DatetimeIndex([previous, current])
-        scored = commitment_table(kpi_table(dataset, agreement, grain, periods, as_of), agreement, grain, as_of)
+        scored = commitment_table(kpi_table(dataset, agreement, grain, periods, as_of, with_maturity=False),
+                                  agreement, grain, as_of)
         now = scored[scored["period_start"] == current].assign(horizon=horizon, grain=grain)
 
         earlier_as_of = same_point_before(as_of, grain, agreement.tz)
         earlier_periods = pd.DatetimeIndex([previous])
-        earlier = commitment_table(kpi_table(dataset, agreement, grain, earlier_periods, earlier_as_of),
-                                   agreement, grain, earlier_as_of)
+        earlier = commitment_table(
+            kpi_table(dataset, agreement, grain, earlier_periods, earlier_as_of, with_maturity=False),
+            agreement, grain, earlier_as_of)
         now = now.merge(earlier[["id", "actual"]].rename(columns={"actual": "previous_same_point"}), on="id", how="left")
         frames.append(now)
         if grain in ("week", "month"):

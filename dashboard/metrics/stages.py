@@ -1,5 +1,16 @@
-"""What was known at `as_of`, and each lead's effective stage dates (SPEC 1 and "as_of")."""
+"""What was known at `as_of`, and each lead's effective stage dates (SPEC 1 and "as_of").
+
+Both are remembered per input (by identity, while the input lives): the dashboard shares one
+dataset between requests and never changes a frame in place, so the stages of a million
+leads are worked out once per data version, not once per figure. When nothing in a dataset
+lies after `as_of` (the live dashboard: as_of is now), `as_known_at` returns the same
+dataset every time.
+"""
 from __future__ import annotations
+
+import dataclasses
+import threading
+import weakref
 
 import pandas as pd
 
@@ -12,10 +23,61 @@ RECORDED = {"lead": "created_at", "mql": "mql_at", "sal": "sal_at", "sql": "sql_
 AT = {stage: f"at_{stage}" for stage in STAGES}
 
 
+_MEMO_LOCK = threading.Lock()
+_memo: dict[tuple[int, ...], tuple[tuple[weakref.ref, ...], object]] = {}
+
+
+def remembered(inputs: tuple, key: str, compute):
+    """compute() once per (inputs by identity, key), kept while every input lives."""
+    with _MEMO_LOCK:
+        for stale in [k for k, (refs, _v) in _memo.items() if any(r() is None for r in refs)]:
+            del _memo[stale]
+        entry = _memo.get((*map(id, inputs), key))
+        if entry is not None and all(r() is o for r, o in zip(entry[0], inputs)):
+            return entry[1]
+    value = compute()
+    with _MEMO_LOCK:
+        _memo[(*map(id, inputs), key)] = (tuple(weakref.ref(o) for o in inputs), value)
+    return value
+
+
+def latest_date(dataset: Dataset) -> pd.Timestamp | None:
+    """The latest date of any record in the dataset (None when it has none)."""
+    def compute():
+        leads, deals = dataset.leads, dataset.deals
+        latest = [leads[c].max() for c in LEAD_TIMESTAMPS]
+        latest += [deals["created_at"].max(), deals["closed_at"].max(), dataset.activities["occurred_at"].max()]
+        latest = [stamp for stamp in latest if not pd.isna(stamp)]
+        return max(latest) if latest else None
+    return remembered((dataset,), "latest_date", compute)
+
+
 def as_known_at(dataset: Dataset, as_of: pd.Timestamp) -> Dataset:
     """The dataset as it was known at `as_of`: later records do not exist yet, later stage
-    and close dates have not happened yet (a deal closed later is still open)."""
+    and close dates have not happened yet (a deal closed later is still open).
+
+    From the dataset's latest date on, the answer no longer depends on as_of: the dataset
+    itself, or once per dataset a copy with the reasons of exits that have no date cleared.
+    """
     as_of = pd.Timestamp(as_of)
+    latest = latest_date(dataset)
+    if latest is None or as_of >= latest:
+        return remembered((dataset,), "settled", lambda: _settled(dataset))
+    return _known_at(dataset, as_of)
+
+
+def _settled(dataset: Dataset) -> Dataset:
+    leads = dataset.leads
+    if not any((leads[reason].notna() & leads[at].isna()).any()
+               for reason, at in (("disqualified_reason", "disqualified_at"), ("recycled_reason", "recycled_at"))):
+        return dataset
+    columns = {column: leads[column] for column in leads.columns}  # shared, not copied
+    for reason, at in (("disqualified_reason", "disqualified_at"), ("recycled_reason", "recycled_at")):
+        columns[reason] = leads[reason].where(leads[at].notna(), None)
+    return dataclasses.replace(dataset, leads=pd.DataFrame(columns, index=leads.index, copy=False))
+
+
+def _known_at(dataset: Dataset, as_of: pd.Timestamp) -> Dataset:
     leads = dataset.leads[dataset.leads["created_at"] <= as_of].copy()
     for column in LEAD_TIMESTAMPS:
         leads[column] = leads[column].where(leads[column] <= as_of)
@@ -37,8 +99,13 @@ def effective_stages(leads: pd.DataFrame, deals: pd.DataFrame) -> pd.DataFrame:
     date where it is missing; opportunity and won also come from the lead's deals (SPEC 1).
 
     Also adds `inferred_<stage>` (the date was inferred) and `out_of_order_<stage>` (the date
-    is earlier than the previous stage's) flags for the data-quality report.
+    is earlier than the previous stage's) flags for the data-quality report. The result is
+    shared between callers with the same frames: read it, never change it in place.
     """
+    return remembered((leads, deals), "effective_stages", lambda: _effective_stages(leads, deals))
+
+
+def _effective_stages(leads: pd.DataFrame, deals: pd.DataFrame) -> pd.DataFrame:
     linked = deals[deals["lead_id"].notna()]
     first_deal = linked.groupby("lead_id")["created_at"].min()
     won = linked[linked["is_won"].fillna(False).astype(bool) & linked["closed_at"].notna()]
@@ -61,4 +128,4 @@ def effective_stages(leads: pd.DataFrame, deals: pd.DataFrame) -> pd.DataFrame:
     frame["inferred_lead"] = False
     for previous, stage in zip(STAGES, STAGES[1:]):
         frame[f"out_of_order_{stage}"] = frame[AT[stage]] < frame[AT[previous]]
-    return frame
+    return frame.copy()  # one block per dtype: shared by many readers, consolidated once
