@@ -44,7 +44,8 @@ def cohort_conversion(
     `to_stage` by `as_of`; a cohort is immature while less than the median lag has passed
     since the end of its period (SPEC 3). The lag is worked out from `stages` unless given
     (when `stages` holds only the leads of these periods, the lag is still over all history)."""
-    reached_from = stages[stages[AT[from_stage]].notna()]
+    dates = stages[[AT[from_stage], AT[to_stage]]]  # two columns, not every column of every lead
+    reached_from = dates[dates[AT[from_stage]].notna()]
     cohort_period = period_of(reached_from[AT[from_stage]], tz, grain)
     converted = reached_from[AT[to_stage]].notna()
     cohort = cohort_period.value_counts().reindex(periods, fill_value=0)

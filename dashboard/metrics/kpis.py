@@ -18,6 +18,11 @@ from dashboard.metrics.targets import daily_targets, rate_target
 from dashboard.sla import Agreement
 from queries.loaders import Dataset
 
+# The columns of the stages frame that kpi_table's figures read (the rest are not copied).
+KPI_STAGE_COLUMNS = [
+    "id", "external_id", "owner_id", "source", "segment", "campaign_id", "assigned_at", "first_touch_at",
+    "disqualified_at", "disqualified_reason", *(AT[stage] for stage in STAGES),
+]
 # The lead columns an effective stage date can come from (the rest come from deals).
 STAGE_COLUMNS = ("created_at", "mql_at", "sal_at", "sql_at", "opportunity_at")
 
@@ -107,7 +112,7 @@ def in_periods(
         hit = pd.Series(False, index=stages.index)
         for stage in STAGES:
             hit |= (stages[AT[stage]] >= since) & (stages[AT[stage]] < until)
-        return known, stages[hit]
+        return known, stages.loc[hit, KPI_STAGE_COLUMNS]
     leads, deals_ = dataset.leads, dataset.deals
     hit = pd.Series(False, index=leads.index)
     for column in STAGE_COLUMNS:
