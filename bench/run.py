@@ -143,7 +143,7 @@ def machine() -> dict:
     except (OSError, StopIteration):
         pass
     return {"date": dt.date.today().isoformat(), "cpus": os.cpu_count(), "cpu": cpu, "memory_gib": round(memory, 1),
-            "python": platform.python_version(), "pandas": pandas.__version__, "system": platform.platform()}
+            "python": platform.python_version(), "pandas": pandas.__version__, "system": f"{platform.system()} {platform.machine()}"}
 
 
 # ---------------------------------------------------------------- the report
