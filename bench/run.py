@@ -143,7 +143,7 @@ def machine() -> dict:
     except (OSError, StopIteration):
         pass
     return {"date": dt.date.today().isoformat(), "cpus": os.cpu_count(), "cpu": cpu, "memory_gib": round(memory, 1),
-            "python": platform.python_version(), "pandas": pandas.__version__, "system": f"{platform.system()} {platform.machine()}"}
+            "python": platform.python_version(), "pandas": pandas.__version__, "system": platform.system()}
 
 
 # ---------------------------------------------------------------- the report
@@ -201,7 +201,11 @@ def _intro(machine: dict) -> str:
             f"({machine.get('cpu', '?')}, {machine.get('memory_gib', '?')} GiB, {machine.get('system', '?')}), "
             f"Python {machine.get('python', '?')}, pandas {machine.get('pandas', '?')}, shared with other work, "
             "by `make bench` (bench/README.md). Every figure is a median of several runs unless it says p95; "
-            "the data's instant is 2026-11-20 10:00 UTC, two years of history.")
+            "the data's instant is 2026-11-20 10:00 UTC, two years of history. The machine is shared: between "
+            "two full runs the same figure moved by up to 2x (DuckDB's stage counts at 1M: 170 ms, then 350 ms; "
+            "the scoreboard's p50: 2.7 s, then 3.2 s), so read orders of magnitude and ratios measured in the "
+            "same run, not single values. 5M leads were not measured: making that data set takes about half "
+            "an hour here (`make bench SIZES=5M`).")
 
 
 def _goals_table(runs: dict) -> list[str]:
