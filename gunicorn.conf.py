@@ -14,7 +14,7 @@ threads = int(os.environ.get("THREADS", "4"))
 preload_app = True  # build the app once, then fork: the agreement is checked once, before any worker
 timeout = 60
 graceful_timeout = 30
-keepalive = 5
+keepalive = 75  # longer than a browser (or the load test) waits between requests: no close-while-reused race
 accesslog = "-"
 errorlog = "-"
 # The default access line without the query string (%(U)s is the path only): page links carry

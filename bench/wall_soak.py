@@ -174,7 +174,8 @@ Stale banner at the end: {'shown' if 'hidden' not in banner else 'hidden'}; brow
     report = args.report
     text = report.read_text() if report.exists() else "# Performance\n\nMeasured figures, each with the command that reproduces it.\n"
     pattern = re.compile(r"## Wall screen soak\n.*?(?=\n## |\Z)", re.S)
-    text = pattern.sub(section.rstrip("\n"), text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
+    text = (pattern.sub(lambda _match: section.rstrip("\n") + "\n", text) if pattern.search(text)
+            else text.rstrip("\n") + "\n\n" + section)
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(text.rstrip("\n") + "\n")
     print(section)
