@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from queries.db import PROJECT_ROOT
+from queries.yaml_lines import lines_by_path
 
 DEFAULT_SLA_PATH = PROJECT_ROOT / "data" / "sla.yaml"
 
@@ -235,7 +236,7 @@ def parse_agreement(text: str, path: str | Path = "<agreement>") -> Agreement:
         raise AgreementError(path, line, f"not valid YAML: {error.problem or error}")
     if not isinstance(data, dict):
         raise AgreementError(path, 1, "the agreement must be a mapping of fields")
-    lines = _lines_by_path(root)
+    lines = lines_by_path(root)
     try:
         return Agreement.model_validate(data)
     except ValidationError as error:
@@ -247,19 +248,6 @@ def parse_agreement(text: str, path: str | Path = "<agreement>") -> Agreement:
         if first["type"] == "missing":
             message = "a required field is missing"
         raise AgreementError(path, line, f"{field}: {message}")
-
-
-def _lines_by_path(node, prefix: tuple = ()) -> dict[tuple, int]:
-    lines = {prefix: node.start_mark.line + 1} if node is not None else {}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            lines[prefix + (key.value,)] = key.start_mark.line + 1
-            for path, line in _lines_by_path(value, prefix + (key.value,)).items():
-                lines.setdefault(path, line)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            lines.update(_lines_by_path(item, prefix + (index,)))
-    return lines
 
 
 def _line_for(lines: dict[tuple, int], loc: tuple) -> int | None:

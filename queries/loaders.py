@@ -143,17 +143,6 @@ def canonical_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return _shared_strings(frame)
 
 
-def _with_epoch_columns(statement: Select, timestamps: tuple[str, ...]) -> Select:
-    """The select with each timestamp column replaced by its UTC microseconds since 1970."""
-    if not timestamps:
-        return statement
-    replaced = [
-        epoch_micros(column).label(column.name) if column.name in timestamps else column
-        for column in statement.selected_columns
-    ]
-    return statement.with_only_columns(*replaced, maintain_column_froms=True)
-
-
 def _shared_strings(frame: pd.DataFrame) -> pd.DataFrame:
     """Repeated text (sources, segments, reasons, types) as one shared object per distinct
     value: the same object dtype and values, a fraction of the memory."""

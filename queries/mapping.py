@@ -31,6 +31,7 @@ from queries.importer import (
     import_plans,
     table_fields,
 )
+from queries.yaml_lines import lines_by_path
 
 PRESETS_DIR = PROJECT_ROOT / "data" / "presets"
 
@@ -270,7 +271,7 @@ def parse_mapping(text: str, path: Path | str = "<mapping>") -> Mapping:
         if first["type"] == "missing":
             message = "a required setting is missing"
         where = ".".join(str(part) for part in loc if not _is_type_tag(part)) or "mapping"
-        raise MappingError(path, _line_for(_lines_by_path(root), loc), f"{where}: {message}") from None
+        raise MappingError(path, _line_for(lines_by_path(root), loc), f"{where}: {message}") from None
 
 
 _TYPE_MISMATCHES = ("string_type", "list_type", "model_type", "dict_type", "model_attributes_type")
@@ -279,19 +280,6 @@ _TYPE_MISMATCHES = ("string_type", "list_type", "model_type", "dict_type", "mode
 def _is_type_tag(part: Any) -> bool:
     """Pydantic names the union member it tried (`str`, `Source`, `list[...]`) in a location."""
     return isinstance(part, str) and (part in ("str", "Source") or part.startswith(("list[", "function-")))
-
-
-def _lines_by_path(node, prefix: tuple = ()) -> dict[tuple, int]:
-    lines = {prefix: node.start_mark.line + 1} if node is not None else {}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            lines[prefix + (key.value,)] = key.start_mark.line + 1
-            for path, line in _lines_by_path(value, prefix + (key.value,)).items():
-                lines.setdefault(path, line)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            lines.update(_lines_by_path(item, prefix + (index,)))
-    return lines
 
 
 def _line_for(lines: dict[tuple, int], loc: tuple) -> int | None:
