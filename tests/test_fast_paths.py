@@ -108,3 +108,25 @@ def test_fast003_as_known_at_from_the_latest_date_on_is_one_dataset():
     assert as_known_at(clean, t("2026-11-10 09:00")) is clean
     before = as_known_at(clean, t("2026-11-09 09:00"))
     assert before is not clean and before.deals["is_won"].isna().all()
+
+
+def test_a_remembered_value_that_is_its_own_input_does_not_keep_it_alive():
+    """as_known_at gives the dataset itself once as_of is past its records: remembering that
+    must not keep every old dataset (each data version) alive for ever."""
+    import gc
+    import weakref
+
+    from dashboard.metrics import stages
+
+    class Input:
+        pass
+
+    first = Input()
+    assert stages.remembered((first,), "same", lambda: first) is first
+    assert stages.remembered((first,), "same", lambda: "not computed again") is first
+    gone = weakref.ref(first)
+    del first
+    gc.collect()
+    assert gone() is None
+    stages.remembered((Input(),), "other", lambda: 1)  # the next call sweeps the dead entry
+    assert not any(key[-1] == "same" for key in stages._memo)

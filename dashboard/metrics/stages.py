@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import weakref
+from collections import OrderedDict
 
 import pandas as pd
 
@@ -24,20 +25,32 @@ AT = {stage: f"at_{stage}" for stage in STAGES}
 
 
 _MEMO_LOCK = threading.Lock()
-_memo: dict[tuple[int, ...], tuple[tuple[weakref.ref, ...], object]] = {}
+_MEMO_MAX = 256  # a bound whatever happens; entries go with their inputs long before
+_memo: "OrderedDict[tuple[int, ...], tuple[tuple[weakref.ref, ...], object]]" = OrderedDict()
+_SAME_AS_INPUT = object()
 
 
 def remembered(inputs: tuple, key: str, compute):
-    """compute() once per (inputs by identity, key), kept while every input lives."""
+    """compute() once per (inputs by identity, key), kept while every input lives.
+
+    A value that is one of its own inputs (as_known_at gives the dataset itself once as_of is
+    past its latest record) is kept as that input's position, not as a reference: a strong
+    reference would keep the input, and so the entry and every old dataset, alive for ever."""
     with _MEMO_LOCK:
         for stale in [k for k, (refs, _v) in _memo.items() if any(r() is None for r in refs)]:
             del _memo[stale]
         entry = _memo.get((*map(id, inputs), key))
         if entry is not None and all(r() is o for r, o in zip(entry[0], inputs)):
-            return entry[1]
+            _memo.move_to_end((*map(id, inputs), key))
+            kept = entry[1]
+            return inputs[kept[1]] if isinstance(kept, tuple) and kept[:1] == (_SAME_AS_INPUT,) else kept
     value = compute()
+    position = next((i for i, item in enumerate(inputs) if item is value), None)
     with _MEMO_LOCK:
-        _memo[(*map(id, inputs), key)] = (tuple(weakref.ref(o) for o in inputs), value)
+        _memo[(*map(id, inputs), key)] = (tuple(weakref.ref(o) for o in inputs),
+                                          value if position is None else (_SAME_AS_INPUT, position))
+        while len(_memo) > _MEMO_MAX:
+            _memo.popitem(last=False)
     return value
 
 
