@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from queries.db import PROJECT_ROOT
-from queries.yaml_lines import lines_by_path
+from queries.yaml_lines import YamlSyntaxError, lines_by_path, load_yaml
 
 DEFAULT_SLA_PATH = PROJECT_ROOT / "data" / "sla.yaml"
 
@@ -228,21 +227,17 @@ def load_agreement(path: str | Path | None = None) -> Agreement:
 def parse_agreement(text: str, path: str | Path = "<agreement>") -> Agreement:
     """Validate an agreement given as YAML text."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else None
-        raise AgreementError(path, line, f"not valid YAML: {error.problem or error}")
+        root, data = load_yaml(text)
+    except YamlSyntaxError as error:
+        raise AgreementError(path, error.line, f"not valid YAML: {error.problem}")
     if not isinstance(data, dict):
         raise AgreementError(path, 1, "the agreement must be a mapping of fields")
-    lines = lines_by_path(root)
     try:
         return Agreement.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
         loc = tuple(first["loc"])
-        line = _line_for(lines, loc)
+        line = _line_for(lines_by_path(root), loc)
         field = ".".join(str(part) for part in loc) or "agreement"
         message = first["msg"].removeprefix("Value error, ")
         if first["type"] == "missing":

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, Literal, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy import Engine
 
@@ -31,7 +30,7 @@ from queries.importer import (
     import_plans,
     table_fields,
 )
-from queries.yaml_lines import lines_by_path
+from queries.yaml_lines import YamlSyntaxError, lines_by_path, load_yaml
 
 PRESETS_DIR = PROJECT_ROOT / "data" / "presets"
 
@@ -249,12 +248,9 @@ def load_mapping(path: Path | str) -> Mapping:
 def parse_mapping(text: str, path: Path | str = "<mapping>") -> Mapping:
     """Validate a mapping given as YAML text."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        raise MappingError(path, mark.line + 1 if mark else None,
-                           f"not valid YAML: {error.problem or error}") from None
+        root, data = load_yaml(text)
+    except YamlSyntaxError as error:
+        raise MappingError(path, error.line, f"not valid YAML: {error.problem}") from None
     if not isinstance(data, dict):
         raise MappingError(path, 1, "a mapping file is a mapping of settings with `tables`")
     try:

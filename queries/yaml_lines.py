@@ -17,3 +17,25 @@ def lines_by_path(node, prefix: tuple = ()) -> dict[tuple, int]:
         for index, item in enumerate(node.value):
             lines.update(lines_by_path(item, prefix + (index,)))
     return lines
+
+
+class YamlSyntaxError(ValueError):
+    """Text that is not YAML: the line (1-based, when known) and what the parser said."""
+
+    def __init__(self, line: int | None, problem: str):
+        self.line, self.problem = line, problem
+        super().__init__(f"line {line}: {problem}" if line else problem)
+
+
+def load_yaml(text: str):
+    """The document's node tree (for `lines_by_path`) and its data, from one parse; raises
+    YamlSyntaxError naming the line where the text stops being YAML."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        raise YamlSyntaxError(mark.line + 1 if mark else None, str(error.problem or error)) from None
+    finally:
+        loader.dispose()
