@@ -13,6 +13,7 @@ import threading
 from collections import OrderedDict
 
 from dashboard.data import current_version, dataset_for
+from dashboard.json_store import modified
 from dashboard.settings import Settings
 from dashboard.shared_cache import DiskCache, cache_key
 from dashboard.wall.views import build_views
@@ -26,7 +27,7 @@ _rendered: "OrderedDict[tuple, dict]" = OrderedDict()
 def wall_views(settings: Settings, views: tuple[str, ...]) -> dict:
     """Each view's HTML, as of now; raises what the database raises when it cannot be read."""
     as_of = settings.now()
-    key = (settings.database_url, str(settings.sla_path), _modified(settings.sla_path), current_version(settings),
+    key = (settings.database_url, str(settings.sla_path), modified(settings.sla_path), current_version(settings),
            views, as_of.floor("min"))
     with _lock:
         if key in _rendered:
@@ -60,13 +61,6 @@ def _shared(settings: Settings, key: tuple, render) -> dict:
     except OSError as error:  # a cache folder that cannot be used never stops the screen
         log.warning("wall cache unusable (%s); rendering here", error.__class__.__name__)
         return render()
-
-
-def _modified(path) -> int | None:
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        return None
 
 
 def forget_rendered() -> None:
