@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.access import Access, csrf_token
 from dashboard.agreement_state import agreement_problem, load_at_start
+from dashboard.cache import Cache
 from dashboard.components.filters import ID, filter_bar, register_filter_callbacks
 from dashboard.data import filter_options
 from dashboard.settings import Settings
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 SETTINGS_KEY = "SMARKETING_SETTINGS"
+CACHE_KEY = "SMARKETING_CACHE"
 AGREEMENT_WARNING = "agreement-warning"
 AGREEMENT_CHECK = "agreement-check"
 AGREEMENT_CHECK_MS = 30_000  # a wall screen nobody touches still learns of a broken file
@@ -28,6 +30,11 @@ AGREEMENT_CHECK_MS = 30_000  # a wall screen nobody touches still learns of a br
 def current_settings() -> Settings:
     """The settings of the app serving this request (callbacks and layouts run in one)."""
     return flask.current_app.config[SETTINGS_KEY]
+
+
+def current_cache() -> Cache:
+    """The cache of the app serving this request."""
+    return flask.current_app.config[CACHE_KEY]
 
 
 def _navigation(access: Access) -> dbc.Navbar:
@@ -80,6 +87,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         serve_locally=True,
     )
     app.server.config[SETTINGS_KEY] = settings
+    app.server.config[CACHE_KEY] = Cache(settings.cache_dir)  # this app's one cache (dashboard/cache.py)
     access = Access(settings.users_path, settings.wall_tokens_path, agreement.name, settings.session_hours,
                     settings.secure_cookies, settings.proxy_user_header, settings.trusted_proxies)
     access.install(app, settings.secret_key_path)

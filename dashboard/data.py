@@ -1,191 +1,178 @@
 """The records behind the pages: loaded once per database and data version, then shared.
 
-Pages call `dataset_for(settings, filters)`. The unfiltered records are read once; when the
-data changed (checked at most every `settings.cache_seconds`) only the rows written or
-deleted since are read again (`queries.refresh`), so a wall screen that refreshes costs next
-to nothing. A filtered view is cut from the unfiltered records in memory with the loaders'
-own predicates (MariaDB, whose text comparisons ignore case, still filters in SQL).
+Reports start from `dataset_for(settings, filters, cache)`. The unfiltered records are read
+once; when the data changed (checked at most every `settings.cache_seconds`) only the rows
+written or deleted since are read again (`queries.refresh`), so a wall screen that refreshes
+costs next to nothing. A filtered view is cut from the unfiltered records in memory with the
+loaders' own predicates (MariaDB, whose text comparisons ignore case, still filters in SQL).
+
+Everything kept lives in the app's one cache (`dashboard.cache`): the records and their load
+mark in memory, and with a shared folder the data version and the unfiltered records as Arrow
+IPC bytes there too, so a sibling worker starts from what one worker loaded and a restart from
+what the last run loaded, reading only what changed since. Without a cache (the command line,
+a test outside an app) every call loads afresh.
 
 A load never mixes before and after an import: the data version is asked again after it, and
-what changed meanwhile is read again until it held still. With `settings.cache_dir` (the
-server's `CACHE_DIR`) the worker processes share the data version and their first load
-through files there (`shared_cache`): one worker loads while the others wait for its file.
-With `settings.snapshot_dir`, the records are also kept on disk, so a restart reads only what
-changed while the dashboard was down.
+what changed meanwhile is read again until it held still.
 """
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
-from collections import OrderedDict
 
+from dashboard.cache import Cache, key
 from dashboard.settings import Settings
-from dashboard.shared_cache import DiskCache, cache_key
 from queries.db import get_engine, schema_is_current, schema_revision
 from queries.loaders import Dataset, Filters, data_version, filter_dataset, load_filter_options
 from queries.refresh import LoadMark, load_marked, refresh
-from queries.snapshot import load_snapshot, save_snapshot, snapshot_path
+from queries.snapshot import decode_dataset, encode_dataset
 
-_MAX_ENTRIES = 4  # loaded datasets kept (each is every record of a database, or of a filter on MariaDB)
-_MAX_CUTS = 2  # filtered views cut in memory kept, for a page's several callbacks on one filter
-SNAPSHOT_EVERY = 600.0  # seconds between snapshot writes after refreshes
+SAVE_EVERY = 600.0  # seconds between writes of the shared records after refreshes
 SETTLE_TRIES = 3  # loads re-read while an import lands during them, then the last one stands
-_lock = threading.Lock()
-_datasets: "OrderedDict[tuple, tuple[tuple, Dataset, LoadMark]]" = OrderedDict()
-_cuts: "OrderedDict[tuple, tuple[tuple, Dataset]]" = OrderedDict()
-_versions: dict[str, tuple[float, tuple]] = {}
-_snapshots_written: dict[str, float] = {}
-_cache_dirs: set = set()  # the shared caches this process used (forget_cached_data clears their stamps)
-STAMP = ".stamp"  # the shared data version of one database: (time.time() checked, version)
+_loading = threading.Lock()  # one load or refresh of the records at a time in this process
 
 
-def _disk(settings: Settings) -> DiskCache | None:
-    if settings.cache_dir is None:
+def current_cache() -> Cache | None:
+    """The cache of the app serving this request, or None outside one."""
+    import flask
+
+    from dashboard.application import CACHE_KEY
+
+    if not flask.has_app_context():
         return None
-    _cache_dirs.add(settings.cache_dir)
-    return DiskCache(settings.cache_dir)
+    return flask.current_app.config.get(CACHE_KEY)
 
 
-def _remember_version(settings: Settings, version: tuple) -> None:
-    _versions[settings.database_url] = (time.monotonic(), version)
-    disk = _disk(settings)
-    if disk is not None:
-        disk.write(cache_key("version", settings.database_url), (time.time(), version), suffix=STAMP)
+def _version_of(engine) -> str:
+    return repr(data_version(engine))
 
 
-def current_version(settings: Settings) -> tuple:
+def current_version(settings: Settings, cache: Cache | None = None) -> str:
     """The data version, asked of the database at most every cache_seconds (by any worker,
     when they share a cache folder)."""
-    now = time.monotonic()
-    checked = _versions.get(settings.database_url)
-    if checked and now - checked[0] < settings.cache_seconds:
+    cache = cache if cache is not None else current_cache()
+    if cache is None:
+        return _version_of(get_engine(settings.database_url))
+    name = key("version", params=settings.database_url)
+    checked = cache.get(name)
+    if checked and time.time() - checked[0] < settings.cache_seconds:
         return checked[1]
-    disk = _disk(settings)
-    if disk is not None:
-        stamp = disk.read(cache_key("version", settings.database_url), suffix=STAMP)
-        if stamp is not None and 0 <= time.time() - stamp[0] < settings.cache_seconds:
-            _versions[settings.database_url] = (now - (time.time() - stamp[0]), stamp[1])
-            return stamp[1]
-    version = data_version(get_engine(settings.database_url))
-    _remember_version(settings, version)
+    shared = cache.read(name)
+    if shared is not None:
+        stamp, version = shared.split("\n", 1)
+        if 0 <= time.time() - float(stamp) < settings.cache_seconds:
+            cache.put(name, (float(stamp), version))
+            return version
+    version = _version_of(get_engine(settings.database_url))
+    _remember_version(cache, settings, version)
     return version
+
+
+def _remember_version(cache: Cache, settings: Settings, version: str) -> None:
+    name = key("version", params=settings.database_url)
+    now = time.time()
+    cache.put(name, (now, version))
+    cache.write(name, f"{now!r}\n{version}")
 
 
 def _filters_in_memory(settings: Settings) -> bool:
     return get_engine(settings.database_url).dialect.name not in ("mysql", "mariadb")
 
 
-def dataset_for(settings: Settings, filters: Filters = Filters()) -> Dataset:
+def dataset_for(settings: Settings, filters: Filters = Filters(), cache: Cache | None = None) -> Dataset:
     """Every record matching the filters (all of history: as_of is applied by the metrics)."""
+    cache = cache if cache is not None else current_cache()
+    if cache is None:
+        return load_marked(get_engine(settings.database_url), filters)[0]
     if not filters.is_empty and _filters_in_memory(settings):
-        return _cut(settings, filters)
-    version = current_version(settings)
-    key = (settings.database_url, filters)
-    with _lock:
-        cached = _datasets.get(key)
-        if cached and cached[0] == version:
-            _datasets.move_to_end(key)
-            return cached[1]
-    engine = get_engine(settings.database_url)
-    if cached:
-        dataset, mark, report = refresh(engine, cached[1], cached[2], filters)
-        changed = report.full_reload or any(report.changed.values()) or report.reconciled
-        version, dataset, mark = _settled(settings, filters, version, dataset, mark)
-    else:
-        version, dataset, mark, changed = _first_load(settings, filters, version)
-    with _lock:
-        _datasets[key] = (version, dataset, mark)
-        while len(_datasets) > _MAX_ENTRIES:
-            _datasets.popitem(last=False)
+        everything = dataset_for(settings, Filters(), cache)
+        version = current_version(settings, cache)
+        return cache.remember(key("cut", data_version=version, params=(settings.database_url, filters)),
+                              lambda: filter_dataset(everything, filters))
+    version = current_version(settings, cache)
+    name = key("dataset", params=(settings.database_url, filters))
+    kept = cache.get(name)
+    if kept and kept[0] == version:
+        return kept[1]
+    with _loading:
+        kept = cache.get(name)
+        if kept and kept[0] == version:
+            return kept[1]
+        engine = get_engine(settings.database_url)
+        if kept:
+            dataset, mark, report = refresh(engine, kept[1], kept[2], filters)
+            changed = report.full_reload or any(report.changed.values()) or bool(report.reconciled)
+            version, dataset, mark = _settled(cache, settings, filters, version, dataset, mark)
+        else:
+            version, dataset, mark, changed = _first_load(cache, settings, filters, version)
+        cache.put(name, (version, dataset, mark))
     if changed and filters.is_empty:
-        _save_later(settings, dataset, mark)
+        _save_later(cache, settings, dataset, mark)
     return dataset
 
 
-def _settled(settings: Settings, filters: Filters, version: tuple, dataset: Dataset,
-             mark: LoadMark) -> tuple[tuple, Dataset, LoadMark]:
+def _settled(cache: Cache, settings: Settings, filters: Filters, version: str, dataset: Dataset,
+             mark: LoadMark) -> tuple[str, Dataset, LoadMark]:
     """Ask the data version again after a load: the loaders read table by table, so an import
     committed in between would mix before and after (leads without their deals). Read what
     changed since until the version held still across the read."""
     engine = get_engine(settings.database_url)
     for _attempt in range(SETTLE_TRIES):
-        after = data_version(engine)
+        after = _version_of(engine)
         if after == version:
             break
         version = after
         dataset, mark, _report = refresh(engine, dataset, mark, filters)
-    _remember_version(settings, version)
+    _remember_version(cache, settings, version)
     return version, dataset, mark
 
 
-def _cut(settings: Settings, filters: Filters) -> Dataset:
-    everything = dataset_for(settings)
-    version = current_version(settings)
-    key = (settings.database_url, filters)
-    with _lock:
-        cached = _cuts.get(key)
-        if cached and cached[0] == version and cached[1] is not None:
-            _cuts.move_to_end(key)
-            return cached[1]
-    dataset = filter_dataset(everything, filters)
-    with _lock:
-        _cuts[key] = (version, dataset)
-        while len(_cuts) > _MAX_CUTS:
-            _cuts.popitem(last=False)
-    return dataset
+def _shared_name(settings: Settings) -> str:
+    return key("records", params=settings.database_url)
 
 
-def _first_load(settings: Settings, filters: Filters, version: tuple) -> tuple[tuple, Dataset, LoadMark, bool]:
-    """This process's first records of a database: from the shared folder when another worker
-    loaded them at this version, else loaded here (and left there for the others)."""
-    disk = _disk(settings)
-    if disk is None:
-        return _load_here(settings, filters, version)
-    key = cache_key("dataset", settings.database_url, filters, version)
-    kept = disk.read(key)
-    if kept is None:
-        with disk.locked(key):
-            kept = disk.read(key)
-            if kept is None:
-                version, dataset, mark, changed = _load_here(settings, filters, version)
-                disk.write(cache_key("dataset", settings.database_url, filters, version), (dataset, mark))
-                return version, dataset, mark, changed
-    dataset, mark = kept
-    return version, dataset, mark, False
-
-
-def _load_here(settings: Settings, filters: Filters, version: tuple) -> tuple[tuple, Dataset, LoadMark, bool]:
-    """The snapshot brought up to date when there is one, else everything from the database;
-    settled against imports landing meanwhile."""
+def _first_load(cache: Cache, settings: Settings, filters: Filters, version: str
+                ) -> tuple[str, Dataset, LoadMark, bool]:
+    """This process's first records of a database: from the shared folder when a sibling
+    worker (or the last run) left them, brought up to date; else loaded here and left there
+    for the others. One worker loads while the others wait for its bytes."""
     engine = get_engine(settings.database_url)
-    dataset = None
-    changed = True
-    if settings.snapshot_dir is not None and filters.is_empty:
-        saved = load_snapshot(snapshot_path(settings.snapshot_dir, settings.database_url), schema_revision(engine))
+    if not filters.is_empty or cache.disk is None:
+        dataset, mark = load_marked(engine, filters)
+        version, dataset, mark = _settled(cache, settings, filters, version, dataset, mark)
+        return version, dataset, mark, True
+    name = _shared_name(settings)
+    with cache.locked(name):
+        stored = cache.read(name)
+        saved = decode_dataset(stored, schema_revision(engine)) if isinstance(stored, bytes) else None
         if saved is not None:
             dataset, mark, report = refresh(engine, saved[0], saved[1], filters)
             changed = report.full_reload or any(report.changed.values()) or bool(report.reconciled)
-    if dataset is None:
-        dataset, mark = load_marked(engine, filters)
-    version, dataset, mark = _settled(settings, filters, version, dataset, mark)
-    return version, dataset, mark, changed
+        else:
+            dataset, mark = load_marked(engine, filters)
+            changed = True
+        version, dataset, mark = _settled(cache, settings, filters, version, dataset, mark)
+        if changed:
+            _save(cache, settings, dataset, mark)
+    return version, dataset, mark, False
 
 
-def _save_later(settings: Settings, dataset: Dataset, mark: LoadMark) -> None:
-    """Write the snapshot in the background, at most every SNAPSHOT_EVERY seconds."""
-    if settings.snapshot_dir is None:
+def _save(cache: Cache, settings: Settings, dataset: Dataset, mark: LoadMark) -> None:
+    revision = schema_revision(get_engine(settings.database_url))
+    cache.write(_shared_name(settings), encode_dataset(dataset, mark, revision))
+    cache.put(key("records-saved", params=settings.database_url), time.monotonic())
+
+
+def _save_later(cache: Cache, settings: Settings, dataset: Dataset, mark: LoadMark) -> None:
+    """Write the shared records in the background, at most every SAVE_EVERY seconds."""
+    if cache.disk is None:
         return
-    url = settings.database_url
-    now = time.monotonic()
-    with _lock:
-        if url in _snapshots_written and now - _snapshots_written[url] < SNAPSHOT_EVERY:
-            return
-        _snapshots_written[url] = now
-    revision = schema_revision(get_engine(url))
-    path = snapshot_path(settings.snapshot_dir, url)
-    threading.Thread(target=save_snapshot, args=(path, dataset, mark, revision), daemon=True,
-                     name="dataset-snapshot").start()
+    saved = cache.get(key("records-saved", params=settings.database_url))
+    if saved is not None and time.monotonic() - saved < SAVE_EVERY:
+        return
+    cache.put(key("records-saved", params=settings.database_url), time.monotonic())
+    threading.Thread(target=_save, args=(cache, settings, dataset, mark), daemon=True,
+                     name="shared-records").start()
 
 
 def filter_options(settings: Settings) -> dict[str, list]:
@@ -196,15 +183,9 @@ def filter_options(settings: Settings) -> dict[str, list]:
     return load_filter_options(engine)
 
 
-def forget_cached_data() -> None:
-    """Drop every cached dataset and version (tests, and after an import in-process); the
-    shared folders keep their datasets (keyed by version) but forget the versions."""
-    with _lock:
-        _datasets.clear()
-        _cuts.clear()
-        _versions.clear()
-        _snapshots_written.clear()
-        for directory in _cache_dirs:
-            for stamp in directory.glob(f"*{STAMP}"):
-                with contextlib.suppress(OSError):
-                    stamp.unlink()
+def forget_cached_data(cache: Cache | None = None) -> None:
+    """Empty the cache (the app's by default): after an import in this process, the next
+    figures are computed from the records as they are now."""
+    cache = cache if cache is not None else current_cache()
+    if cache is not None:
+        cache.reset()

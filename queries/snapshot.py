@@ -1,57 +1,67 @@
-"""A dataset saved on local disk with its load mark, so that a restarted dashboard starts from
-it and reads only what changed since (`queries.refresh`) instead of every record again.
-
-One file per database URL, `<dir>/dataset-<hash of the URL>.pickle`, written whole (a
-temporary file, then renamed). A file from another format, schema revision or pandas version
-is ignored. The directory must be the dashboard's own: the file is a pickle, and loading a
-pickle runs what it says.
+"""A dataset and its load mark as bytes that cannot run code when read: Arrow IPC streams of
+the five frames after a small JSON header. The shared cache keeps them, so a worker starts from
+what a sibling loaded and a restart from what the last run loaded, then reads only what
+changed since (`queries.refresh`). Bytes of another format, schema revision or pandas version
+are ignored.
 """
 from __future__ import annotations
 
-import hashlib
-import os
-import pickle
-import tempfile
-from pathlib import Path
+import datetime as dt
+import io
+import json
 
 import pandas as pd
+import pyarrow as pa
 
 from queries.loaders import Dataset
 from queries.refresh import LoadMark
 
-FORMAT = 1
+FORMAT = 2  # 1 was a pickle
+FRAMES = ("leads", "deals", "activities", "owners", "campaigns")
+_MAGIC = b"SMKD"
 
 
-def snapshot_path(directory: Path, database_url: str) -> Path:
-    """Where the snapshot of this database lives."""
-    digest = hashlib.sha256(database_url.encode()).hexdigest()[:16]
-    return Path(directory) / f"dataset-{digest}.pickle"
+def _stamp(revision: str | None) -> list:
+    return [FORMAT, revision, pd.__version__, pa.__version__]
 
 
-def _stamp(revision: str | None) -> tuple:
-    return (FORMAT, revision, pd.__version__)
+def _frame_bytes(frame: pd.DataFrame) -> bytes:
+    table = pa.Table.from_pandas(frame, preserve_index=True)
+    sink = io.BytesIO()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue()
 
 
-def save_snapshot(path: Path, dataset: Dataset, mark: LoadMark, revision: str | None) -> None:
-    """Write the dataset and its mark (after a full load or a refresh)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+def encode_dataset(dataset: Dataset, mark: LoadMark, revision: str | None) -> bytes:
+    """The dataset and its mark as one byte string."""
+    parts = [_frame_bytes(getattr(dataset, name)) for name in FRAMES]
+    header = {
+        "stamp": _stamp(revision),
+        "loaded_at": dataset.loaded_at.isoformat(),
+        "mark": [[table, None if stamp is None else stamp.isoformat()] for table, stamp in mark.written],
+        "sizes": [len(part) for part in parts],
+    }
+    head = json.dumps(header).encode("utf-8")
+    return b"".join([_MAGIC, len(head).to_bytes(4, "big"), head, *parts])
+
+
+def decode_dataset(data: bytes, revision: str | None) -> tuple[Dataset, LoadMark] | None:
+    """The dataset and mark in `data`, or None when they are of another kind or damaged."""
     try:
-        with os.fdopen(handle, "wb") as file:
-            pickle.dump((_stamp(revision), mark, dataset), file, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def load_snapshot(path: Path, revision: str | None) -> tuple[Dataset, LoadMark] | None:
-    """The saved dataset and mark, or None when there is none or it is of another kind."""
-    try:
-        with open(path, "rb") as file:
-            stamp, mark, dataset = pickle.load(file)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError, TypeError):
+        if data[:4] != _MAGIC:
+            return None
+        size = int.from_bytes(data[4:8], "big")
+        header = json.loads(data[8:8 + size])
+        if header["stamp"] != _stamp(revision):
+            return None
+        offset, frames = 8 + size, {}
+        for name, length in zip(FRAMES, header["sizes"]):
+            with pa.ipc.open_stream(pa.py_buffer(data[offset:offset + length])) as reader:
+                frames[name] = reader.read_all().to_pandas()
+            offset += length
+        mark = LoadMark(tuple((table, None if stamp is None else dt.datetime.fromisoformat(stamp))
+                              for table, stamp in header["mark"]))
+        return Dataset(**frames, loaded_at=dt.datetime.fromisoformat(header["loaded_at"])), mark
+    except (ValueError, KeyError, TypeError, pa.ArrowException):
         return None
-    if stamp != _stamp(revision) or not isinstance(dataset, Dataset) or not isinstance(mark, LoadMark):
-        return None
-    return dataset, mark

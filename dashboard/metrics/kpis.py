@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import Protocol
 
 import pandas as pd
 
 from dashboard.metrics import acceptance, deals, funnel, response
 from dashboard.metrics.calendar import WorkCalendar, local_midnight, period_end, period_range, to_local_dates
 from dashboard.metrics.pacing import count_pacing, rate_pacing
-from dashboard.metrics.stages import AT, STAGES, as_known_at, effective_stages, latest_date, remembered
+from dashboard.metrics.stages import AT, STAGES, as_known_at, effective_stages
 from dashboard.metrics.targets import daily_targets, rate_target
 from dashboard.sla import Agreement
 from queries.loaders import Dataset
@@ -41,6 +42,27 @@ KPI_FIELDS = (
 COMMITMENT_FIELDS = ("actual", "target", "expected", "projected", "required_per_day", "status")
 
 
+class SettledFrames(Protocol):
+    """What a dataset gives once nothing in it lies after as_of (then it no longer depends on
+    as_of): worked out once and shared between requests by the reports' context."""
+
+    dataset: Dataset
+    latest: pd.Timestamp | None
+    known: Dataset
+    stages: pd.DataFrame
+
+    def touches(self) -> pd.DataFrame: ...
+
+    def lag(self, from_stage: str, to_stage: str) -> float | None: ...
+
+
+def _settled_frames(dataset: Dataset, as_of: pd.Timestamp, shared: SettledFrames | None) -> SettledFrames | None:
+    """`shared` when it belongs to this dataset and as_of is past its latest record."""
+    if shared is None or shared.dataset is not dataset:
+        return None
+    return shared if shared.latest is None or pd.Timestamp(as_of) >= shared.latest else None
+
+
 def periods_for(grain: str, start: dt.date, end: dt.date) -> pd.DatetimeIndex:
     """The periods `kpis` reports for a date range: from the one holding start to the one
     holding end."""
@@ -49,7 +71,7 @@ def periods_for(grain: str, start: dt.date, end: dt.date) -> pd.DatetimeIndex:
 
 def kpi_table(
     dataset: Dataset, agreement: Agreement, grain: str, periods: pd.DatetimeIndex, as_of: pd.Timestamp,
-    with_maturity: bool = True,
+    with_maturity: bool = True, shared: SettledFrames | None = None,
 ) -> pd.DataFrame:
     """Every kpis field per period as known at `as_of`, plus the building blocks behind the
     rates (cohort sizes, immature flags, decisions, response outcomes).
@@ -57,16 +79,18 @@ def kpi_table(
     Only the leads that can count in the periods are worked on (`in_periods`), so the work
     follows the periods asked for, not the length of history; the cohort maturity lag is the
     one figure over all history. Without `with_maturity` the immature flags are all False and
-    that lag is not worked out (the scoreboard, which shows no cohorts).
+    that lag is not worked out (the scoreboard, which shows no cohorts). `shared` gives the
+    frames that do not depend on as_of once it is past the dataset's latest record.
     """
     as_of = pd.Timestamp(as_of)
     tz = agreement.tz
+    shared = _settled_frames(dataset, as_of, shared)
     since, until = local_midnight(periods.min(), tz), local_midnight(period_end(periods.max(), grain), tz)
-    known, stages = in_periods(dataset, as_of, since, until)
+    known, stages = in_periods(dataset, as_of, since, until, shared)
     table = funnel.flow_counts(stages, periods, tz, grain)
 
     for from_stage, to_stage in funnel.CONVERSIONS:
-        lag = median_lag(dataset, as_of, from_stage, to_stage) if with_maturity else None
+        lag = median_lag(dataset, as_of, from_stage, to_stage, shared) if with_maturity else None
         cohort = funnel.cohort_conversion(stages, periods, tz, grain, from_stage, to_stage, as_of, lag=lag)
         name = f"conv_{from_stage}_{to_stage}"
         table[name] = cohort["rate"]
@@ -82,7 +106,7 @@ def kpi_table(
         calendar = WorkCalendar.from_agreement(agreement)
         responses = response.response_times(
             stages, known.activities, calendar, window, as_of, since=since, until=until,
-            touches=shared_touches(dataset, as_of, calendar),
+            touches=shared.touches() if shared is not None else None,
         )
         table = table.join(response.attainment_by_period(responses, periods, tz, grain))
     else:
@@ -97,7 +121,8 @@ def kpi_table(
 
 
 def in_periods(
-    dataset: Dataset, as_of: pd.Timestamp, since: pd.Timestamp, until: pd.Timestamp
+    dataset: Dataset, as_of: pd.Timestamp, since: pd.Timestamp, until: pd.Timestamp,
+    shared: SettledFrames | None = None,
 ) -> tuple[Dataset, pd.DataFrame]:
     """The dataset as known at `as_of` and the effective stages of the leads with an
     effective stage date in [since, until): all that the figures of those periods read.
@@ -106,9 +131,9 @@ def in_periods(
     leads with none of those in the range cannot count, and are left out before any work;
     the deals kept are those of the leads kept and those closed in the range.
     """
-    if settled(dataset, as_of):  # nothing after as_of: the shared stages of every lead, then the range
-        known = as_known_at(dataset, as_of)
-        stages = effective_stages(known.leads, known.deals)
+    shared = _settled_frames(dataset, as_of, shared)
+    if shared is not None:  # nothing after as_of: the shared stages of every lead, then the range
+        known, stages = shared.known, shared.stages
         hit = pd.Series(False, index=stages.index)
         for stage in STAGES:
             hit |= (stages[AT[stage]] >= since) & (stages[AT[stage]] < until)
@@ -131,31 +156,15 @@ def in_periods(
     return known, effective_stages(known.leads, known.deals)
 
 
-def shared_touches(dataset: Dataset, as_of: pd.Timestamp, calendar: WorkCalendar) -> pd.DataFrame | None:
-    """Every MQL's touch times, worked out once per dataset while nothing lies after as_of
-    (they depend on the records, not on as_of); None otherwise."""
-    if not settled(dataset, as_of):
-        return None
-    known = as_known_at(dataset, as_of)
-    stages = effective_stages(known.leads, known.deals)
-    return remembered((dataset,), ("touches", calendar), lambda: response.touch_times(
-        stages[stages[AT["mql"]].notna()], known.activities, calendar))
-
-
-def settled(dataset: Dataset, as_of: pd.Timestamp) -> bool:
-    """Nothing in the dataset lies after as_of: what is known no longer depends on it."""
-    latest = latest_date(dataset)
-    return latest is None or pd.Timestamp(as_of) >= latest
-
-
-def median_lag(dataset: Dataset, as_of: pd.Timestamp, from_stage: str, to_stage: str) -> float | None:
+def median_lag(dataset: Dataset, as_of: pd.Timestamp, from_stage: str, to_stage: str,
+               shared: SettledFrames | None = None) -> float | None:
     """The median days from one stage to the next over all history as known at `as_of`
-    (SPEC 3's maturity), worked out once per dataset while nothing lies after as_of."""
+    (SPEC 3's maturity); from `shared` when it holds this dataset past its latest record."""
+    shared = _settled_frames(dataset, as_of, shared)
+    if shared is not None:
+        return shared.lag(from_stage, to_stage)
     known = as_known_at(dataset, as_of)
-    compute = lambda: funnel.median_lag_days(effective_stages(known.leads, known.deals), from_stage, to_stage)  # noqa: E731
-    if settled(dataset, as_of):
-        return remembered((dataset,), f"lag_{from_stage}_{to_stage}", compute)
-    return compute()
+    return funnel.median_lag_days(effective_stages(known.leads, known.deals), from_stage, to_stage)
 
 
 def commitment_table(
@@ -221,9 +230,10 @@ def kpi_records(table: pd.DataFrame, scored: pd.DataFrame) -> list[dict]:
 
 
 def compute_kpis(
-    dataset: Dataset, agreement: Agreement, grain: str, start: dt.date, end: dt.date, as_of: pd.Timestamp
+    dataset: Dataset, agreement: Agreement, grain: str, start: dt.date, end: dt.date, as_of: pd.Timestamp,
+    shared: SettledFrames | None = None,
 ) -> list[dict]:
     """What `kpis` prints: one dict per period from start to end, as known at `as_of`."""
     periods = periods_for(grain, start, end)
-    table = kpi_table(dataset, agreement, grain, periods, as_of)
+    table = kpi_table(dataset, agreement, grain, periods, as_of, shared=shared)
     return kpi_records(table, commitment_table(table, agreement, grain, as_of))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.metrics.calendar import period_start, to_local_dates, tz_name
-from dashboard.metrics.kpis import commitment_table, kpi_table
+from dashboard.metrics.kpis import SettledFrames, commitment_table, kpi_table
 from dashboard.sla import Agreement
 from queries.loaders import Dataset
 
@@ -23,7 +23,8 @@ def same_point_before(as_of: pd.Timestamp, grain: str, tz) -> pd.Timestamp:
     return (local - _ONE[grain]).tz_localize(tz_name(tz), nonexistent="shift_forward", ambiguous=False).tz_convert("UTC")
 
 
-def scoreboard(dataset: Dataset, agreement: Agreement, as_of: pd.Timestamp) -> pd.DataFrame:
+def scoreboard(dataset: Dataset, agreement: Agreement, as_of: pd.Timestamp,
+               shared: SettledFrames | None = None) -> pd.DataFrame:
     """One row per horizon and commitment: actual, target, expected, projected,
     required_per_day, status; with the previous period's figure at the same point and,
     for this week and month, the last complete period's result."""
@@ -34,14 +35,14 @@ def scoreboard(dataset: Dataset, agreement: Agreement, as_of: pd.Timestamp) -> p
         current = period_start(today, grain)
         previous = current - _ONE[grain]
         periods = pd.DatetimeIndex([previous, current])
-        scored = commitment_table(kpi_table(dataset, agreement, grain, periods, as_of, with_maturity=False),
+        scored = commitment_table(kpi_table(dataset, agreement, grain, periods, as_of, with_maturity=False, shared=shared),
                                   agreement, grain, as_of)
         now = scored[scored["period_start"] == current].assign(horizon=horizon, grain=grain)
 
         earlier_as_of = same_point_before(as_of, grain, agreement.tz)
         earlier_periods = pd.DatetimeIndex([previous])
         earlier = commitment_table(
-            kpi_table(dataset, agreement, grain, earlier_periods, earlier_as_of, with_maturity=False),
+            kpi_table(dataset, agreement, grain, earlier_periods, earlier_as_of, with_maturity=False, shared=shared),
             agreement, grain, earlier_as_of)
         now = now.merge(earlier[["id", "actual"]].rename(columns={"actual": "previous_same_point"}), on="id", how="left")
         frames.append(now)

@@ -1,17 +1,15 @@
 """What was known at `as_of`, and each lead's effective stage dates (SPEC 1 and "as_of").
 
-Both are remembered per input (by identity, while the input lives): the dashboard shares one
-dataset between requests and never changes a frame in place, so the stages of a million
-leads are worked out once per data version, not once per figure. When nothing in a dataset
-lies after `as_of` (the live dashboard: as_of is now), `as_known_at` returns the same
-dataset every time.
+Pure functions: frames in, frames out, the input untouched. Reports compute them once per
+request (`dashboard.reports.context`) and the app's cache keeps them per data version, so the
+stages of a million leads are worked out once per data version, not once per figure. When
+nothing in a dataset lies after `as_of` (the live dashboard: as_of is now), `as_known_at`
+returns the dataset itself (or, once, a copy with the reasons of exits that have no date
+cleared).
 """
 from __future__ import annotations
 
 import dataclasses
-import threading
-import weakref
-from collections import OrderedDict
 
 import pandas as pd
 
@@ -24,45 +22,19 @@ RECORDED = {"lead": "created_at", "mql": "mql_at", "sal": "sal_at", "sql": "sql_
 AT = {stage: f"at_{stage}" for stage in STAGES}
 
 
-_MEMO_LOCK = threading.Lock()
-_MEMO_MAX = 256  # a bound whatever happens; entries go with their inputs long before
-_memo: "OrderedDict[tuple[int, ...], tuple[tuple[weakref.ref, ...], object]]" = OrderedDict()
-_SAME_AS_INPUT = object()
-
-
-def remembered(inputs: tuple, key: str, compute):
-    """compute() once per (inputs by identity, key), kept while every input lives.
-
-    A value that is one of its own inputs (as_known_at gives the dataset itself once as_of is
-    past its latest record) is kept as that input's position, not as a reference: a strong
-    reference would keep the input, and so the entry and every old dataset, alive for ever."""
-    with _MEMO_LOCK:
-        for stale in [k for k, (refs, _v) in _memo.items() if any(r() is None for r in refs)]:
-            del _memo[stale]
-        entry = _memo.get((*map(id, inputs), key))
-        if entry is not None and all(r() is o for r, o in zip(entry[0], inputs)):
-            _memo.move_to_end((*map(id, inputs), key))
-            kept = entry[1]
-            return inputs[kept[1]] if isinstance(kept, tuple) and kept[:1] == (_SAME_AS_INPUT,) else kept
-    value = compute()
-    position = next((i for i, item in enumerate(inputs) if item is value), None)
-    with _MEMO_LOCK:
-        _memo[(*map(id, inputs), key)] = (tuple(weakref.ref(o) for o in inputs),
-                                          value if position is None else (_SAME_AS_INPUT, position))
-        while len(_memo) > _MEMO_MAX:
-            _memo.popitem(last=False)
-    return value
-
-
 def latest_date(dataset: Dataset) -> pd.Timestamp | None:
     """The latest date of any record in the dataset (None when it has none)."""
-    def compute():
-        leads, deals = dataset.leads, dataset.deals
-        latest = [leads[c].max() for c in LEAD_TIMESTAMPS]
-        latest += [deals["created_at"].max(), deals["closed_at"].max(), dataset.activities["occurred_at"].max()]
-        latest = [stamp for stamp in latest if not pd.isna(stamp)]
-        return max(latest) if latest else None
-    return remembered((dataset,), "latest_date", compute)
+    leads, deals = dataset.leads, dataset.deals
+    latest = [leads[c].max() for c in LEAD_TIMESTAMPS]
+    latest += [deals["created_at"].max(), deals["closed_at"].max(), dataset.activities["occurred_at"].max()]
+    latest = [stamp for stamp in latest if not pd.isna(stamp)]
+    return max(latest) if latest else None
+
+
+def settled(dataset: Dataset, as_of: pd.Timestamp) -> bool:
+    """Nothing in the dataset lies after as_of: what is known no longer depends on it."""
+    latest = latest_date(dataset)
+    return latest is None or pd.Timestamp(as_of) >= latest
 
 
 def as_known_at(dataset: Dataset, as_of: pd.Timestamp) -> Dataset:
@@ -73,9 +45,8 @@ def as_known_at(dataset: Dataset, as_of: pd.Timestamp) -> Dataset:
     itself, or once per dataset a copy with the reasons of exits that have no date cleared.
     """
     as_of = pd.Timestamp(as_of)
-    latest = latest_date(dataset)
-    if latest is None or as_of >= latest:
-        return remembered((dataset,), "settled", lambda: _settled(dataset))
+    if settled(dataset, as_of):
+        return _settled(dataset)
     return _known_at(dataset, as_of)
 
 
@@ -112,13 +83,9 @@ def effective_stages(leads: pd.DataFrame, deals: pd.DataFrame) -> pd.DataFrame:
     date where it is missing; opportunity and won also come from the lead's deals (SPEC 1).
 
     Also adds `inferred_<stage>` (the date was inferred) and `out_of_order_<stage>` (the date
-    is earlier than the previous stage's) flags for the data-quality report. The result is
-    shared between callers with the same frames: read it, never change it in place.
+    is earlier than the previous stage's) flags for the data-quality report. The result may
+    be shared between callers (a report's context): read it, never change it in place.
     """
-    return remembered((leads, deals), "effective_stages", lambda: _effective_stages(leads, deals))
-
-
-def _effective_stages(leads: pd.DataFrame, deals: pd.DataFrame) -> pd.DataFrame:
     linked = deals[deals["lead_id"].notna()]
     first_deal = linked.groupby("lead_id")["created_at"].min()
     won = linked[linked["is_won"].fillna(False).astype(bool) & linked["closed_at"].notna()]

@@ -7,8 +7,6 @@ The target of any period is then the sum over its working days.
 """
 from __future__ import annotations
 
-from collections import OrderedDict
-
 import pandas as pd
 
 from dashboard.metrics.calendar import WorkCalendar, parse_period_key, period_end, period_starts
@@ -17,23 +15,9 @@ from dashboard.sla import Commitment
 _GRAIN_ORDER = {"quarter": 0, "month": 1, "week": 2, "day": 3}
 
 
-_remembered: "OrderedDict[tuple, pd.Series]" = OrderedDict()
-_REMEMBER = 256
-
-
 def daily_targets(commitment: Commitment, calendar: WorkCalendar, start, end) -> pd.Series:
-    """The count target of each local date in [start, end); zero on days off (remembered:
-    the same agreement asks for the same periods on every page and request)."""
-    start, end = pd.Timestamp(start), pd.Timestamp(end)
-    key = (commitment.model_dump_json(), calendar, start, end)
-    if key in _remembered:
-        _remembered.move_to_end(key)
-        return _remembered[key].copy()
-    targets = _daily_targets(commitment, calendar, start, end)
-    _remembered[key] = targets
-    while len(_remembered) > _REMEMBER:
-        _remembered.popitem(last=False)
-    return targets.copy()
+    """The count target of each local date in [start, end); zero on days off."""
+    return _daily_targets(commitment, calendar, pd.Timestamp(start), pd.Timestamp(end))
 
 
 def _daily_targets(commitment: Commitment, calendar: WorkCalendar, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:

@@ -22,17 +22,8 @@ from dashboard.components.sales_charts import (
     bucket_label, decisions_figure, delay_split_figure, pipeline_figure, rep_attainment_figure, response_histogram_figure,
 )
 from dashboard.components.sections import graph, range_stamp, section, table
-from dashboard.metrics.calendar import WorkCalendar, local_midnight, period_start
-from dashboard.metrics.deals import weighted_pipeline
-from dashboard.metrics.kpis import commitment_table, kpi_table, periods_for
-from dashboard.metrics.response import response_times
-from dashboard.metrics.sales import (
-    against_commitment, open_breach_list, pipeline_by_month, pipeline_by_stage, rep_response,
-    response_distribution, response_summary, stage_order,
-)
-from dashboard.metrics.stages import as_known_at, effective_stages
-from dashboard.metrics.targets import rate_target
-from dashboard.view import current_view
+from dashboard.reports.context import ReportContext
+from dashboard.reports.sales import periods_report, response_report
 
 dash.register_page(__name__, path="/sales", name="Sales", title="Sales", order=3)
 
@@ -227,27 +218,20 @@ def render_response(summary: dict, distribution: pd.DataFrame, reps: pd.DataFram
 @render_safely
 def update_response(state):
     """The open breaches and the response figures for the filters in the URL."""
-    view = current_view(current_settings(), state)
-    if view.dataset.is_empty:
+    report = response_report(ReportContext.for_request(current_settings(), state))
+    if report.is_empty:
         return empty_state(*NO_DATA)
-    dataset, filters, as_of, agreement, start, end = (view.dataset, view.filters, view.as_of, view.agreement,
-                                                      view.start, view.end)
-    stamp = html.Div(range_stamp(start, end, filters.grain, as_of, agreement), className="text-muted mb-2", id=STAMP)
-    window = agreement.response_window_hours
-    if window is None:
+    agreement = report.agreement
+    stamp = html.Div(range_stamp(report.start, report.end, report.filters.grain, report.as_of, agreement),
+                     className="text-muted mb-2", id=STAMP)
+    if report.window is None:
         return html.Div([stamp, dbc.Alert("The agreement sets no response window, so there is no first-touch SLA "
                                           "to measure and no breach.", color="secondary")])
-    known = as_known_at(dataset, as_of)
-    stages = effective_stages(known.leads, known.deals)
-    after = end + dt.timedelta(days=1)
-    responses = response_times(stages, known.activities, WorkCalendar.from_agreement(agreement), window, as_of,
-                               since=local_midnight(start, agreement.tz), until=local_midnight(after, agreement.tz))
-    target = rate_target(agreement.response_commitment, start, after)
     return html.Div([
         stamp,
-        render_breaches(open_breach_list(responses, known.owners), agreement, window, filters, start, end, as_of),
-        render_response(response_summary(responses), response_distribution(responses, window),
-                        rep_response(responses, known.owners, target), agreement, window, target),
+        render_breaches(report.breaches, agreement, report.window, report.filters, report.start, report.end,
+                        report.as_of),
+        render_response(report.summary, report.distribution, report.reps, agreement, report.window, report.target),
     ])
 
 
@@ -312,21 +296,8 @@ def render_periods(decisions: pd.DataFrame, sqls: pd.DataFrame, wins: pd.DataFra
 @render_safely
 def update_periods(state):
     """Acceptance, SQLs and win rate per period and the open pipeline for the filters in the URL."""
-    view = current_view(current_settings(), state)
-    if view.dataset.is_empty:
+    report = periods_report(ReportContext.for_request(current_settings(), state))
+    if report.is_empty:
         return None  # the response body says what to load
-    dataset, filters, as_of, agreement, start, end = (view.dataset, view.filters, view.as_of, view.agreement,
-                                                      view.start, view.end)
-    kpis = kpi_table(dataset, agreement, filters.grain, periods_for(filters.grain, start, end), as_of)
-    scored = commitment_table(kpis, agreement, filters.grain, as_of)
-    known = as_known_at(dataset, as_of)
-    pipeline = weighted_pipeline(known.deals, agreement.currency, agreement.exchange_rates,
-                                 agreement.stage_probabilities)
-    order = stage_order(pipeline["stage"], agreement.stage_probabilities)
-    return render_periods(
-        against_commitment(kpis, scored, "acceptance_rate", ("accepted", "rejected", "undecided", "acceptance_rate")),
-        against_commitment(kpis, scored, "sqls", ("sqls",)),
-        against_commitment(kpis, scored, "win_rate", ("win_rate", "deals_won", "deals_lost")),
-        pipeline_by_month(pipeline, period_start(view.today, "month"), order), pipeline_by_stage(pipeline, order),
-        order, agreement, filters.grain,
-    )
+    return render_periods(report.decisions, report.sqls, report.wins, report.pipeline_by_month,
+                          report.pipeline_by_stage, report.stage_order, report.agreement, report.grain)

@@ -12,9 +12,9 @@ from dashboard.components import formatting
 from dashboard.components.filters import ID
 from dashboard.components.labels import METRIC_LABELS
 from dashboard.components.layout import NO_DATA, empty_state, metric_label, page_header, render_safely, status_badge
-from dashboard.metrics.scoreboard import scoreboard
+from dashboard.reports.context import ReportContext
+from dashboard.reports.scoreboard import ScoreboardReport, scoreboard_report
 from dashboard.sla import Agreement
-from dashboard.view import current_view
 
 dash.register_page(__name__, path="/", name="Scoreboard", title="Scoreboard", order=0)
 
@@ -70,8 +70,9 @@ def _commitment_card(rows: pd.DataFrame, agreement: Agreement) -> html.Div:
     ], className="commitment", id=f"commitment-{first['id']}")
 
 
-def render_scoreboard(board: pd.DataFrame, agreement: Agreement, as_of: pd.Timestamp) -> html.Div:
+def render_scoreboard(report: ScoreboardReport) -> html.Div:
     """Both teams' commitments side by side."""
+    board, agreement, as_of = report.board, report.agreement, report.as_of
     order = {h: i for i, h in enumerate(("today", "this_week", "this_month", "this_quarter", "last_week", "last_month"))}
     board = board.assign(order=board["horizon"].map(order)).sort_values("order")
     columns = []
@@ -94,8 +95,6 @@ def render_scoreboard(board: pd.DataFrame, agreement: Agreement, as_of: pd.Times
 @callback(Output(BODY, "children"), Input(ID.STATE, "data"))
 @render_safely
 def update_scoreboard(state):
-    """Recompute the scoreboard for the filters in the URL."""
-    view = current_view(current_settings(), state)
-    if view.dataset.is_empty:
-        return empty_state(*NO_DATA)
-    return render_scoreboard(scoreboard(view.dataset, view.agreement, view.as_of), view.agreement, view.as_of)
+    """The scoreboard for the filters in the URL."""
+    report = scoreboard_report(ReportContext.for_request(current_settings(), state))
+    return empty_state(*NO_DATA) if report.is_empty else render_scoreboard(report)

@@ -1,0 +1,89 @@
+"""The Sales page's figures: the open breaches to act on now, response time against the window
+per rep with routing apart from rep delay (SPEC 5), acceptance decisions, SQLs and win rate
+per period against their targets, and the open pipeline."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dashboard.components.filters import ViewFilters
+from dashboard.metrics.calendar import period_start
+from dashboard.metrics.deals import weighted_pipeline
+from dashboard.metrics.sales import (
+    against_commitment, open_breach_list, pipeline_by_month, pipeline_by_stage, rep_response,
+    response_distribution, response_summary, stage_order,
+)
+from dashboard.metrics.targets import rate_target
+from dashboard.reports.context import ReportContext
+from dashboard.sla import Agreement
+
+
+@dataclass(frozen=True)
+class ResponseReport:
+    agreement: Agreement
+    filters: ViewFilters
+    as_of: pd.Timestamp
+    start: dt.date
+    end: dt.date
+    is_empty: bool
+    window: float | None  # the response window in hours; None: the agreement sets none
+    target: float | None = None
+    breaches: pd.DataFrame | None = None
+    summary: dict | None = None
+    distribution: pd.DataFrame | None = None
+    reps: pd.DataFrame | None = None
+
+
+def response_report(context: ReportContext) -> ResponseReport:
+    """The breaches and response figures of the MQLs of the date range."""
+    agreement, window = context.agreement, context.agreement.response_window_hours
+    base = dict(agreement=agreement, filters=context.filters, as_of=context.as_of, start=context.start,
+                end=context.end, is_empty=context.is_empty, window=window)
+    if context.is_empty or window is None:
+        return ResponseReport(**base)
+    responses = context.responses(*context.window())
+    target = rate_target(agreement.response_commitment, context.start, context.end + dt.timedelta(days=1))
+    return ResponseReport(
+        **base, target=target,
+        breaches=open_breach_list(responses, context.known.owners),
+        summary=response_summary(responses),
+        distribution=response_distribution(responses, window),
+        reps=rep_response(responses, context.known.owners, target),
+    )
+
+
+@dataclass(frozen=True)
+class PeriodsReport:
+    agreement: Agreement
+    grain: str
+    is_empty: bool
+    decisions: pd.DataFrame | None = None
+    sqls: pd.DataFrame | None = None
+    wins: pd.DataFrame | None = None
+    pipeline_by_month: pd.DataFrame | None = None
+    pipeline_by_stage: pd.DataFrame | None = None
+    stage_order: list[str] | None = None
+
+
+def periods_report(context: ReportContext) -> PeriodsReport:
+    """Acceptance, SQLs and win rate per period of the range, and the pipeline open now."""
+    agreement = context.agreement
+    if context.is_empty:
+        return PeriodsReport(agreement, context.grain, True)
+    kpis = context.kpis()
+    scored = context.scored(kpis)
+    pipeline = weighted_pipeline(context.known.deals, agreement.currency, agreement.exchange_rates,
+                                 agreement.stage_probabilities)
+    order = stage_order(pipeline["stage"], agreement.stage_probabilities)
+    return PeriodsReport(
+        agreement, context.grain, False,
+        decisions=against_commitment(kpis, scored, "acceptance_rate",
+                                     ("accepted", "rejected", "undecided", "acceptance_rate")),
+        sqls=against_commitment(kpis, scored, "sqls", ("sqls",)),
+        wins=against_commitment(kpis, scored, "win_rate", ("win_rate", "deals_won", "deals_lost")),
+        pipeline_by_month=pipeline_by_month(pipeline, period_start(context.today, "month"), order),
+        pipeline_by_stage=pipeline_by_stage(pipeline, order),
+        stage_order=order,
+    )
