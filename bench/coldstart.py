@@ -35,10 +35,11 @@ def _request(url: str, payload: dict | None = None, timeout: float = 300.0) -> i
         return response.status
 
 
-def cold_start(database_url: str, snapshot_dir: Path | None, port: int, limit: float = 600.0) -> dict:
-    """Seconds from launch to the layout of `/` and to the scoreboard's figures."""
+def cold_start(database_url: str, cache_dir: Path | None, port: int, limit: float = 600.0) -> dict:
+    """Seconds from launch to the layout of `/` and to the scoreboard's figures; the cache
+    folder (`CACHE_DIR`, None: off) is where a restart finds the records the last run kept."""
     env = {**os.environ, "DATABASE_URL": database_url, "AS_OF": NOW.isoformat(),
-           "SNAPSHOT_DIR": str(snapshot_dir) if snapshot_dir else "off", "PYTHONPATH": str(ROOT)}
+           "CACHE_DIR": str(cache_dir) if cache_dir else "off", "PYTHONPATH": str(ROOT)}
     base = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
     server = subprocess.Popen([sys.executable, "app.py", "run", "--no-demo", "--port", str(port)], cwd=ROOT,
@@ -65,11 +66,35 @@ def cold_start(database_url: str, snapshot_dir: Path | None, port: int, limit: f
     return {"layout_s": layout, "first_page_s": first_page}
 
 
-def wait_for_snapshot(snapshot_dir: Path, limit: float = 120.0) -> bool:
-    """Wait (bounded) until the snapshot a first start writes in the background is there."""
+def wait_for_snapshot(cache_dir: Path, database_url: str, limit: float = 120.0) -> bool:
+    """Wait (bounded) until the records a first start keeps in the cache folder are there."""
+    from dashboard.cache import Cache
+    from dashboard.data import records_key
+    from queries.db import normalise_url
+
+    cache = Cache(cache_dir)
+    name = records_key(normalise_url(database_url))
     started = time.perf_counter()
-    while time.perf_counter() - started < limit:
-        if any(snapshot_dir.glob("dataset-*.pickle")):
-            return True
-        time.sleep(0.2)
-    return False
+    try:
+        while time.perf_counter() - started < limit:
+            if cache.read(name) is not None:
+                return True
+            time.sleep(0.2)
+        return False
+    finally:
+        cache.close()
+
+
+def forget_figures(cache_dir: Path) -> int:
+    """Delete every entry of the cache folder but the kept records (figures, wall views,
+    versions), so a restart measures starting from the records alone; how many went."""
+    from dashboard.cache import Cache
+
+    cache = Cache(cache_dir)
+    try:
+        names = [name for name in cache.disk.iterkeys() if not str(name).startswith("records:")]
+        for name in names:
+            cache.disk.delete(name)
+        return len(names)
+    finally:
+        cache.close()

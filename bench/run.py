@@ -44,18 +44,19 @@ def _python_module(module: str, *args: str, timeout: float = 3600) -> None:
 
 
 def measure(size: int, backend: str, url: str, runs: int, run_number: int) -> dict:
-    from bench.coldstart import cold_start, wait_for_snapshot
+    from bench.coldstart import cold_start, forget_figures, wait_for_snapshot
 
     result: dict = {"size": size, "backend": backend}
-    snapshots = Path(tempfile.mkdtemp(prefix="bench-snapshot-"))
+    cache_dir = Path(tempfile.mkdtemp(prefix="bench-cache-"))  # empty: the first start finds nothing
     try:
-        log(f"  {backend} {size_label(size)}: cold start, first ever")
-        result["cold_first"] = cold_start(url, snapshots, port=18050)
-        wait_for_snapshot(snapshots)
-        log(f"  {backend} {size_label(size)}: cold start, restart from the snapshot")
-        result["cold_restart"] = cold_start(url, snapshots, port=18051)
+        log(f"  {backend} {size_label(size)}: cold start, first ever (empty cache folder)")
+        result["cold_first"] = cold_start(url, cache_dir, port=18050)
+        wait_for_snapshot(cache_dir, url)
+        forget_figures(cache_dir)  # the restart finds the kept records, not the first start's figures
+        log(f"  {backend} {size_label(size)}: cold start, restart from the kept records")
+        result["cold_restart"] = cold_start(url, cache_dir, port=18051)
     finally:
-        shutil.rmtree(snapshots, ignore_errors=True)
+        shutil.rmtree(cache_dir, ignore_errors=True)
     log(f"  {backend} {size_label(size)}: pages, kpis, export, refresh, memory")
     out = DATA_DIR / f"workload-{backend}-{size_label(size)}.json"
     _python_module("bench.workload", url, str(out), str(runs), str(run_number))

@@ -122,7 +122,7 @@ def _register_serving_routes(server: flask.Flask) -> None:
     from dashboard import figures_cache
     from dashboard.health import health_report
 
-    figures_cache.install(server, current_settings)
+    figures_cache.install(server, current_settings, current_cache)
 
     @server.route("/healthz")
     def healthz():

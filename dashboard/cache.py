@@ -188,13 +188,14 @@ class Cache:
             os.close(handle)
 
     def shared(self, name: str, compute: Callable[[], Any], encode: Callable[[Any], bytes | str] = None,
-               decode: Callable[[bytes | str], Any] = None, keep: Callable[[Any], bool] = lambda _v: True) -> Any:
+               decode: Callable[[bytes | str], Any] = None, memory: bool = True) -> Any:
         """The value under `name`: from memory, else from the shared folder, else computed once
-        for all workers (under the key's lock) and kept in both layers when `keep` says so.
-        `encode` and `decode` turn the value into bytes or text and back (JSON by default)."""
+        for all workers (under the key's lock) and kept in both layers (on disk only without
+        `memory`). `encode` and `decode` turn the value into bytes or text and back (JSON by
+        default). An exception from compute() keeps nothing and reaches the caller."""
         encode = encode or (lambda value: json.dumps(value, separators=(",", ":")))
         decode = decode or json.loads
-        value = self.get(name, _MISSING)
+        value = self.get(name, _MISSING) if memory else _MISSING
         if value is not _MISSING:
             return value
         stored = self.read(name)
@@ -203,12 +204,13 @@ class Cache:
                 stored = self.read(name)
                 if stored is None:
                     value = compute()
-                    if keep(value):
+                    if memory:
                         self.put(name, value)
-                        self.write(name, encode(value))
+                    self.write(name, encode(value))
                     return value
         value = decode(stored)
-        self.put(name, value)
+        if memory:
+            self.put(name, value)
         return value
 
     def reset(self) -> None:

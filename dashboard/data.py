@@ -107,7 +107,7 @@ def dataset_for(settings: Settings, filters: Filters = Filters(), cache: Cache |
             version, dataset, mark, changed = _first_load(cache, settings, filters, version)
         cache.put(name, (version, dataset, mark))
     if changed and filters.is_empty:
-        _save_later(cache, settings, dataset, mark)
+        _save_later(cache, settings, dataset, mark, version)
     return dataset
 
 
@@ -127,43 +127,46 @@ def _settled(cache: Cache, settings: Settings, filters: Filters, version: str, d
     return version, dataset, mark
 
 
-def _shared_name(settings: Settings) -> str:
-    return key("records", params=settings.database_url)
+def records_key(database_url: str) -> str:
+    """Where the records of a database are kept in the shared folder."""
+    return key("records", params=database_url)
 
 
 def _first_load(cache: Cache, settings: Settings, filters: Filters, version: str
                 ) -> tuple[str, Dataset, LoadMark, bool]:
     """This process's first records of a database: from the shared folder when a sibling
-    worker (or the last run) left them, brought up to date; else loaded here and left there
-    for the others. One worker loads while the others wait for its bytes."""
+    worker (or the last run) left them, as they are when they were read at this data version,
+    else brought up to date; without them loaded here and left there for the others. One
+    worker loads while the others wait for its bytes."""
     engine = get_engine(settings.database_url)
     if not filters.is_empty or cache.disk is None:
         dataset, mark = load_marked(engine, filters)
         version, dataset, mark = _settled(cache, settings, filters, version, dataset, mark)
         return version, dataset, mark, True
-    name = _shared_name(settings)
+    name = records_key(settings.database_url)
     with cache.locked(name):
         stored = cache.read(name)
-        saved = decode_dataset(stored, schema_revision(engine)) if isinstance(stored, bytes) else None
+        stored = stored if isinstance(stored, bytes) else None
+        current = decode_dataset(stored, None, version) if stored is not None else None
+        if current is not None and current.version == version:
+            return version, current.dataset, current.mark, False
+        saved = decode_dataset(stored, schema_revision(engine)) if stored is not None else None
         if saved is not None:
-            dataset, mark, report = refresh(engine, saved[0], saved[1], filters)
-            changed = report.full_reload or any(report.changed.values()) or bool(report.reconciled)
+            dataset, mark, _report = refresh(engine, saved.dataset, saved.mark, filters)
         else:
             dataset, mark = load_marked(engine, filters)
-            changed = True
         version, dataset, mark = _settled(cache, settings, filters, version, dataset, mark)
-        if changed:
-            _save(cache, settings, dataset, mark)
+        _save(cache, settings, dataset, mark, version)
     return version, dataset, mark, False
 
 
-def _save(cache: Cache, settings: Settings, dataset: Dataset, mark: LoadMark) -> None:
+def _save(cache: Cache, settings: Settings, dataset: Dataset, mark: LoadMark, version: str | None = None) -> None:
     revision = schema_revision(get_engine(settings.database_url))
-    cache.write(_shared_name(settings), encode_dataset(dataset, mark, revision))
+    cache.write(records_key(settings.database_url), encode_dataset(dataset, mark, revision, version))
     cache.put(key("records-saved", params=settings.database_url), time.monotonic())
 
 
-def _save_later(cache: Cache, settings: Settings, dataset: Dataset, mark: LoadMark) -> None:
+def _save_later(cache: Cache, settings: Settings, dataset: Dataset, mark: LoadMark, version: str) -> None:
     """Write the shared records in the background, at most every SAVE_EVERY seconds."""
     if cache.disk is None:
         return
@@ -171,7 +174,7 @@ def _save_later(cache: Cache, settings: Settings, dataset: Dataset, mark: LoadMa
     if saved is not None and time.monotonic() - saved < SAVE_EVERY:
         return
     cache.put(key("records-saved", params=settings.database_url), time.monotonic())
-    threading.Thread(target=_save, args=(cache, settings, dataset, mark), daemon=True,
+    threading.Thread(target=_save, args=(cache, settings, dataset, mark, version), daemon=True,
                      name="shared-records").start()
 
 

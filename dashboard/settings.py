@@ -16,7 +16,6 @@ from dashboard.wall.tokens import tokens_path
 from queries.db import PROJECT_ROOT, default_url, normalise_url
 
 DEFAULT_CACHE_DIR = PROJECT_ROOT / "data" / "cache"
-DEFAULT_SNAPSHOT_DIR = PROJECT_ROOT / "data" / "cache" / "snapshots"  # apart from the shared cache, which prunes its folder
 
 
 def secret_key_path() -> Path:
@@ -46,9 +45,8 @@ class Settings:
     proxy_user_header: str | None = field(default_factory=lambda: os.environ.get("PROXY_USER_HEADER") or None)
     trusted_proxies: tuple[str, ...] = field(default_factory=lambda: tuple(
         p.strip() for p in (os.environ.get("TRUSTED_PROXIES") or "127.0.0.1,::1").split(",") if p.strip()))
-    cache_dir: Path | None = None  # a folder the server's workers share datasets through; None: off
+    cache_dir: Path | None = None  # the cache's shared folder: workers and restarts start from it; None: off
     figures_seconds: float = 60.0  # a page's figures are shared between tabs for at most this long
-    snapshot_dir: Path | None = None  # where the records are kept between runs; None: nowhere
 
     def __post_init__(self):
         object.__setattr__(self, "database_url", normalise_url(self.database_url))
@@ -61,9 +59,8 @@ class Settings:
     @classmethod
     def from_env(cls, database_url: str | None = None, sla_path: str | None = None) -> "Settings":
         """Flags first, then the environment (DATABASE_URL, SLA_PATH, AS_OF, CACHE_DIR,
-        CACHE_SECONDS, FIGURES_SECONDS, SNAPSHOT_DIR), then the defaults; a bad value raises ValueError."""
+        CACHE_SECONDS, FIGURES_SECONDS), then the defaults; a bad value raises ValueError."""
         as_of = os.environ.get("AS_OF")
-        snapshots = os.environ.get("SNAPSHOT_DIR", str(DEFAULT_SNAPSHOT_DIR))
         return cls(
             database_url=database_url or default_url(),
             sla_path=agreement_path(sla_path),
@@ -71,7 +68,6 @@ class Settings:
             cache_dir=cache_dir_from_env(),
             cache_seconds=seconds_from_env("CACHE_SECONDS", 60.0),
             figures_seconds=seconds_from_env("FIGURES_SECONDS", 60.0),
-            snapshot_dir=Path(snapshots) if snapshots not in ("", "off") else None,
         )
 
     def agreement(self) -> Agreement:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from typing import NamedTuple
 
 import pandas as pd
 import pyarrow as pa
@@ -19,6 +20,12 @@ from queries.refresh import LoadMark
 FORMAT = 2  # 1 was a pickle
 FRAMES = ("leads", "deals", "activities", "owners", "campaigns")
 _MAGIC = b"SMKD"
+
+
+class Snapshot(NamedTuple):
+    dataset: Dataset
+    mark: LoadMark
+    version: str | None  # the data version the records were read at
 
 
 def _stamp(revision: str | None) -> list:
@@ -33,27 +40,31 @@ def _frame_bytes(frame: pd.DataFrame) -> bytes:
     return sink.getvalue()
 
 
-def encode_dataset(dataset: Dataset, mark: LoadMark, revision: str | None) -> bytes:
-    """The dataset and its mark as one byte string."""
+def encode_dataset(dataset: Dataset, mark: LoadMark, revision: str | None, version: str | None = None) -> bytes:
+    """The dataset, its mark and the data version it was read at as one byte string."""
     parts = [_frame_bytes(getattr(dataset, name)) for name in FRAMES]
     header = {
         "stamp": _stamp(revision),
         "loaded_at": dataset.loaded_at.isoformat(),
         "mark": [[table, None if stamp is None else stamp.isoformat()] for table, stamp in mark.written],
         "sizes": [len(part) for part in parts],
+        "version": version,
     }
     head = json.dumps(header).encode("utf-8")
     return b"".join([_MAGIC, len(head).to_bytes(4, "big"), head, *parts])
 
 
-def decode_dataset(data: bytes, revision: str | None) -> tuple[Dataset, LoadMark] | None:
-    """The dataset and mark in `data`, or None when they are of another kind or damaged."""
+def decode_dataset(data: bytes, revision: str | None, version: str | None = None) -> Snapshot | None:
+    """The snapshot in `data`, or None when it is of another kind or damaged. Given the data
+    version the caller knows, bytes read at that very version need no schema check (the key
+    they are kept under already carries the code's version)."""
     try:
         if data[:4] != _MAGIC:
             return None
         size = int.from_bytes(data[4:8], "big")
         header = json.loads(data[8:8 + size])
-        if header["stamp"] != _stamp(revision):
+        current = version is not None and header.get("version") == version
+        if not current and header["stamp"] != _stamp(revision):
             return None
         offset, frames = 8 + size, {}
         for name, length in zip(FRAMES, header["sizes"]):
@@ -62,6 +73,7 @@ def decode_dataset(data: bytes, revision: str | None) -> tuple[Dataset, LoadMark
             offset += length
         mark = LoadMark(tuple((table, None if stamp is None else dt.datetime.fromisoformat(stamp))
                               for table, stamp in header["mark"]))
-        return Dataset(**frames, loaded_at=dt.datetime.fromisoformat(header["loaded_at"])), mark
+        dataset = Dataset(**frames, loaded_at=dt.datetime.fromisoformat(header["loaded_at"]))
+        return Snapshot(dataset, mark, header.get("version"))
     except (ValueError, KeyError, TypeError, pa.ArrowException):
         return None

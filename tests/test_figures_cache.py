@@ -6,12 +6,11 @@ import pytest
 
 from bench.dash_client import DATABASE_DOWN_TEXT, DashCallbacks
 from dashboard.application import create_app
-from dashboard.data import forget_cached_data
+from dashboard.cache import Cache
 from dashboard.settings import Settings
 from queries.db import init_db
 from queries.importer import import_csv
 from tests.demo_fixture import AS_OF, demo_settings  # noqa: F401 (fixture)
-from tests.pages.tree import page
 
 SCOREBOARD = "scoreboard-body.children"
 
@@ -33,7 +32,8 @@ def served(settings: Settings, monkeypatch, fail: bool = False):
     """A test client of a new app, its callbacks, and the counted scoreboard metric."""
     client = create_app(settings).server.test_client()
     client.get("/")
-    module = page("scoreboard")
+    import dashboard.reports.scoreboard as module
+
     counted = Counted(module.scoreboard, fail)
     monkeypatch.setattr(module, "scoreboard", counted)
     return client, DashCallbacks.fetch(client), counted
@@ -45,7 +45,14 @@ def post(client, callbacks, target: str = SCOREBOARD, state: dict | None = None,
 
 
 def kept(settings: Settings) -> list:
-    return sorted((settings.cache_dir / "figures").glob("*.pickle"))
+    """The page figures in the cache folder."""
+    if not (settings.cache_dir / "cache.db").exists():
+        return []
+    cache = Cache(settings.cache_dir)
+    try:
+        return sorted(name for name in cache.disk.iterkeys() if name.startswith("figures:"))
+    finally:
+        cache.close()
 
 
 @pytest.fixture
@@ -85,7 +92,6 @@ def test_new_data_is_computed_again(tmp_path, monkeypatch):
     before = post(client, callbacks).get_data()
     (tmp_path / "b.csv").write_text("id,created_at,mql_at\nL2,2026-11-04,2026-11-05\n")
     import_csv(engine, "leads", tmp_path / "b.csv")
-    forget_cached_data()
     after = post(client, callbacks).get_data()
     assert counted.calls == 2 and after != before
 
@@ -103,7 +109,7 @@ def test_an_unreachable_database_is_not_kept(tmp_path, monkeypatch):
                         cache_dir=tmp_path / "cache")
     client, callbacks, _counted = served(settings, monkeypatch)
     assert DATABASE_DOWN_TEXT in post(client, callbacks).get_data(as_text=True)
-    assert not (tmp_path / "cache" / "figures").exists() or kept(settings) == []
+    assert kept(settings) == []
 
 
 def test_only_page_figures_are_kept(cached_settings, monkeypatch):
@@ -118,7 +124,7 @@ def test_with_the_wall_clock_figures_are_shared_within_one_minute_only(demo_sett
     settings = Settings(database_url=demo_settings.database_url, cache_dir=tmp_path / "cache")
     client, callbacks, counted = served(settings, monkeypatch)
     clock = iter([120.0, 179.9, 180.0])
-    monkeypatch.setattr(figures_cache.time, "time", lambda: next(clock))
+    monkeypatch.setattr(figures_cache, "_clock", lambda: next(clock))
     post(client, callbacks)
     post(client, callbacks)
     assert counted.calls == 1  # 02:00 and 02:59.9 are the same minute
@@ -131,3 +137,29 @@ def test_without_a_cache_folder_nothing_is_kept(demo_settings, monkeypatch):  # 
     post(client, callbacks)
     post(client, callbacks)
     assert counted.calls == 2
+
+
+def test_two_apps_in_one_process_share_no_cached_figures(demo_settings, monkeypatch):  # noqa: F811
+    """Each app owns its cache: figures one app computed are never served by another, and
+    resetting one leaves the other's alone."""
+    settings = Settings(database_url=demo_settings.database_url, as_of=AS_OF)
+    first, second = create_app(settings), create_app(settings)
+    from dashboard.application import CACHE_KEY
+
+    assert first.server.config[CACHE_KEY] is not second.server.config[CACHE_KEY]
+    import dashboard.reports.scoreboard as module
+
+    counted = Counted(module.scoreboard)
+    monkeypatch.setattr(module, "scoreboard", counted)
+    from tests.pages.tree import page
+
+    for app in (first, second, first):
+        with app.server.test_request_context():
+            page("scoreboard").update_scoreboard(None)
+    # the scoreboard's frames: computed once per app (the first app's second call reuses its own)
+    names = lambda app: [n for n in app.server.config[CACHE_KEY]._memory if n.startswith("settled:")]  # noqa: E731
+    assert len(names(first)) == 1 and len(names(second)) == 1
+    assert first.server.config[CACHE_KEY].get(names(first)[0]) is not second.server.config[CACHE_KEY].get(
+        names(second)[0])
+    first.server.config[CACHE_KEY].reset()
+    assert names(first) == [] and len(names(second)) == 1

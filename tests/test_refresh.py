@@ -163,22 +163,22 @@ def test_refresh006_dataset_for_refreshes_in_place_of_reloading(tmp_path, monkey
     """dataset_for reuses the cached frames while nothing changed and refreshes them after a
     write; the result equals a full load."""
     import dashboard.data as data
+    from dashboard.cache import Cache
     from dashboard.settings import Settings
 
     url = f"sqlite:///{tmp_path}/cache.db"
     engine = init_db(url)
     _seed(engine)
     settings = Settings(database_url=url, as_of=AS_OF, cache_seconds=0)
-    data.forget_cached_data()
-    first = data.dataset_for(settings)
-    assert data.dataset_for(settings) is first
+    cache = Cache()
+    first = data.dataset_for(settings, cache=cache)
+    assert data.dataset_for(settings, cache=cache) is first
     calls = []
     monkeypatch.setattr(data, "refresh", lambda *a: calls.append(a) or refresh(*a))
     _change(engine)
-    second = data.dataset_for(settings)
+    second = data.dataset_for(settings, cache=cache)
     assert len(calls) == 1
     _same(second, load_dataset(engine))
-    data.forget_cached_data()
 
 
 def test_refresh007_marks_follow_the_database_not_the_clock(db_url):
@@ -234,32 +234,33 @@ def test_refresh009_in_memory_cut_by_hand():
 
 
 def test_refresh010_a_restart_starts_from_the_snapshot(tmp_path, monkeypatch):
-    """The first run writes the snapshot; after writes while it was down, the next run reads
-    the snapshot and only what changed, and gets what a full load gets."""
+    """The first run keeps its records in the cache folder (Arrow IPC, not a pickle); after
+    writes while it was down, the next run reads them and only what changed, and gets what a
+    full load gets."""
     import dashboard.data as data
+    from dashboard.cache import Cache
     from dashboard.settings import Settings
     from queries.db import schema_revision
-    from queries.snapshot import load_snapshot, snapshot_path
+    from queries.snapshot import decode_dataset
 
     url = f"sqlite:///{tmp_path}/snap.db"
     engine = init_db(url)
     _seed(engine)
-    settings = Settings(database_url=url, as_of=AS_OF, cache_seconds=0, snapshot_dir=tmp_path / "cache")
-    data.forget_cached_data()
+    settings = Settings(database_url=url, as_of=AS_OF, cache_seconds=0, cache_dir=tmp_path / "cache")
     monkeypatch.setattr(data.threading, "Thread", _Immediate)
-    data.dataset_for(settings)
-    path = snapshot_path(settings.snapshot_dir, url)
-    assert load_snapshot(path, schema_revision(engine))[0].leads["id"].tolist() == [1, 2, 3, 4]
-    assert load_snapshot(path, "another revision") is None
+    first_run = Cache(settings.cache_dir)
+    data.dataset_for(settings, cache=first_run)
+    kept = first_run.read(data.records_key(url))
+    assert decode_dataset(kept, schema_revision(engine)).dataset.leads["id"].tolist() == [1, 2, 3, 4]
+    assert decode_dataset(kept, "another revision") is None
+    first_run.close()
 
     _change(engine)
-    data.forget_cached_data()  # the restart
     loads = []
     monkeypatch.setattr(data, "load_marked", lambda *a: loads.append(a) or load_marked(*a))
-    restarted = data.dataset_for(settings)
+    restarted = data.dataset_for(settings, cache=Cache(settings.cache_dir))  # the restart: a new process's cache
     assert loads == []  # nothing read in full
     _same(restarted, load_dataset(engine))
-    data.forget_cached_data()
 
 
 def test_refresh011_write_times_going_back_means_a_restored_backup(db_url):

@@ -1,4 +1,5 @@
-"""The cache the server's worker processes share: one loads, the others read its file."""
+"""The one cache: what the server's worker processes share (one loads, the others read its
+bytes), its key recipe, its bounds, and that it never holds or reads a pickle."""
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.shared_cache import DiskCache, cache_key
+from dashboard.cache import Cache, UnsafeCacheValue, key
 from queries.db import PROJECT_ROOT, init_db
 from queries.importer import import_csv
 from queries.loaders import Filters
@@ -21,6 +22,7 @@ import json, os, sys, time
 from pathlib import Path
 from sqlalchemy import event
 import dashboard.data as data
+from dashboard.cache import Cache
 from dashboard.settings import Settings
 from queries.db import get_engine
 
@@ -37,7 +39,8 @@ if go != "-":
     Path(go + ".ready." + str(os.getpid())).touch()
     while not Path(go).exists():
         time.sleep(0.01)
-dataset = data.dataset_for(Settings(database_url=url, cache_dir=cache_dir, cache_seconds=cache_seconds))
+dataset = data.dataset_for(Settings(database_url=url, cache_dir=cache_dir, cache_seconds=cache_seconds),
+                           cache=Cache(cache_dir))
 print(json.dumps({"statements": len(statements), "loads": len(loads), "leads": sorted(dataset.leads["external_id"]),
                   "loaded_at": dataset.loaded_at.isoformat()}))
 """
@@ -68,8 +71,12 @@ def leads_db(tmp_path):
     return url, engine
 
 
-def datasets_in(cache_dir: Path) -> list[Path]:
-    return sorted(cache_dir.glob("*.pickle"))
+def entries_in(cache_dir: Path, kind: str) -> list[str]:
+    cache = Cache(cache_dir)
+    try:
+        return sorted(name for name in cache.disk.iterkeys() if name.startswith(f"{kind}:"))
+    finally:
+        cache.close()
 
 
 def test_a_second_process_reads_the_first_ones_file_without_asking_the_database(leads_db, tmp_path):
@@ -78,16 +85,18 @@ def test_a_second_process_reads_the_first_ones_file_without_asking_the_database(
     first = run_worker(url, cache_dir, 60)
     assert first["loads"] == 1 and first["statements"] > 0
     assert first["leads"] == ["L1", "L2"]
-    assert len(datasets_in(cache_dir)) == 1
+    assert len(entries_in(cache_dir, "records")) == 1
 
     second = run_worker(url, cache_dir, 60)
-    assert second == {**first, "loads": 0, "statements": 0}  # same dataset, same loaded_at: the file
+    assert second == {**first, "loads": 0, "statements": 0}  # same dataset, same loaded_at: the bytes
 
     (tmp_path / "more.csv").write_text("id,created_at\nL3,2026-03-06\n")
     import_csv(engine, "leads", tmp_path / "more.csv")
-    third = run_worker(url, cache_dir, 0)  # version asked again: it changed, so a new key
-    assert third["loads"] == 1 and third["leads"] == ["L1", "L2", "L3"]
-    assert len(datasets_in(cache_dir)) == 2
+    third = run_worker(url, cache_dir, 0)  # version asked again: it changed, so only what changed is read
+    assert third["loads"] == 0 and third["statements"] > 0 and third["leads"] == ["L1", "L2", "L3"]
+    assert len(entries_in(cache_dir, "records")) == 1  # one database, one kept copy of its records
+    fourth = run_worker(url, cache_dir, 60)
+    assert fourth["statements"] == 0 and fourth["leads"] == ["L1", "L2", "L3"]
 
 
 def test_workers_arriving_together_load_once(leads_db, tmp_path):
@@ -105,50 +114,98 @@ def test_workers_arriving_together_load_once(leads_db, tmp_path):
     assert all(r["leads"] == ["L1", "L2"] for r in results)
 
 
-def test_the_key_changes_with_url_filters_and_version():
-    base = cache_key("dataset", "sqlite:///a.db", Filters(), ((2, 2),))
-    assert base == cache_key("dataset", "sqlite:///a.db", Filters(), ((2, 2),))
-    assert base != cache_key("dataset", "sqlite:///b.db", Filters(), ((2, 2),))
-    assert base != cache_key("dataset", "sqlite:///a.db", Filters(segments=("SMB",)), ((2, 2),))
-    assert base != cache_key("dataset", "sqlite:///a.db", Filters(), ((3, 3),))
+def test_the_key_changes_with_everything_an_entry_depends_on():
+    base = dict(data_version="v1", agreement=None, as_of="2026-11-20", params=("sqlite:///a.db", Filters()),
+                role="viewer")
+    assert key("figures", **base) == key("figures", **base)
+    for change in ({"data_version": "v2"}, {"as_of": "2026-11-21"}, {"role": "manager"},
+                   {"params": ("sqlite:///b.db", Filters())}, {"params": ("sqlite:///a.db", Filters(segments=("SMB",)))}):
+        assert key("figures", **base) != key("figures", **{**base, **change}), change
+    assert key("figures", **base) != key("wall", **base)
 
 
-def test_only_the_most_recently_used_files_are_kept(tmp_path):
-    cache = DiskCache(tmp_path, max_files=3)
-    for number in range(3):
-        cache.write(f"k{number}", number)
-        os.utime(tmp_path / f"k{number}.pickle", ns=(number * 10**9, number * 10**9))
-    assert cache.read("k0") == 0  # a read is a use: k0 is now the newest
-    cache.write("k3", 3)
-    assert sorted(p.name for p in tmp_path.glob("*.pickle")) == ["k0.pickle", "k2.pickle", "k3.pickle"]
-    assert cache.read("k1") is None
+MINIMAL_AGREEMENT = """\
+name: Test agreement
+agreed_on: 2026-01-12
+agreed_by: [Head of Marketing, Head of Sales]
+timezone: Europe/Helsinki
+currency: EUR
+working_days: [mon, tue, wed, thu, fri]
+definitions: {lead: a, mql: b, sal: c, sql: d, opportunity: e}
+commitments:
+  - {id: mql_volume, team: marketing, metric: mqls, target: {month: 400}}
+"""
 
 
-def test_a_damaged_file_is_a_miss_and_goes(tmp_path):
-    cache = DiskCache(tmp_path)
-    cache.write("key", {"leads": 2})
-    (tmp_path / "key.pickle").write_bytes(b"not a pickle")
-    assert cache.read("key") is None
-    assert not (tmp_path / "key.pickle").exists()
+def test_the_key_changes_with_the_agreement(tmp_path):
+    from dashboard.sla import load_agreement
+
+    (tmp_path / "sla.yaml").write_text(MINIMAL_AGREEMENT)
+    first = load_agreement(tmp_path / "sla.yaml")
+    again = load_agreement(tmp_path / "sla.yaml")
+    renegotiated = first.model_copy(update={"name": "Renegotiated"})
+    assert key("figures", agreement=first) == key("figures", agreement=again)
+    assert key("figures", agreement=first) != key("figures", agreement=renegotiated)
 
 
-def test_a_write_leaves_no_temporary_file(tmp_path):
-    cache = DiskCache(tmp_path)
-    cache.write("key", list(range(1000)))
-    assert [p.name for p in tmp_path.iterdir() if p.is_file()] == ["key.pickle"]
-    assert cache.read("key") == list(range(1000))
+def test_the_memory_layer_keeps_the_most_recently_used():
+    cache = Cache(memory_entries=2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1  # a read is a use: b is now the oldest
+    cache.put("c", 3)
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (1, None, 3)
+
+
+def test_the_shared_folder_keeps_bytes_and_text_never_a_pickle(tmp_path):
+    cache = Cache(tmp_path / "cache")
+    assert cache.write("k", b"\x00bytes") and cache.read("k") == b"\x00bytes"
+    assert cache.write("t", "text") and cache.read("t") == "text"
+    with pytest.raises(UnsafeCacheValue):
+        cache.write("d", {"leads": 2})
+    # an entry planted as a pickle (by anyone who could write the folder) is refused, not loaded
+    import diskcache
+
+    planted = diskcache.Cache(str(tmp_path / "cache"))
+    planted.set("planted", {"leads": 2})  # diskcache's own storage pickles a dict
+    planted.close()
+    assert cache.read("planted") is None
+
+
+def test_the_shared_folder_is_private_to_the_service_user(tmp_path):
+    cache = Cache(tmp_path / "cache")
+    cache.write("k", b"1")
+    with cache.locked("k"):
+        pass
+    assert (tmp_path / "cache").stat().st_mode & 0o777 == 0o700
+    assert all(path.stat().st_mode & 0o077 == 0 for path in (tmp_path / "cache").glob("cache.db*"))
+    assert all(path.stat().st_mode & 0o077 == 0 for path in (tmp_path / "cache" / "locks").iterdir())
+
+
+def test_shared_computes_once_and_reset_forgets_both_layers(tmp_path):
+    calls = []
+    cache = Cache(tmp_path / "cache")
+    compute = lambda: calls.append(1) or {"mqls": 67}  # noqa: E731
+    assert cache.shared("figures:x", compute) == {"mqls": 67}
+    assert Cache(tmp_path / "cache").shared("figures:x", compute) == {"mqls": 67}  # another worker: the bytes
+    assert len(calls) == 1
+    cache.reset()
+    assert cache.get("figures:x") is None and cache.read("figures:x") is None
+    cache.shared("figures:x", compute)
+    assert len(calls) == 2
 
 
 def test_an_unusable_cache_folder_never_fails_a_page(leads_db, tmp_path):
     """A cache folder that cannot be created (a file is in the way): the data still loads."""
-    from dashboard.data import dataset_for, forget_cached_data
+    from dashboard.data import dataset_for
     from dashboard.settings import Settings
 
     url, _ = leads_db
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file, not a folder")
-    forget_cached_data()
-    dataset = dataset_for(Settings(database_url=url, cache_dir=blocker / "cache", cache_seconds=0))
+    cache = Cache(blocker / "cache")
+    dataset = dataset_for(Settings(database_url=url, cache_dir=blocker / "cache", cache_seconds=0), cache=cache)
+    assert cache.disk is None
     assert sorted(dataset.leads["external_id"]) == ["L1", "L2"]
     assert blocker.read_text() == "a file, not a folder"
 

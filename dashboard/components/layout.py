@@ -6,6 +6,7 @@ import traceback
 from functools import wraps
 
 import dash_bootstrap_components as dbc
+import flask
 from dash import html
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -44,6 +45,12 @@ def metric_label(metric: str, text: str | None = None) -> html.Span:
                      className="definition")
 
 
+def mark_not_cacheable() -> None:
+    """Tell the figures cache that this answer is a fault, not figures (never kept)."""
+    if flask.has_request_context():
+        flask.g.not_cacheable = True
+
+
 def render_safely(build):
     """Wrap a page-rendering function: a database or data fault becomes a readable message,
     never a Python error on the page."""
@@ -52,11 +59,13 @@ def render_safely(build):
         try:
             return build(*args, **kwargs)
         except SQLAlchemyError as error:
+            mark_not_cacheable()
             log.warning("database unavailable: %s", error.__class__.__name__)
             return dbc.Alert([html.H4("The database cannot be reached"),
                               html.P("The figures will come back by themselves when it is available again. "
                                      f"({error.__class__.__name__})")], color="warning")
         except Exception:  # noqa: BLE001 - the page must stay up; the log keeps the details
+            mark_not_cacheable()
             log.error("page failed to render:\n%s", traceback.format_exc())
             return dbc.Alert([html.H4("This view could not be computed"),
                               html.P("The error is in the server log. Other pages still work.")], color="danger")

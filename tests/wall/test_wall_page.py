@@ -12,7 +12,6 @@ from dashboard.components import formatting
 from dashboard.metrics.kpis import compute_kpis
 from dashboard.settings import Settings
 from dashboard.wall.playlist import VIEW_NAMES
-from dashboard.wall.screen import forget_rendered
 from queries.db import get_engine
 from queries.loaders import load_dataset
 from tests.demo_fixture import AS_OF
@@ -23,7 +22,8 @@ ALL = {"views": list(VIEW_NAMES), "titles": [""] * len(VIEW_NAMES), "seconds": 2
 
 @pytest.fixture
 def wall(demo_app):
-    forget_rendered()
+    """The wall page module; each test's demo_app has a cache of its own, so nothing rendered
+    for another test is reused."""
     return page("wall")
 
 
@@ -107,16 +107,15 @@ def test_ww006_workers_sharing_a_cache_folder_render_the_wall_once(demo_settings
     calls = []
     real = screen.build_views
     monkeypatch.setattr(screen, "build_views", lambda *args: calls.append(1) or real(*args))
+    from dashboard.cache import Cache
+
     settings = dataclasses.replace(demo_settings, cache_dir=tmp_path / "cache")
-    forget_rendered()
-    first = screen.wall_views(settings, ("week", "breaches"))
-    forget_rendered()  # another worker: nothing in its memory
-    second = screen.wall_views(settings, ("week", "breaches"))
+    first = screen.wall_views(settings, ("week", "breaches"), Cache(settings.cache_dir))
+    second = screen.wall_views(settings, ("week", "breaches"), Cache(settings.cache_dir))  # another worker
     assert len(calls) == 1
     from plotly.utils import PlotlyJSONEncoder
 
     as_json = lambda view: json.dumps(view, cls=PlotlyJSONEncoder)  # noqa: E731
     assert as_json(second["week"]) == as_json(first["week"])
-    forget_rendered()
-    screen.wall_views(settings, ("week",))  # other views: rendered for them
+    screen.wall_views(settings, ("week",), Cache(settings.cache_dir))  # other views: rendered for them
     assert len(calls) == 2
