@@ -12,7 +12,7 @@ import pytest
 
 from dashboard.shared_cache import DiskCache, cache_key
 from queries.db import PROJECT_ROOT, init_db
-from queries.importer import import_csv
+from dashboard.importing.importer import import_csv
 from queries.loaders import Filters
 
 # A worker process: counts the statements it sends and the datasets it loads from the database.
