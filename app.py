@@ -82,7 +82,7 @@ def demo(
     leads: int = typer.Option(20000, "--leads", help="About how many leads to generate."),
 ):
     """Fill an empty database with two years of realistic demo data up to today."""
-    from queries.demo import generate_demo
+    from dashboard.demo import generate_demo
 
     engine = _engine(db, create=True)
     try:
@@ -109,9 +109,9 @@ def import_command(
     sla: Optional[str] = typer.Option(None, "--sla", help=SLA_HELP),
 ):
     """Load a CSV export: all rows or none, idempotent by external id."""
-    from queries.importer import ImportFailed, import_csv, import_folder
-    from queries.mapping import MappingError, import_mapping, load_mapping, preset_path
-    from queries.progress import TerminalProgress
+    from dashboard.importing.importer import ImportFailed, import_csv, import_folder
+    from dashboard.importing.mapping import MappingError, import_mapping, load_mapping, preset_path
+    from dashboard.importing.progress import TerminalProgress
 
     agreement = _agreement(sla)
     if targets[:1] == ["folder"] and len(targets) == 2:
@@ -364,7 +364,7 @@ def run(
     """Serve the dashboard; the first start creates the database and seeds the demo data."""
     from dashboard.application import create_app
     from dashboard.settings import Settings
-    from queries.demo import database_is_empty, generate_demo
+    from dashboard.demo import database_is_empty, generate_demo
 
     _agreement(sla)
     engine = _engine(db, create=True)

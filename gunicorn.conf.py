@@ -28,7 +28,7 @@ def on_starting(server):
     from dashboard.access import AccessError, check_exposure
     from dashboard.settings import Settings
     from queries.db import get_engine, init_db
-    from queries.demo import database_is_empty, generate_demo
+    from dashboard.demo import database_is_empty, generate_demo
 
     settings = Settings.from_env()
     host = bind.rsplit(":", 1)[0]

@@ -65,7 +65,7 @@ def import_once(url: str, folder: Path) -> dict:
     import resource
 
     from queries.db import init_db
-    from queries.importer import import_csv
+    from dashboard.importing.importer import import_csv
 
     engine = init_db(url)
     owners = folder / "owners.csv"

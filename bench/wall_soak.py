@@ -90,7 +90,7 @@ def main() -> int:
     from sqlalchemy import insert
 
     from queries.db import get_engine, init_db
-    from queries.demo import generate_demo
+    from dashboard.demo import generate_demo
     from queries.schema import Lead
 
     work = Path(tempfile.mkdtemp(prefix="wall-soak-"))

@@ -20,7 +20,7 @@ def demo_settings(tmp_path_factory):
     """Settings of a dashboard on a freshly generated demo database, frozen at AS_OF."""
     from dashboard.settings import Settings
     from queries.db import init_db
-    from queries.demo import generate_demo
+    from dashboard.demo import generate_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     engine = init_db(f"sqlite:///{path}")

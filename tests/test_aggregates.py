@@ -12,7 +12,7 @@ from dashboard.metrics.kpis import kpi_table, periods_for
 from dashboard.sla import load_agreement
 from queries.aggregates import funnel_in_database
 from queries.db import init_db
-from queries.demo import generate_demo
+from dashboard.demo import generate_demo
 from queries.loaders import Filters, load_dataset
 from tests.demo_fixture import AS_OF
 from tests.test_refresh import _change, _seed

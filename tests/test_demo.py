@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, func, insert, select
 
 from queries.db import init_db
-from queries.demo import database_is_empty, demo_cutoff, generate_demo
+from dashboard.demo import database_is_empty, demo_cutoff, generate_demo
 from queries.schema import MODELS
 
 TODAY = dt.date(2026, 11, 20)  # a Friday in the past, so the cutoff is its noon in Helsinki

@@ -14,7 +14,7 @@ from dashboard.metrics.kpis import kpi_table, periods_for
 from dashboard.metrics.stages import _effective_stages, as_known_at, latest_date
 from dashboard.sla import load_agreement
 from queries.db import init_db
-from queries.demo import generate_demo
+from dashboard.demo import generate_demo
 from queries.loaders import LEAD_TIMESTAMPS, load_dataset
 from tests.factories import dataset, t
 

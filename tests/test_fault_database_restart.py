@@ -16,7 +16,7 @@ from bench.dash_client import DashCallbacks
 from bench.load_test import Browser, Recorder, Sample, run_load
 from bench.server import GunicornServer
 from queries.db import init_db
-from queries.demo import generate_demo
+from dashboard.demo import generate_demo
 from queries.schema import LOAD_ORDER
 from tests.demo_fixture import TODAY
 from tests.private_postgres import PrivatePostgres, postgres_bin

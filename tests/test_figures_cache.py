@@ -9,7 +9,7 @@ from dashboard.application import create_app
 from dashboard.cache import Cache
 from dashboard.settings import Settings
 from queries.db import init_db
-from queries.importer import import_csv
+from dashboard.importing.importer import import_csv
 from tests.demo_fixture import AS_OF, demo_settings  # noqa: F401 (fixture)
 
 SCOREBOARD = "scoreboard-body.children"

@@ -11,7 +11,7 @@ from dashboard import __version__
 from dashboard.application import create_app
 from dashboard.settings import Settings
 from queries.db import init_db
-from queries.importer import import_csv
+from dashboard.importing.importer import import_csv
 
 HEAD = sorted(p.name[:4] for p in (Path(__file__).resolve().parent.parent / "queries" / "migrations" / "versions").glob("0*.py"))[-1]  # the newest migration
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from queries.db import init_db
-from queries.importer import (
+from dashboard.importing.importer import (
     CHUNK_ROWS,
     ImportFailed,
     ImportResult,

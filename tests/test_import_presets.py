@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from queries.db import init_db
-from queries.importer import ImportFailed
-from queries.mapping import (
+from dashboard.importing.importer import ImportFailed
+from dashboard.importing.mapping import (
     MappingError,
     import_mapping,
     load_mapping,

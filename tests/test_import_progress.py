@@ -5,8 +5,8 @@ import io
 
 from typer.testing import CliRunner
 
-from queries.importer import ImportProgress
-from queries.progress import TerminalProgress
+from dashboard.importing.importer import ImportProgress
+from dashboard.importing.progress import TerminalProgress
 
 
 class Clock:

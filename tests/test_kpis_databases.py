@@ -8,7 +8,7 @@ import pytest
 from dashboard.metrics.kpis import compute_kpis
 from dashboard.sla import load_agreement
 from queries.db import init_db
-from queries.demo import generate_demo
+from dashboard.demo import generate_demo
 from queries.loaders import Filters, load_dataset
 from tests.demo_fixture import AS_OF
 

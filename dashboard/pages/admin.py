@@ -68,7 +68,7 @@ def _link_options(settings) -> list[dict]:
 
 def layout(**_query):
     settings = current_settings()
-    from queries.mapping import preset_names
+    from dashboard.importing.mapping import preset_names
 
     kinds = [{"label": f"{name} (one table)", "value": f"table:{name}"} for name in TABLES]
     kinds += [{"label": f"preset {name}", "value": f"preset:{name}"} for name in preset_names()]
@@ -153,8 +153,8 @@ def load_upload(contents: str, filename: str, kind: str, settings) -> list:
     """Write the uploaded file to a private temporary folder under its own name and import it;
     the results, one per table. Raises ImportFailed, MappingError or ValueError."""
     from queries.db import init_db
-    from queries.importer import ImportFailed, import_csv
-    from queries.mapping import import_mapping, load_mapping, preset_path
+    from dashboard.importing.importer import ImportFailed, import_csv
+    from dashboard.importing.mapping import import_mapping, load_mapping, preset_path
 
     _, _, data = (contents or "").partition(",")
     try:
@@ -181,8 +181,8 @@ def load_upload(contents: str, filename: str, kind: str, settings) -> list:
           State(IMPORT_KIND, "value"), prevent_initial_call=True)
 def import_upload(contents, filename, kind):
     """Import the dropped file; every page shows the new figures at its next load."""
-    from queries.importer import ImportFailed
-    from queries.mapping import MappingError
+    from dashboard.importing.importer import ImportFailed
+    from dashboard.importing.mapping import MappingError
 
     settings = current_settings()
     try:

@@ -125,7 +125,7 @@ LEAD_COLUMNS = ["external_id", "created_at", "source", "segment", "mql_at", "sal
 def test_hx004_any_leads_file_loads_whole_or_fails_naming_the_place_and_writes_nothing(
         hostile_app, tmp_path_factory, header, rows, delimiter, bom):
     from queries.db import get_engine
-    from queries.importer import ImportFailed, import_csv
+    from dashboard.importing.importer import ImportFailed, import_csv
 
     app, client, dependencies, path = hostile_app
     folder = tmp_path_factory.mktemp("csv")

@@ -3,8 +3,8 @@
 `load_mapping(path)` reads and validates one (pydantic); a file that breaks the format raises
 `MappingError` with its line and the reason. `preset_path(name)` finds a shipped preset in
 `data/presets/`. `import_mapping` runs it on a file (or, for presets that name their files,
-a folder) through `queries.importer.import_plans`: every table of every file, or nothing.
-The format is documented in docs/IMPORT.md.
+a folder) through `dashboard.importing.importer.import_plans`: every table of every file, or
+nothing. The format is documented in docs/IMPORT.md.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import Engine
 
 from queries.db import PROJECT_ROOT
-from queries.importer import (
+from dashboard.importing.importer import (
     LOAD_ORDER,
     FieldSource,
     ImportFailed,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from typing import TextIO
 
-from queries.importer import ImportProgress
+from dashboard.importing.importer import ImportProgress
 
 BAR_WIDTH = 30
 

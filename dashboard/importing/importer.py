@@ -1,9 +1,9 @@
 """CSV import (SPEC "Loading data"): one file into tables of the data model, all or nothing.
 
 `import_csv` runs for `app.py import TABLE FILE`; `import_folder` loads one export's files in
-`LOAD_ORDER`; `import_plans` runs the plans a mapping file (`queries/mapping.py`) makes, all
-in one transaction. A file that breaks a rule below raises `ImportFailed` naming the file,
-the row, the column and the reason, and nothing of that import is written.
+`LOAD_ORDER`; `import_plans` runs the plans a mapping file (`dashboard/importing/mapping.py`)
+makes, all in one transaction. A file that breaks a rule below raises `ImportFailed` naming
+the file, the row, the column and the reason, and nothing of that import is written.
 
 Reading
 - UTF-8 with or without a byte order mark (or the encoding a mapping file declares), LF or

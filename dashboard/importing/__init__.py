@@ -1,0 +1,1 @@
+"""Loading CRM exports: the CSV importer, mapping files and presets, the terminal progress bar."""
