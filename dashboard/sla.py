@@ -15,20 +15,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from queries.db import PROJECT_ROOT
+from dashboard import vocabulary
 from queries.yaml_lines import YamlSyntaxError, lines_by_path, load_yaml
 
 DEFAULT_SLA_PATH = PROJECT_ROOT / "data" / "sla.yaml"
 
 # The fields of `kpis` a commitment may name, by kind (SPEC "The headless interface").
-COUNT_METRICS = (
-    "leads", "mqls", "sals", "sqls", "opportunities", "deals_won", "deals_lost", "revenue_won",
-)
-RATE_METRICS = (
-    "conv_lead_mql", "conv_mql_sql", "conv_sql_won", "response_sla_attainment",
-    "acceptance_rate", "win_rate",
-)
+COUNT_METRICS = vocabulary.COUNT_METRICS
+RATE_METRICS = vocabulary.RATE_METRICS
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-STAGES = ("lead", "mql", "sal", "sql", "opportunity")
+STAGES = vocabulary.AGREEMENT_STAGES
 PERIOD_KEY = re.compile(r"^\d{4}-(\d{2}|W\d{2}|Q[1-4]|\d{2}-\d{2})$")
 
 

@@ -17,10 +17,11 @@ from pathlib import Path
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from dashboard.json_store import StoreError, modified, read_json, write_json
+from dashboard.vocabulary import USER_ROLES
 from queries.db import PROJECT_ROOT
 
 DEFAULT_USERS_PATH = PROJECT_ROOT / "data" / "users.json"
-ROLES = ("viewer", "manager", "admin")
+ROLES = USER_ROLES
 MIN_PASSWORD = 12
 USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 # A hash to check against when the name is unknown, so a wrong name costs as long as a wrong password.

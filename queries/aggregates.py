@@ -31,7 +31,7 @@ from queries.schema import UTCDateTime
 
 STAGE_COLUMNS = {"lead": "created_at", "mql": "mql_at", "sal": "sal_at", "sql": "sql_at",
                  "opportunity": "opportunity_at"}
-STAGES = ("lead", "mql", "sal", "sql", "opportunity", "won")
+STAGES = ("lead", "mql", "sal", "sql", "opportunity", "won")  # dashboard.vocabulary.STAGES (tests check they agree)
 FLOW_FIELDS = {"lead": "leads", "mql": "mqls", "sal": "sals", "sql": "sqls", "opportunity": "opportunities"}
 CONVERSIONS = (("lead", "mql"), ("mql", "sql"), ("sql", "won"))
 DAY = pd.Timedelta(days=1)

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlencode
 import dash_bootstrap_components as dbc
 from dash import Input, Output, ctx, dcc, html, no_update
 
+from dashboard import vocabulary
 from dashboard.metrics.calendar import GRAINS
 from queries.loaders import Filters
 
@@ -32,7 +33,7 @@ class ID:
     BAR = "filter-bar"
 
 
-TEAMS = ("marketing", "sdr", "sales", "cs")
+TEAMS = vocabulary.TEAMS
 FILTER_KEYS = ("grain", "start", "end", "segment", "source", "campaign", "owner", "team")
 
 
@@ -218,5 +219,5 @@ def register_filter_callbacks(app, options_loader) -> None:
             [{"label": s.replace("_", " "), "value": s} for s in options["sources"]],
             [{"label": c["name"], "value": c["id"]} for c in options["campaigns"]],
             [{"label": f"{o['name']} ({o['team']})", "value": o["id"]} for o in options["owners"]],
-            [{"label": t.upper() if t in ("sdr", "cs") else t.title(), "value": t} for t in TEAMS],
+            [{"label": vocabulary.TEAM[t].label, "value": t} for t in TEAMS],
         )

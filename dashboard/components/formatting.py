@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import math
 
-RATE_METRICS = {"conv_lead_mql", "conv_mql_sql", "conv_sql_won", "response_sla_attainment",
-                "acceptance_rate", "win_rate"}
-MONEY_METRICS = {"revenue_won"}
+from dashboard import vocabulary
+
+RATE_METRICS = frozenset(vocabulary.RATE_METRICS)
+MONEY_METRICS = frozenset(vocabulary.MONEY_METRICS)
 CURRENCY_SIGNS = {"EUR": "€", "USD": "$", "GBP": "£", "SEK": "kr", "NOK": "kr", "DKK": "kr"}
 
 

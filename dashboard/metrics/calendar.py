@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-GRAINS = ("day", "week", "month", "quarter")
+from dashboard import vocabulary
+
+GRAINS = vocabulary.GRAINS
 HOUR = pd.Timedelta(hours=1)
 
 

@@ -11,6 +11,7 @@ from typing import Protocol
 
 import pandas as pd
 
+from dashboard import vocabulary
 from dashboard.metrics import acceptance, deals, funnel, response
 from dashboard.metrics.calendar import WorkCalendar, local_midnight, period_end, period_range, to_local_dates
 from dashboard.metrics.pacing import count_pacing, rate_pacing
@@ -27,18 +28,9 @@ KPI_STAGE_COLUMNS = [
 # The lead columns an effective stage date can come from (the rest come from deals).
 STAGE_COLUMNS = ("created_at", "mql_at", "sal_at", "sql_at", "opportunity_at")
 
-COUNT_FIELDS = (
-    "leads", "mqls", "sals", "sqls", "opportunities", "deals_won", "deals_lost", "revenue_won",
-)
-RATE_FIELDS = (
-    "conv_lead_mql", "conv_mql_sql", "conv_sql_won", "response_sla_attainment",
-    "acceptance_rate", "win_rate",
-)
-KPI_FIELDS = (
-    "period_start", *COUNT_FIELDS[:5], "deals_won", "deals_lost", "revenue_won",
-    "conv_lead_mql", "conv_mql_sql", "conv_sql_won", "response_sla_attainment",
-    "response_pending", "open_breaches", "acceptance_rate", "win_rate",
-)
+COUNT_FIELDS = vocabulary.COUNT_METRICS
+RATE_FIELDS = vocabulary.RATE_METRICS
+KPI_FIELDS = vocabulary.KPI_FIELDS
 COMMITMENT_FIELDS = ("actual", "target", "expected", "projected", "required_per_day", "status")
 
 

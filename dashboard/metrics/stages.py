@@ -13,11 +13,12 @@ import dataclasses
 
 import pandas as pd
 
+from dashboard import vocabulary
 from queries.loaders import LEAD_TIMESTAMPS, Dataset
 
-STAGES = ("lead", "mql", "sal", "sql", "opportunity", "won")
+STAGES = vocabulary.STAGES
 # The lead column holding each stage's recorded date (won comes from deals only).
-RECORDED = {"lead": "created_at", "mql": "mql_at", "sal": "sal_at", "sql": "sql_at", "opportunity": "opportunity_at"}
+RECORDED = {stage.name: stage.column for stage in vocabulary.STAGES_OF_FUNNEL if stage.column}
 # The column of the effective date of each stage in `effective_stages`' frame.
 AT = {stage: f"at_{stage}" for stage in STAGES}
 
