@@ -11,7 +11,7 @@ import pytest
 from dashboard.metrics import acceptance, deals, funnel, response
 from dashboard.metrics.calendar import WorkCalendar, local_midnight, period_end
 from dashboard.metrics.kpis import kpi_table, periods_for
-from dashboard.metrics.stages import _effective_stages, as_known_at, latest_date
+from dashboard.metrics.stages import as_known_at, effective_stages, latest_date
 from dashboard.sla import load_agreement
 from queries.db import init_db
 from dashboard.demo import generate_demo
@@ -41,7 +41,7 @@ def _reference(data, agreement, grain, periods, as_of):
     """kpi_table over every lead, stages computed afresh."""
     tz = agreement.tz
     known = _cut(data, as_of)
-    stages = _effective_stages(known.leads, known.deals)
+    stages = effective_stages(known.leads, known.deals)
     table = funnel.flow_counts(stages, periods, tz, grain)
     for a, b in funnel.CONVERSIONS:
         cohort = funnel.cohort_conversion(stages, periods, tz, grain, a, b, as_of)
@@ -93,16 +93,17 @@ def test_fast002_without_maturity_only_the_flags_differ(demo):
     pd.testing.assert_frame_equal(quick.drop(columns=flags), full.drop(columns=flags))
 
 
-def test_fast003_as_known_at_from_the_latest_date_on_is_one_dataset():
-    """From the latest date (the deal closing on the 10th) on, the same dataset every time:
-    with lead 2's reason, which has no date, cleared (a copy, made once); without it, the
-    dataset itself. Before it, a fresh cut: the deal is still open on the 9th."""
+def test_fast003_as_known_at_from_the_latest_date_on_no_longer_depends_on_as_of():
+    """From the latest date (the deal closing on the 10th) on, the same records whatever the
+    as_of: with lead 2's reason, which has no date, cleared (a copy); without it, the dataset
+    itself. Before it, a fresh cut: the deal is still open on the 9th."""
     data = dataset([dict(id=1, created_at="2026-11-02 09:00", mql_at="2026-11-03 09:00"),
                     dict(id=2, created_at="2026-11-02 09:00", disqualified_reason="spam")],
                    [dict(id=1, lead_id=1, created_at="2026-11-05 09:00", closed_at="2026-11-10 09:00", is_won=True)])
     assert latest_date(data) == t("2026-11-10 09:00")
     later = as_known_at(data, t("2027-01-01 00:00"))
-    assert later is not data and later is as_known_at(data, t("2026-11-10 09:00"))
+    assert later is not data
+    pd.testing.assert_frame_equal(later.leads, as_known_at(data, t("2026-11-10 09:00")).leads)
     assert later.leads["disqualified_reason"].isna().all()
     clean = dataclasses.replace(data, leads=data.leads[data.leads["id"] == 1])
     assert as_known_at(clean, t("2026-11-10 09:00")) is clean
@@ -110,23 +111,26 @@ def test_fast003_as_known_at_from_the_latest_date_on_is_one_dataset():
     assert before is not clean and before.deals["is_won"].isna().all()
 
 
-def test_a_remembered_value_that_is_its_own_input_does_not_keep_it_alive():
-    """as_known_at gives the dataset itself once as_of is past its records: remembering that
-    must not keep every old dataset (each data version) alive for ever."""
-    import gc
-    import weakref
+def test_fast004_requests_on_one_data_version_share_the_settled_frames_and_no_other():
+    """The context's as_of-independent frames (known records, stages) are worked out once per
+    data version in the app's cache; another version gets its own, and the cache's bound lets
+    old versions go."""
+    from dashboard.cache import Cache
+    from dashboard.reports.context import ReportContext
 
-    from dashboard.metrics import stages
+    data = dataset([dict(id=1, created_at="2026-11-02 09:00", mql_at="2026-11-03 09:00")])
+    from dashboard.sla import parse_agreement
+    from tests.test_shared_cache import MINIMAL_AGREEMENT
 
-    class Input:
-        pass
-
-    first = Input()
-    assert stages.remembered((first,), "same", lambda: first) is first
-    assert stages.remembered((first,), "same", lambda: "not computed again") is first
-    gone = weakref.ref(first)
-    del first
-    gc.collect()
-    assert gone() is None
-    stages.remembered((Input(),), "other", lambda: 1)  # the next call sweeps the dead entry
-    assert not any(key[-1] == "same" for key in stages._memo)
+    agreement = parse_agreement(MINIMAL_AGREEMENT)
+    cache = Cache(memory_entries=2)
+    now = t("2026-11-20 12:00")
+    first = ReportContext(data, agreement, now, cache=cache, data_version="v1")
+    again = ReportContext(data, agreement, t("2026-11-20 12:05"), cache=cache, data_version="v1")
+    assert again.stages is first.stages and again.known is first.known
+    newer = dataclasses.replace(data)
+    other = ReportContext(newer, agreement, now, cache=cache, data_version="v2")
+    assert other.stages is not first.stages
+    pd.testing.assert_frame_equal(other.stages, first.stages)
+    ReportContext(dataclasses.replace(data), agreement, now, cache=cache, data_version="v3").stages
+    assert len(cache._memory) == 2  # v1's frames went first
