@@ -151,10 +151,12 @@ def lead_timeline(stages: pd.DataFrame, deals: pd.DataFrame, activities: pd.Data
             .drop(columns="_order").reset_index(drop=True))
 
 
-def quality_findings(dataset: Dataset, unresolved: pd.DataFrame, agreement: Agreement) -> list[Finding]:
-    """The data-quality report over every record of a dataset, as the `check` command makes it."""
+def quality_findings(dataset: Dataset, unresolved: pd.DataFrame, agreement: Agreement,
+                     stages: pd.DataFrame | None = None) -> list[Finding]:
+    """The data-quality report over every record of a dataset, as the `check` command makes it;
+    `stages`: the dataset's effective stages, when worked out already."""
     return quality_report(dataset.leads, dataset.deals, dataset.owners, unresolved,
-                          agreement.currency, agreement.exchange_rates)
+                          agreement.currency, agreement.exchange_rates, stages)
 
 
 def rule_records(finding: Finding, unresolved: pd.DataFrame) -> pd.DataFrame:

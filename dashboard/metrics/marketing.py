@@ -37,8 +37,8 @@ def against_target(kpis: pd.DataFrame, scored: pd.DataFrame, commitment_id: str 
     if commitment_id is None or scored.empty:
         by_period = pd.DataFrame(index=frame.index, columns=scored_fields)
     else:
-        rows = scored[scored["id"] == commitment_id]
-        by_period = rows.set_index("period_start").reindex(frame.index)
+        rows = scored[scored["id"] == commitment_id]  # a rate commitment is scored without `expected`
+        by_period = rows.set_index("period_start").reindex(index=frame.index, columns=scored_fields)
     frame["target"] = by_period["target"].astype(float).to_numpy()
     frame["expected"] = by_period["expected"].astype(float).to_numpy()
     frame["status"] = by_period["status"].where(by_period["status"].notna(), None).to_numpy()

@@ -40,10 +40,12 @@ def _finding(rule: str, table: str, description: str, rows: pd.DataFrame) -> Fin
 
 def quality_report(
     leads: pd.DataFrame, deals: pd.DataFrame, owners: pd.DataFrame, unresolved: pd.DataFrame,
-    currency: str, exchange_rates: dict[str, float],
+    currency: str, exchange_rates: dict[str, float], stages: pd.DataFrame | None = None,
 ) -> list[Finding]:
-    """Every rule with its count (zero included, so a clean bill is visible)."""
-    stages = effective_stages(leads, deals)
+    """Every rule with its count (zero included, so a clean bill is visible). `stages` are the
+    effective stages of these leads and deals when the caller has them already (SPEC 1); the
+    rules read their dates and flags, and a disqualified reason only where there is a date."""
+    stages = effective_stages(leads, deals) if stages is None else stages
     findings: list[Finding] = []
 
     for table, frame in (("leads", leads), ("deals", deals)):

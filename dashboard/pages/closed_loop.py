@@ -16,11 +16,9 @@ from dashboard.components.filters import ID
 from dashboard.components.layout import NO_DATA, empty_state, page_header, render_safely
 from dashboard.components.sales_charts import loop_panels_figure
 from dashboard.components.sections import graph, kpi_card, section
-from dashboard.metrics.closed_loop_view import (
-    campaigns_in_view, cohort_leads, loop_table, loop_totals, rows_to_chart,
-)
-from dashboard.metrics.stages import as_known_at, effective_stages
-from dashboard.view import current_view
+from dashboard.metrics.closed_loop_view import rows_to_chart
+from dashboard.reports.closed_loop import BY_CAMPAIGN, BY_SOURCE, LoopReport, closed_loop_report
+from dashboard.reports.context import ReportContext
 
 dash.register_page(__name__, path="/closed-loop", name="Closed loop", title="Closed loop", order=4)
 
@@ -33,9 +31,9 @@ TOTAL_CARD = "loop-total-{}"
 CHART = "loop-chart"
 GRID = "loop-grid"
 
-BY_CAMPAIGN, BY_SOURCE = "campaign", "source"
 NOUNS = {BY_CAMPAIGN: "campaign", BY_SOURCE: "source"}
 STAMP = "%a %-d %b %Y %H:%M"
+WHOLE_COSTS_NOTE = "Costs are whole campaign costs: a segment, owner or team filter narrows the leads, not the spend."
 CHART_EACH = 10  # the chart shows the 10 biggest by leads and the 10 by revenue
 
 # What each figure means, one hover away (SPEC 10 unless said otherwise).
@@ -126,9 +124,11 @@ def cohort_line(start: dt.date, end: dt.date, as_of: pd.Timestamp, agreement) ->
             f"{local:{STAMP}} ({agreement.timezone}).")
 
 
-def render_loop(table: pd.DataFrame, totals: pd.Series, by: str, currency: str, header: str,
-                cost_note: str | None) -> html.Div:
+def render_loop(report: LoopReport) -> html.Div:
     """Totals, the chart that answers which leads sales wins, and the grid."""
+    table, totals, by, currency = report.table, report.totals, report.by, report.agreement.currency
+    header = cohort_line(report.start, report.end, report.as_of, report.agreement)
+    cost_note = WHOLE_COSTS_NOTE if report.whole_campaign_costs else None
     noun = NOUNS[by]
     cards = dbc.Row([
         dbc.Col(kpi_card(html.Span(LABELS[metric], title=DEFINITIONS[metric], className="definition"),
@@ -173,24 +173,5 @@ def render_loop(table: pd.DataFrame, totals: pd.Series, by: str, currency: str, 
 @render_safely
 def update_loop(state, by=BY_CAMPAIGN):
     """The closed loop of the leads created in the dates and filters of the URL."""
-    by = by if by in NOUNS else BY_CAMPAIGN
-    view = current_view(current_settings(), state)
-    if view.dataset.is_empty:
-        return empty_state(*NO_DATA)
-    dataset, filters, as_of, agreement, start, end = (view.dataset, view.filters, view.as_of, view.agreement,
-                                                      view.start, view.end)
-    known = as_known_at(dataset, as_of)
-    stages = effective_stages(known.leads, known.deals)
-    campaigns = known.campaigns
-    cost_note = None
-    narrowing = filters.data_filters
-    if not narrowing.is_empty:
-        cohort = cohort_leads(stages, start, end, agreement.tz)
-        campaigns = campaigns_in_view(campaigns, cohort["campaign_id"], narrowing.campaign_ids, narrowing.sources)
-        if narrowing.segments or narrowing.owner_ids or narrowing.teams:
-            cost_note = ("Costs are whole campaign costs: a segment, owner or team filter narrows the leads, "
-                         "not the spend.")
-    table = loop_table(stages, known.deals, campaigns, by, start, end, agreement.tz, agreement.currency,
-                       agreement.exchange_rates, through=view.today)
-    return render_loop(table, loop_totals(table), by, agreement.currency, cohort_line(start, end, as_of, agreement),
-                       cost_note)
+    report = closed_loop_report(ReportContext.for_request(current_settings(), state), by)
+    return empty_state(*NO_DATA) if report.is_empty else render_loop(report)

@@ -9,7 +9,7 @@ from dash import Input, Output, callback, dcc, html
 
 from dashboard.application import current_settings
 from dashboard.components import formatting
-from dashboard.components.filters import ID, ViewFilters
+from dashboard.components.filters import ID
 from dashboard.components.funnel_charts import (
     STAGE_NAMES, STAGE_PLURALS, cohort_subtitles, conversion_figure, disqualified_figure, funnel_figure, pair_title,
     recycled_figure, velocity_figure,
@@ -18,15 +18,12 @@ from dashboard.components.charts import empty_figure
 from dashboard.components.labels import METRIC_DEFINITIONS
 from dashboard.components.layout import NO_DATA, empty_state, page_header, render_safely
 from dashboard.components.sections import graph, kpi_card, period_label, range_stamp, section, table
-from dashboard.metrics import funnel
-from dashboard.metrics.funnel_views import (
-    PAIRS, STAGE_FIELDS, cohort_conversions, disqualified_by_reason, known_stages, local_range, median_lags,
-    period_ratios, range_funnel, range_stage_counts, range_velocity, recycled_by_reason, stage_counts, stuck_by_stage,
-    velocity_by_period,
+from dashboard.metrics.funnel_views import PAIRS, STAGE_FIELDS
+from dashboard.reports.context import ReportContext
+from dashboard.reports.funnel import (
+    COHORT, PERIOD_RATIO, ConversionReport, DetailsReport, SummaryReport, conversion_report, details_report,
+    summary_report,
 )
-from dashboard.metrics.kpis import periods_for
-from dashboard.metrics.marketing import commitment_for
-from dashboard.view import current_view
 
 dash.register_page(__name__, path="/funnel", name="Funnel", title="Funnel", order=1)
 
@@ -47,7 +44,6 @@ STUCK_TABLE = "funnel-stuck-table"
 STUCK_LEADS = "funnel-stuck-leads"
 STUCK_TOTAL = "funnel-stuck-total"
 
-COHORT, PERIOD_RATIO = "cohort", "ratio"
 VIEW_OPTIONS = [
     {"label": "Cohort conversion: of the leads that reached the first stage in the period, "
               "the share that has reached the next stage by now", "value": COHORT},
@@ -82,15 +78,17 @@ def stage_label(stage: str, agreement) -> html.Span:
     return html.Span(STAGE_PLURALS[stage], title=title, className="definition")
 
 
-def render_summary(totals: pd.Series, range_stages: pd.DataFrame, counts: pd.DataFrame, filters: ViewFilters,
-                   agreement, today: pd.Timestamp, stamp: str) -> html.Div:
+def render_summary(report: SummaryReport) -> html.Div:
     """Stage totals of the date range, the range's funnel and the counts per period."""
+    totals, range_stages, counts, filters, agreement = (report.totals, report.range_funnel, report.counts,
+                                                        report.filters, report.agreement)
+    stamp = range_stamp(report.start, report.end, filters.grain, report.as_of, agreement)
     search = filters.to_search()
     cards = [dbc.Col(kpi_card(stage_label(stage, agreement), formatting.count(totals[stage]),
                               dcc.Link("the leads →", href=f"/leads{search}{'&' if search else '?'}stage={stage}"),
                               component_id=STAGE_CARD.format(stage)), xs=6, md=4, xl=2, className="mb-3")
              for stage in STAGE_FIELDS]
-    rows = [[period_label(start, filters.grain, today), *[formatting.count(v) for v in row]]
+    rows = [[period_label(start, filters.grain, report.today), *[formatting.count(v) for v in row]]
             for start, row in counts.iterrows()]
     rows.append(["Total of these periods", *[formatting.count(v) for v in counts.sum()]])
     headers = ["Period", *[stage_label(stage, agreement) for stage in STAGE_FIELDS]]
@@ -117,22 +115,15 @@ def render_summary(totals: pd.Series, range_stages: pd.DataFrame, counts: pd.Dat
 @render_safely
 def update_summary(state):
     """Stage totals, the range's funnel and the per-period counts for the filters in the URL."""
-    view = current_view(current_settings(), state)
-    if view.dataset.is_empty:
-        return empty_state(*NO_DATA)
-    filters, as_of, agreement, start, end = view.filters, view.as_of, view.agreement, view.start, view.end
-    stages = known_stages(view.dataset, as_of)
-    first, after = local_range(start, end, agreement.tz)
-    totals = range_stage_counts(stages, first, after)
-    counts = stage_counts(stages, periods_for(filters.grain, start, end), agreement.tz, filters.grain)
-    stamp = range_stamp(start, end, filters.grain, as_of, agreement)
-    return render_summary(totals, range_funnel(stages, first, after), counts, filters, agreement, view.today, stamp)
+    report = summary_report(ReportContext.for_request(current_settings(), state))
+    return empty_state(*NO_DATA) if report.is_empty else render_summary(report)
 
 
-def render_conversion(conversions: pd.DataFrame, lags: pd.Series, targets: dict, view: str) -> html.Div:
+def render_conversion(report: ConversionReport) -> html.Div:
     """The conversion panels with what the view means written under them."""
+    view = report.kind
     if view == COHORT:
-        subtitles = cohort_subtitles(lags, PAIRS)
+        subtitles = cohort_subtitles(report.lags, PAIRS)
         note = ("Bars: of the leads that reached the first stage in the period, the share that has reached the next "
                 "one by now. Hatched, lighter bars are immature cohorts: less than the median lag (over all "
                 "history) has passed since the period ended, so their share will still grow. Blue is marketing's "
@@ -142,7 +133,8 @@ def render_conversion(conversions: pd.DataFrame, lags: pd.Series, targets: dict,
         note = ("Period ratio, not a conversion: the two counts are different leads (those reaching each stage in "
                 "the period), so it can exceed 100 % and tells nothing about any one cohort. Blue is marketing's "
                 "step, pink the steps sales owns.")
-    figure = conversion_figure(conversions, subtitles, targets if view == COHORT else {}, view == PERIOD_RATIO)
+    figure = conversion_figure(report.conversions, subtitles, report.targets if view == COHORT else {},
+                               view == PERIOD_RATIO)
     return html.Div([graph(CONVERSION_GRAPH, figure), html.Div(note, className="section-note", id="funnel-conversion-note")])
 
 
@@ -150,29 +142,18 @@ def render_conversion(conversions: pd.DataFrame, lags: pd.Series, targets: dict,
 @render_safely
 def update_conversion(state, kind):
     """The conversion of every stage pair per period: cohorts by default, period ratios on request."""
-    view = current_view(current_settings(), state)
-    if view.dataset.is_empty:
+    report = conversion_report(ReportContext.for_request(current_settings(), state), kind)
+    if report.is_empty:
         return html.P(NO_DATA[0] + ".", className="text-muted")
-    filters, as_of, agreement = view.filters, view.as_of, view.agreement
-    periods = periods_for(filters.grain, view.start, view.end)
-    stages = known_stages(view.dataset, as_of)
-    if kind == PERIOD_RATIO:
-        conversions = period_ratios(stage_counts(stages, periods, agreement.tz, filters.grain))
-    else:
-        kind = COHORT
-        conversions = cohort_conversions(stages, periods, agreement.tz, filters.grain, as_of)
-    targets = {}
-    for pair in PAIRS:
-        commitment = commitment_for(agreement, f"conv_{pair[0]}_{pair[1]}")
-        if commitment is not None:
-            targets[pair] = commitment.target_value
-    return render_conversion(conversions, median_lags(stages), targets, kind)
+    return render_conversion(report)
 
 
-def render_details(velocity: pd.DataFrame, range_speed: pd.DataFrame, disqualified: pd.DataFrame,
-                   recycled: pd.Series, stuck_summary: pd.DataFrame, stuck_leads: pd.DataFrame,
-                   owner_names: dict, grain: str) -> html.Div:
+def render_details(report: DetailsReport) -> html.Div:
     """Velocity, exits and stuck leads."""
+    velocity, range_speed, disqualified, recycled = (report.velocity, report.range_velocity, report.disqualified,
+                                                     report.recycled)
+    stuck_summary, stuck_leads, owner_names, grain = (report.stuck_summary, report.stuck_leads, report.owner_names,
+                                                      report.grain)
     speed_rows = [[pair_title(r.from_stage, r.to_stage),
                    formatting.count(r.median_days, 1) + (" days" if pd.notna(r.median_days) else ""),
                    formatting.count(r.leads)] for r in range_speed.itertuples()]
@@ -237,19 +218,5 @@ def render_details(velocity: pd.DataFrame, range_speed: pd.DataFrame, disqualifi
 @render_safely
 def update_details(state):
     """Velocity, exits and stuck leads for the filters in the URL."""
-    view = current_view(current_settings(), state)
-    if view.dataset.is_empty:
-        return None
-    dataset, filters, as_of, agreement, start, end = (view.dataset, view.filters, view.as_of, view.agreement,
-                                                      view.start, view.end)
-    first, after = local_range(start, end, agreement.tz)
-    periods = periods_for(filters.grain, start, end)
-    stages = known_stages(dataset, as_of)
-    left = funnel.exits(stages, first, after)
-    stuck = funnel.stuck(stages, as_of, agreement.stuck_after_days)
-    owner_names = dict(zip(dataset.owners["id"], dataset.owners["name"]))
-    return render_details(
-        velocity_by_period(stages, periods, agreement.tz, filters.grain), range_velocity(stages, first, after),
-        disqualified_by_reason(left), recycled_by_reason(left), stuck_by_stage(stuck, agreement.stuck_after_days),
-        stuck, owner_names, filters.grain,
-    )
+    report = details_report(ReportContext.for_request(current_settings(), state))
+    return None if report.is_empty else render_details(report)

@@ -28,18 +28,11 @@ from dashboard.components.filters import ID
 from dashboard.components.labels import TEAM_COLOURS, TEAM_LABELS
 from dashboard.components.layout import NO_DATA, empty_state, page_header, render_safely
 from dashboard.components.lead_query import LeadQuery
-from dashboard.data import dataset_for
-from dashboard.metrics.calendar import WorkCalendar, local_midnight
-from dashboard.metrics.drilldown import (
-    DATE_STAGES, lead_timeline, leads_table, quality_findings, rule_lead_ids, rule_records, select_leads,
-)
-from dashboard.metrics.funnel import current_stage
-from dashboard.metrics.response import response_times
-from dashboard.metrics.stages import as_known_at, effective_stages
-from dashboard.view import current_view
+from dashboard.metrics.drilldown import DATE_STAGES
+from dashboard.reports.context import ReportContext
+from dashboard.reports.leads import LeadsReport, TimelineReport, leads_report, timeline_report
 from queries.db import get_engine
-from queries.drilldown import load_companies, load_contact, load_lead_activities
-from queries.loaders import Filters, load_unresolved_references
+from queries.loaders import Filters
 
 dash.register_page(__name__, path="/leads", name="Leads", title="Leads", order=5)
 
@@ -139,77 +132,41 @@ def _records_table(frame: pd.DataFrame, title: str) -> html.Div:
                     className="section", id=RULE_RECORDS)
 
 
-def _rule_deals(deals: pd.DataFrame, deal_ids: set, leads: pd.DataFrame, tz, currency: str) -> pd.DataFrame:
+def _rule_deals(deals: pd.DataFrame, tz, currency: str) -> pd.DataFrame:
     """The deals breaking a rule, for people: external id, name, lead, amount, dates, outcome."""
-    rows = deals[deals["id"].isin(deal_ids)]
-    lead_names = leads.set_index("id")["external_id"] if len(leads) else pd.Series(dtype=object)
-    outcome = rows["is_won"].map({True: "won", False: "lost"}).fillna("open")
     return pd.DataFrame({
-        "Deal": rows["external_id"], "Name": rows["name"], "Lead": rows["lead_id"].map(lead_names).fillna("(none)"),
+        "Deal": deals["external_id"], "Name": deals["name"], "Lead": deals["lead"].fillna("(none)"),
         "Amount": [formatting.money(amount, code if isinstance(code, str) else currency)
-                   for amount, code in zip(rows["amount"], rows["currency"])],
-        "Created": _stamps(rows["created_at"].dt.tz_convert(tz)),
-        "Closed": _stamps(rows["closed_at"].dt.tz_convert(tz)), "Outcome": outcome,
+                   for amount, code in zip(deals["amount"], deals["currency"])],
+        "Created": _stamps(deals["created_at"].dt.tz_convert(tz)),
+        "Closed": _stamps(deals["closed_at"].dt.tz_convert(tz)), "Outcome": deals["outcome"],
     })
 
 
-def _rule_view(settings, agreement, rule: str) -> tuple[list[int], list] | None:
-    """The leads behind a data-quality rule (over every record, as the report counts them) and
-    tables of its other records; None when there is no such rule."""
-    everything = dataset_for(settings)
-    unresolved = load_unresolved_references(get_engine(settings.database_url))
-    finding = next((f for f in quality_findings(everything, unresolved, agreement) if f.rule == rule), None)
-    if finding is None:
-        return None
-    records = rule_records(finding, unresolved)
-    extra = []
-    deal_ids = set(records.loc[records["table"] == "deals", "id"])
-    if deal_ids:
-        deals = _rule_deals(everything.deals, deal_ids, everything.leads, agreement.tz, agreement.currency)
-        extra.append(_records_table(deals, f"Deals breaking “{rule}”"))
-    others = records[~records["table"].isin(["leads", "deals"])]
-    if len(others):
+def _rule_tables(report: LeadsReport) -> list:
+    """Tables of the records breaking the rule that are not leads: its deals, then the rest."""
+    rule, agreement, extra = report.narrowing.rule, report.agreement, []
+    if report.rule_deals is not None:
+        extra.append(_records_table(_rule_deals(report.rule_deals, agreement.tz, agreement.currency),
+                                    f"Deals breaking “{rule}”"))
+    others = report.rule_records
+    if others is not None and len(others):
         extra.append(_records_table(others.rename(columns={"table": "Table", "id": "Record id"}),
                                     f"Other records breaking “{rule}”"))
-    return rule_lead_ids(records, everything.deals), extra
+    return extra
 
 
-@callback(Output(BODY, "children"), Input(ID.STATE, "data"), Input(QUERY, "data"))
-@render_safely
-def update_leads(state, query):
-    """Fill the grid with the leads the filters and query arguments select."""
-    settings = current_settings()
-    narrowing = LeadQuery.from_dict(query)
-    view = current_view(settings, state, Filters() if narrowing.lead is not None else None)
-    if view.dataset.is_empty:
-        return empty_state(*NO_DATA)
-    dataset, filters, as_of, agreement, start, end = (view.dataset, view.filters, view.as_of, view.agreement,
-                                                      view.start, view.end)
-    known = as_known_at(dataset, as_of)
-    stages = effective_stages(known.leads, known.deals)
-    window = agreement.response_window_hours
-
-    begins, ends = local_midnight(start, agreement.tz), local_midnight(end + dt.timedelta(days=1), agreement.tz)
-    extra = []
-    if narrowing.lead is not None:
-        chosen = select_leads(stages, begins, ends, lead_ids=[narrowing.lead], any_date=True)
-    elif narrowing.rule:
-        rule_view = _rule_view(settings, agreement, narrowing.rule)
-        if rule_view is None:
-            return html.Div(f"There is no data-quality rule named “{narrowing.rule}”.", className="empty-state")
-        lead_ids, extra = rule_view
-        chosen = select_leads(stages, begins, ends, lead_ids=lead_ids, any_date=True)
-    elif narrowing.breach and window is not None:
-        responses = response_times(stages, known.activities, WorkCalendar.from_agreement(agreement), window, as_of)
-        chosen = select_leads(stages, begins, ends, "mql", responses.loc[responses["open_breach"], "lead_id"])
-    else:
-        chosen = select_leads(stages, begins, ends, "mql" if narrowing.breach else narrowing.stage)
-    companies = load_companies(get_engine(settings.database_url), chosen["contact_id"])
-    table = leads_table(chosen, known.owners, known.campaigns, companies, agreement.tz)
-    all_leads = dcc.Link("Show all leads", href="/leads" + filters.to_search()) if not narrowing.is_empty else None
+def render_leads(report: LeadsReport) -> html.Div:
+    """The grid with its download button and what it holds, and the rule's other records."""
+    narrowing, table = report.narrowing, report.table
+    if report.unknown_rule:
+        return html.Div(f"There is no data-quality rule named “{narrowing.rule}”.", className="empty-state")
+    extra = _rule_tables(report)
+    all_leads = (dcc.Link("Show all leads", href="/leads" + report.filters.to_search())
+                 if not narrowing.is_empty else None)
     summary = html.Div([
         html.Span(f"{formatting.count(len(table))} lead{'' if len(table) == 1 else 's'}. ", className="fw-bold"),
-        html.Span(_describe(narrowing, start, end, window) + " "), all_leads,
+        html.Span(_describe(narrowing, report.start, report.end, report.window) + " "), all_leads,
     ], id=SUMMARY, className="mb-2 pt-1")
     grid = dag.AgGrid(
         id=GRID, rowData=grid_rows(table), columnDefs=COLUMN_DEFS,
@@ -226,6 +183,18 @@ def update_leads(state, query):
     if table.empty and extra:  # a rule broken only by deals or other records: their table is the news
         return html.Div([html.Div(summary, className="section"), *extra])
     return html.Div([html.Div([toolbar, grid], className="section"), *extra])
+
+
+@callback(Output(BODY, "children"), Input(ID.STATE, "data"), Input(QUERY, "data"))
+@render_safely
+def update_leads(state, query):
+    """Fill the grid with the leads the filters and query arguments select."""
+    settings = current_settings()
+    narrowing = LeadQuery.from_dict(query)
+    context = ReportContext.for_request(settings, state, Filters() if narrowing.lead is not None else None)
+    everything = ReportContext.for_request(settings, state, Filters()) if narrowing.rule else None
+    report = leads_report(context, narrowing, get_engine(settings.database_url), everything)
+    return empty_state(*NO_DATA) if report.is_empty else render_leads(report)
 
 
 @callback(Output({"type": GRID_TYPE, "index": MATCH}, "exportDataAsCsv"),
@@ -259,19 +228,18 @@ def _fact(label: str, value) -> html.Div:
                     className="fact")
 
 
-def render_timeline(lead: pd.Series, contact: dict | None, stage: str, owner, campaign,
-                    timeline: pd.DataFrame) -> html.Div:
+def render_timeline(report: TimelineReport) -> html.Div:
     """The lead's card (contact, source, owner, stage) over its events in time order."""
-    contact = contact or {}
+    lead, contact = report.lead, report.contact or {}
     legend = html.Div([html.Span("Marketing", className="timeline-team marketing"),
                        html.Span("Sales", className="timeline-team sales")], className="timeline-legend")
     facts = html.Div([
         _fact("Contact", contact.get("name")), _fact("Email", contact.get("email")),
         _fact("Company", contact.get("company")), _fact("Country", contact.get("country")),
-        _fact("Segment", lead["segment"]), _fact("Source", lead["source"]), _fact("Campaign", campaign),
-        _fact("Owner", owner), _fact("Stage now", STAGE_LABELS[stage]),
+        _fact("Segment", lead["segment"]), _fact("Source", lead["source"]), _fact("Campaign", report.campaign),
+        _fact("Owner", report.owner), _fact("Stage now", STAGE_LABELS[report.stage]),
     ], className="facts")
-    events = [_event(row) for row in timeline.itertuples(index=False)]
+    events = [_event(row) for row in report.events.itertuples(index=False)]
     return html.Div([
         facts, legend,
         html.Div(events or "Nothing recorded for this lead yet.", className="timeline-events"),
@@ -301,23 +269,13 @@ def timeline_panel(lead_id: int | None):
     if lead_id is None:
         return None
     settings = current_settings()
-    dataset = dataset_for(settings)
-    if dataset.is_empty:
+    context = ReportContext.for_request(settings, None, Filters())  # the lead, whatever the filters say
+    report = timeline_report(context, lead_id, get_engine(settings.database_url))
+    if report.is_empty:
         return None  # the body says what to load
-    as_of, agreement = settings.now(), settings.agreement()
-    known = as_known_at(dataset, as_of)
-    lead_rows = known.leads[known.leads["id"] == lead_id]
-    if lead_rows.empty:
+    if report.lead is None:
         return dbc.Alert(f"There is no lead with id {lead_id} "
-                         f"(as of {as_of.tz_convert(agreement.tz):%Y-%m-%d %H:%M}).", color="warning")
-    stages = effective_stages(lead_rows, known.deals)
-    engine = get_engine(settings.database_url)
-    activities = load_lead_activities(engine, lead_id, as_of)
-    timeline = lead_timeline(stages, known.deals, activities, known.owners, lead_id, agreement.tz)
-    lead = stages.iloc[0]
-    owners = known.owners.set_index("id")["name"] if len(known.owners) else pd.Series(dtype=object)
-    campaigns = known.campaigns.set_index("id")["name"] if len(known.campaigns) else pd.Series(dtype=object)
-    content = render_timeline(lead, load_contact(engine, lead["contact_id"]), current_stage(stages).iloc[0],
-                              owners.get(lead["owner_id"]), campaigns.get(lead["campaign_id"]), timeline)
-    return dbc.Offcanvas(content, id=TIMELINE_PANEL, title=f"Timeline of lead {lead['external_id']}", is_open=True,
-                         placement="end", backdrop=False, scrollable=True, className="timeline-panel")
+                         f"(as of {report.as_of.tz_convert(report.agreement.tz):%Y-%m-%d %H:%M}).", color="warning")
+    return dbc.Offcanvas(render_timeline(report), id=TIMELINE_PANEL,
+                         title=f"Timeline of lead {report.lead['external_id']}", is_open=True, placement="end",
+                         backdrop=False, scrollable=True, className="timeline-panel")

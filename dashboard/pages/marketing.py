@@ -14,16 +14,9 @@ from dashboard.components.labels import STATUS_ICONS
 from dashboard.components.layout import NO_DATA, empty_state, metric_label, page_header, render_safely, status_badge
 from dashboard.components.marketing_charts import acceptance_figure, pacing_figure, rejections_figure, volume_figure
 from dashboard.components.sections import graph, kpi_card, range_stamp, section, table
-from dashboard.metrics import acceptance
-from dashboard.metrics.calendar import WorkCalendar, period_end, period_start
-from dashboard.metrics.funnel_views import known_stages, local_range, stage_counts
-from dashboard.metrics.kpis import commitment_table, kpi_table, periods_for
-from dashboard.metrics.marketing import (
-    against_target, breakdown, commitment_for, cumulative_pacing, month_pace, rejections_in_range, totals,
-)
 from dashboard.metrics.pacing import status_of
-from dashboard.metrics.targets import count_target, daily_targets, rate_target
-from dashboard.view import current_view
+from dashboard.reports.context import ReportContext
+from dashboard.reports.marketing import MarketingReport, marketing_report
 
 dash.register_page(__name__, path="/marketing", name="Marketing", title="Marketing", order=2)
 
@@ -39,7 +32,7 @@ FILTER_NOTE = "marketing-filter-note"
 
 VIOLATION_LABEL = "No reason given: SLA violation"
 BREAKDOWN_TITLES = {"source": "By source", "campaign": "By campaign", "segment": "By segment"}
-DAY = pd.Timedelta(days=1)
+FILTERED_NOTE = "Filtered view: the figures are those of the chosen leads, the targets those of the whole agreement."
 
 
 def layout(**_query):
@@ -79,12 +72,13 @@ def _breakdown_table(by: str, groups: pd.DataFrame, acceptance_target: float | N
                     className="scroll-table")
 
 
-def render_marketing(*, stamp: str, filter_note: str | None, sums: dict, mql_target: float | None,
-                     acceptance_target: float | None, volume: pd.DataFrame, current_period: pd.Timestamp,
-                     pacing: pd.DataFrame, pace: dict | None, today: pd.Timestamp,
-                     acceptance_by_period: pd.DataFrame, reasons: pd.DataFrame,
-                     breakdowns: dict[str, pd.DataFrame], grain: str) -> html.Div:
-    """The marketing page's body from its computed frames."""
+def render_marketing(report: MarketingReport) -> html.Div:
+    """The marketing page's body from its report."""
+    sums, pacing, pace, today = report.sums, report.pacing, report.pace, report.today
+    mql_target, acceptance_target = report.mql_target, report.acceptance_target
+    reasons, breakdowns, grain = report.reasons, report.breakdowns, report.filters.grain
+    stamp = range_stamp(report.start, report.end, grain, report.as_of, report.agreement)
+    filter_note = FILTERED_NOTE if report.is_filtered else None
     month_name = f"{today:%B %Y}"
     mql_detail = (f"target {formatting.count(mql_target)} for these dates"
                   + (f" · {sums['mqls'] / mql_target:.0%} of it" if mql_target else "")
@@ -119,7 +113,7 @@ def render_marketing(*, stamp: str, filter_note: str | None, sums: dict, mql_tar
     ], className="g-3")
 
     volume_box = section([metric_label("mqls"), " and ", metric_label("leads"), f" per {grain} against the MQL target"],
-                         graph(VOLUME_GRAPH, volume_figure(volume, current_period)),
+                         graph(VOLUME_GRAPH, volume_figure(report.volume, report.current_period)),
                          note="Dashed: the MQL target of each period, spread over working days. "
                               "The short bar on the running period is the target expected by now.")
     pacing_box = section(f"{month_name}: cumulative MQLs" + (" against the target" if pace else ""),
@@ -127,7 +121,7 @@ def render_marketing(*, stamp: str, filter_note: str | None, sums: dict, mql_tar
                          note="The target ramps up on working days only; weekends and holidays stay flat." if pace
                          else "The agreement sets no MQL target to pace against.")
     acceptance_box = section([metric_label("acceptance_rate"), f" per {grain} against its target"],
-                             graph(ACCEPTANCE_GRAPH, acceptance_figure(acceptance_by_period)),
+                             graph(ACCEPTANCE_GRAPH, acceptance_figure(report.acceptance_by_period)),
                              note="Of the MQLs of each period that sales has decided on, the share accepted. "
                                   "Periods with no decision yet have no bar.")
     rejected = int(reasons["rejections"].sum()) if len(reasons) else 0
@@ -158,45 +152,5 @@ def render_marketing(*, stamp: str, filter_note: str | None, sums: dict, mql_tar
 @render_safely
 def update_marketing(state):
     """Recompute the marketing page for the filters in the URL."""
-    view = current_view(current_settings(), state)
-    if view.dataset.is_empty:
-        return empty_state(*NO_DATA)
-    dataset, filters, as_of, agreement = view.dataset, view.filters, view.as_of, view.agreement
-    today, start, end = view.today, view.start, view.end
-    tz, grain = agreement.tz, filters.grain
-    calendar = WorkCalendar.from_agreement(agreement)
-    first, after = local_range(start, end, tz)
-    mql_commitment = commitment_for(agreement, "mqls")
-    acceptance_commitment = commitment_for(agreement, "acceptance_rate")
-
-    periods = periods_for(grain, start, end)
-    kpis = kpi_table(dataset, agreement, grain, periods, as_of)
-    scoped = agreement.model_copy(update={"commitments": [c for c in (mql_commitment, acceptance_commitment) if c]})
-    scored = commitment_table(kpis, scoped, grain, as_of) if scoped.commitments else pd.DataFrame()
-    volume = against_target(kpis, scored, mql_commitment and mql_commitment.id, ("leads", "mqls"))
-    accepted = against_target(kpis, scored, acceptance_commitment and acceptance_commitment.id,
-                              ("acceptance_rate", "accepted", "rejected"))
-
-    stages = known_stages(dataset, as_of)
-    decided = acceptance.decisions(stages)
-    breakdowns = {by: breakdown(stages, decided, by, first, after, dataset.campaigns)
-                  for by in ("source", "campaign", "segment")}
-    month, month_end = period_start(today, "month"), period_end(period_start(today, "month"), "month")
-    days = pd.date_range(month, month_end - DAY, freq="D")
-    daily_mqls = stage_counts(stages, days, tz, "day")["mqls"]
-    month_targets = (daily_targets(mql_commitment, calendar, month, month_end) if mql_commitment is not None
-                     else pd.Series(0.0, index=days))
-    pacing = cumulative_pacing(daily_mqls, month_targets, today)
-    pace = month_pace(pacing, calendar, as_of) if mql_commitment is not None else None
-    end_exclusive = pd.Timestamp(end) + DAY
-    return render_marketing(
-        stamp=range_stamp(start, end, grain, as_of, agreement),
-        filter_note=None if filters.data_filters.is_empty else
-        "Filtered view: the figures are those of the chosen leads, the targets those of the whole agreement.",
-        sums=totals(breakdowns["segment"]),
-        mql_target=count_target(mql_commitment, calendar, start, end_exclusive) if mql_commitment else None,
-        acceptance_target=rate_target(acceptance_commitment, start, end_exclusive) if acceptance_commitment else None,
-        volume=volume, current_period=period_start(today, grain), pacing=pacing, pace=pace, today=today,
-        acceptance_by_period=accepted, reasons=rejections_in_range(decided, first, after),
-        breakdowns=breakdowns, grain=grain,
-    )
+    report = marketing_report(ReportContext.for_request(current_settings(), state))
+    return empty_state(*NO_DATA) if report.is_empty else render_marketing(report)

@@ -15,11 +15,11 @@ from dashboard.application import current_settings
 from dashboard.components import formatting
 from dashboard.components.filters import ID
 from dashboard.components.layout import NO_DATA, empty_state, page_header, render_safely
-from dashboard.data import dataset_for
-from dashboard.metrics.drilldown import example_links, quality_findings, quality_summary
 from dashboard.metrics.quality import Finding
+from dashboard.reports.context import ReportContext
+from dashboard.reports.quality import QualityReport, data_quality_report
 from queries.db import get_engine
-from queries.loaders import load_unresolved_references
+from queries.loaders import Filters, load_unresolved_references
 
 dash.register_page(__name__, path="/data-quality", name="Data quality", title="Data quality", order=7)
 
@@ -72,8 +72,9 @@ def _row(finding: Finding, links) -> html.Tr:
     ], id=f"quality-{finding.rule}")
 
 
-def render_report(findings: list[Finding], summary: dict, links: dict[str, list]) -> html.Div:
+def render_report(report: QualityReport) -> html.Div:
     """The summary line over the table: rules with findings first, then the clean ones."""
+    findings, summary, links = report.findings, report.summary, report.links
     if summary["rules_with_findings"]:
         line = html.Div(
             f"{summary['rules_with_findings']} of {summary['rules']} rules have findings: "
@@ -90,13 +91,9 @@ def render_report(findings: list[Finding], summary: dict, links: dict[str, list]
 
 @callback(Output(BODY, "children"), Input(ID.STATE, "data"))
 @render_safely
-def update_quality(_state):
+def update_quality(state):
     """Run the data-quality report over every record and render it."""
     settings = current_settings()
-    dataset = dataset_for(settings)
-    if dataset.is_empty:
-        return empty_state(*NO_DATA)
-    unresolved = load_unresolved_references(get_engine(settings.database_url))
-    findings = quality_findings(dataset, unresolved, settings.agreement())
-    links = {f.rule: example_links(f, dataset.deals, unresolved) for f in findings if f.count}
-    return render_report(findings, quality_summary(findings, unresolved), links)
+    context = ReportContext.for_request(settings, state, data_filters=Filters())  # every record, whatever the filters
+    report = data_quality_report(context, load_unresolved_references(get_engine(settings.database_url)))
+    return empty_state(*NO_DATA) if report.is_empty else render_report(report)

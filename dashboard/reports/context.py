@@ -137,11 +137,13 @@ class ReportContext:
 
     @cached_property
     def settled_frames(self) -> Settled:
-        """The as_of-independent frames, kept in the app's cache per data version and filters."""
+        """The as_of-independent frames, kept in the app's cache per data version and dataset.
+
+        Keyed by the dataset itself, not the filter bar: a page that shows every record
+        whatever the filters (one lead, data quality) shares the unfiltered frames."""
         if self.cache is None or self.data_version is None:
             return Settled(self.dataset, self.calendar)
-        name = key("settled", data_version=self.data_version, agreement=self.agreement,
-                   params=(self.filters.data_filters, id(self.dataset)))
+        name = key("settled", data_version=self.data_version, agreement=self.agreement, params=id(self.dataset))
         kept = self.cache.get(name)
         if kept is None or kept.dataset is not self.dataset:
             kept = Settled(self.dataset, self.calendar)

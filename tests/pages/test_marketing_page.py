@@ -173,6 +173,20 @@ def test_volume_against_the_weekly_mql_target():
     assert no_target["target"].isna().all() and no_target["status"].isna().all()
 
 
+def test_a_rate_commitment_scored_alone_against_its_target():
+    """An agreement with an acceptance target and no MQL target: the scored table then has no
+    `expected` column at all. Acceptance W45 2/3 and W46 1/2 are behind 80 %; W47 has no
+    decision, so no status."""
+    periods = pd.DatetimeIndex(["2026-11-02", "2026-11-09", "2026-11-16"])
+    kpis = kpi_table(hand_dataset(), AGREEMENT, "week", periods, HAND_AS_OF)
+    acceptance_only = AGREEMENT.model_copy(update={"commitments": [AGREEMENT.commitment("mql_acceptance")]})
+    scored = commitment_table(kpis, acceptance_only, "week", HAND_AS_OF)
+    accepted = against_target(kpis, scored, "mql_acceptance", ("acceptance_rate",))
+    assert accepted["target"].tolist() == [0.8, 0.8, 0.8]
+    assert accepted["expected"].isna().all()
+    assert accepted["status"].tolist() == ["behind", "behind", None]
+
+
 # --- the page's callback ----------------------------------------------------------------
 
 def _kpis(settings, grain, start, end):
