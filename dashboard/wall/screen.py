@@ -12,8 +12,10 @@ import logging
 import threading
 from collections import OrderedDict
 
-from dashboard.data import current_version, dataset_for
+from dashboard.data import current_cache, current_version, dataset_for
 from dashboard.json_store import modified
+from dashboard.reports.context import ReportContext
+from dashboard.reports.wall import wall_report
 from dashboard.settings import Settings
 from dashboard.shared_cache import DiskCache, cache_key
 from dashboard.wall.views import build_views
@@ -27,18 +29,27 @@ _rendered: "OrderedDict[tuple, dict]" = OrderedDict()
 def wall_views(settings: Settings, views: tuple[str, ...]) -> dict:
     """Each view's HTML, as of now; raises what the database raises when it cannot be read."""
     as_of = settings.now()
-    key = (settings.database_url, str(settings.sla_path), modified(settings.sla_path), current_version(settings),
+    version = current_version(settings)
+    key = (settings.database_url, str(settings.sla_path), modified(settings.sla_path), version,
            views, as_of.floor("min"))
     with _lock:
         if key in _rendered:
             _rendered.move_to_end(key)
             return _rendered[key]
-    rendered = _shared(settings, key, lambda: build_views(dataset_for(settings), settings.agreement(), as_of, views))
+    rendered = _shared(settings, key, lambda: build_views(wall_report(_context(settings, as_of, version), views)))
     with _lock:
         _rendered[key] = rendered
         while len(_rendered) > _MAX_ENTRIES:
             _rendered.popitem(last=False)
     return rendered
+
+
+def _context(settings: Settings, as_of, version: str) -> ReportContext:
+    """The wall's records (every one: the wall has no filters), agreement and instant, sharing the
+    frames the pages work out in the app's cache."""
+    cache = current_cache()
+    return ReportContext(dataset_for(settings, cache=cache), settings.agreement(), as_of, cache=cache,
+                         data_version=version)
 
 
 def _shared(settings: Settings, key: tuple, render) -> dict:
