@@ -322,8 +322,10 @@ def export(
                                            "falls on its month's first working day in the agreement (for cron)."),
 ):
     """Write the monthly leadership pack: a PDF report, PPTX slides and an XLSX workbook."""
-    from dashboard.export.content import ExportError, is_first_working_day, last_complete_month, parse_month
+    from dashboard.export.content import ExportError, last_complete_month, parse_month
     from dashboard.export.pack import build_pack, parse_formats, write_files
+    from dashboard.reports.context import ReportContext
+    from dashboard.reports.pack import is_first_working_day
     from queries.loaders import load_dataset, load_unresolved_references
 
     agreement = _agreement(sla)
@@ -338,8 +340,9 @@ def export(
         return
     engine = _engine(db)
     try:
-        report, files = build_pack(load_dataset(engine), agreement, wanted or last_complete_month(instant, agreement.tz),
-                                   instant, load_unresolved_references(engine), chosen)
+        context = ReportContext(load_dataset(engine), agreement, instant)
+        report, files = build_pack(context, wanted or last_complete_month(instant, agreement.tz),
+                                   load_unresolved_references(engine), chosen)
         written = write_files(files, report.month, out)
     except ExportError as error:
         _fail(f"nothing was written: {error}")
