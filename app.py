@@ -180,8 +180,10 @@ def kpis(
     output: Format = typer.Option(Format.table, "--format", help="json, csv or table."),
 ):
     """Print the figures of SPEC's definitions, one row per period, with every commitment."""
-    from dashboard.metrics.kpis import compute_kpis
-    from queries.loaders import Filters, load_dataset, load_owners
+    from dashboard.components.filters import ViewFilters
+    from dashboard.reports.context import ReportContext
+    from dashboard.reports.kpis import kpis_report
+    from queries.loaders import load_dataset, load_owners
 
     agreement = _agreement(sla)
     try:
@@ -193,10 +195,10 @@ def kpis(
     instant = _as_of(as_of, agreement)
     engine = _engine(db)
     owner_ids = _resolve_owners(load_owners(engine), owner)
-    filters = Filters(segments=tuple(segment), sources=tuple(source), owner_ids=owner_ids)
-    records = compute_kpis(load_dataset(engine, instant, filters), agreement, grain.value,
-                           start_date, end_date, instant)
-    typer.echo(render_kpis(records, output.value), nl=False)
+    filters = ViewFilters(grain.value, start_date, end_date, segments=tuple(segment), sources=tuple(source),
+                          owner_ids=owner_ids)
+    context = ReportContext(load_dataset(engine, instant, filters.data_filters), agreement, instant, filters)
+    typer.echo(render_kpis(kpis_report(context), output.value), nl=False)
 
 
 def _as_of(text: Optional[str], agreement):
@@ -284,14 +286,12 @@ def check(
     fail_on_findings: bool = typer.Option(False, "--strict", help="Exit 1 when any rule has findings."),
 ):
     """The data-quality report: every rule with its count and example external ids."""
-    from dashboard.metrics.quality import quality_report
+    from dashboard.metrics.drilldown import quality_findings
     from queries.loaders import load_dataset, load_unresolved_references
 
     agreement = _agreement(sla)
     engine = _engine(db)
-    data = load_dataset(engine)
-    findings = quality_report(data.leads, data.deals, data.owners, load_unresolved_references(engine),
-                              agreement.currency, agreement.exchange_rates)
+    findings = quality_findings(load_dataset(engine), load_unresolved_references(engine), agreement)
     if output is Format.json:
         typer.echo(json.dumps([f.as_dict() for f in findings], indent=2))
     elif output is Format.csv:
@@ -322,8 +322,10 @@ def export(
                                            "falls on its month's first working day in the agreement (for cron)."),
 ):
     """Write the monthly leadership pack: a PDF report, PPTX slides and an XLSX workbook."""
-    from dashboard.export.content import ExportError, is_first_working_day, last_complete_month, parse_month
+    from dashboard.export.content import ExportError, last_complete_month, parse_month
     from dashboard.export.pack import build_pack, parse_formats, write_files
+    from dashboard.reports.context import ReportContext
+    from dashboard.reports.pack import is_first_working_day
     from queries.loaders import load_dataset, load_unresolved_references
 
     agreement = _agreement(sla)
@@ -338,8 +340,9 @@ def export(
         return
     engine = _engine(db)
     try:
-        report, files = build_pack(load_dataset(engine), agreement, wanted or last_complete_month(instant, agreement.tz),
-                                   instant, load_unresolved_references(engine), chosen)
+        context = ReportContext(load_dataset(engine), agreement, instant)
+        report, files = build_pack(context, wanted or last_complete_month(instant, agreement.tz),
+                                   load_unresolved_references(engine), chosen)
         written = write_files(files, report.month, out)
     except ExportError as error:
         _fail(f"nothing was written: {error}")

@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 
 from app import cli
 from dashboard.export import pdf, pptx, xlsx
-from dashboard.export.content import (
-    ExportError, build_report, is_first_working_day, last_complete_month, parse_month,
-)
+from dashboard.export.content import ExportError, last_complete_month, parse_month
 from dashboard.export.pack import parse_formats, write_files
+from dashboard.reports.context import ReportContext
+from dashboard.reports.pack import is_first_working_day, pack_report
 from dashboard.sla import parse_agreement
 from tests.factories import dataset
 
@@ -76,8 +76,8 @@ def tiny_month():
 
 @pytest.fixture(scope="module")
 def october():
-    return build_report(tiny_month(), AGREEMENT, pd.Timestamp("2026-10-01"), AS_OF, UNRESOLVED,
-                        generated_at=AS_OF)
+    return pack_report(ReportContext(tiny_month(), AGREEMENT, AS_OF), pd.Timestamp("2026-10-01"), UNRESOLVED,
+                       generated_at=AS_OF)
 
 
 def test_summary_sentences_are_worked_out_from_the_numbers(october):
@@ -109,7 +109,7 @@ def test_a_running_month_is_reported_as_partial_with_its_projection():
     is 36 % of 4 (printed as 1); the report says the month is not complete: 14 working days (2-6, 9-13, 16-19 Nov: 5 + 5 + 4) and
     half of the 20th (a day without working hours counts its clock share, 12 of 24 hours) = 14.5
     of 21 (Mon-Fri: 5 + 5 + 5 + 5 + Mon 30th)."""
-    report = build_report(tiny_month(), AGREEMENT, pd.Timestamp("2026-11-01"), AS_OF, UNRESOLVED)
+    report = pack_report(ReportContext(tiny_month(), AGREEMENT, AS_OF), pd.Timestamp("2026-11-01"), UNRESOLVED)
     assert not report.complete
     assert report.partial_note.startswith("November 2026 is not complete: these are its figures to "
                                           "20 November 2026 12:00, 14.5 of its 21 working days.")
@@ -122,7 +122,7 @@ def test_a_running_month_is_reported_as_partial_with_its_projection():
 def test_a_month_without_data_gives_a_pack_that_says_so(tmp_path):
     """August 2026 holds no lead, stage change or deal: every format is written and says so (in the
     workbook, the first sentence under the title, six facts about the pack and the heading: B11)."""
-    report = build_report(tiny_month(), AGREEMENT, pd.Timestamp("2026-08-01"), AS_OF, UNRESOLVED)
+    report = pack_report(ReportContext(tiny_month(), AGREEMENT, AS_OF), pd.Timestamp("2026-08-01"), UNRESOLVED)
     assert not report.has_data
     assert report.summary == ["There is no data for August 2026: no lead was created, no lead reached a stage "
                               "and no deal closed in the month, so there is nothing to compare with the targets."]
@@ -183,7 +183,7 @@ def test_default_month_and_the_first_working_day():
 
 def test_a_month_not_yet_begun_is_refused():
     with pytest.raises(ExportError, match="month 2026-12 has not begun at 2026-11-20 12:00"):
-        build_report(tiny_month(), AGREEMENT, pd.Timestamp("2026-12-01"), AS_OF, UNRESOLVED)
+        pack_report(ReportContext(tiny_month(), AGREEMENT, AS_OF), pd.Timestamp("2026-12-01"), UNRESOLVED)
 
 
 def test_files_are_written_whole_or_not_at_all(tmp_path):

@@ -14,9 +14,10 @@ from dashboard.components.charts import bars_against_target
 from dashboard.components.funnel_charts import cohort_subtitles, conversion_figure, funnel_figure
 from dashboard.components.labels import METRIC_LABELS
 from dashboard.components.sales_charts import bucket_label, loop_panels_figure, pipeline_figure, rep_attainment_figure
-from dashboard.export.content import ExportError, MonthReport
+from dashboard.export.content import ExportError
 from dashboard.metrics.closed_loop_view import rows_to_chart
 from dashboard.metrics.funnel_views import PAIRS
+from dashboard.reports.pack import MonthReport
 
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 WIDTH = 960  # CSS pixels; rendered at SCALE for print

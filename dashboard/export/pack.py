@@ -1,5 +1,6 @@
-"""A month's leadership pack from start to files: the report, its charts drawn once, each format
-laid out in memory, then written whole (temporary file, then rename) or not at all."""
+"""A month's leadership pack from start to files: the report (`reports.pack.pack_report`), its
+charts drawn once, each format laid out in memory, then written whole (temporary file, then
+rename) or not at all."""
 from __future__ import annotations
 
 import os
@@ -8,9 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.export.content import ExportError, MonthReport, build_report, pack_filename
-from dashboard.sla import Agreement
-from queries.loaders import Dataset
+from dashboard.export.content import ExportError, pack_filename
+from dashboard.reports.context import ReportContext
+from dashboard.reports.pack import MonthReport, pack_report
 
 FORMATS = ("pdf", "pptx", "xlsx")
 MEDIA_TYPES = {
@@ -46,10 +47,10 @@ def render(report: MonthReport, formats: tuple[str, ...]) -> dict[str, bytes]:
     return {fmt: builders[fmt]() for fmt in formats}
 
 
-def build_pack(dataset: Dataset, agreement: Agreement, month: pd.Timestamp, as_of: pd.Timestamp,
-               unresolved: pd.DataFrame, formats: tuple[str, ...] = FORMATS) -> tuple[MonthReport, dict[str, bytes]]:
+def build_pack(context: ReportContext, month: pd.Timestamp, unresolved: pd.DataFrame,
+               formats: tuple[str, ...] = FORMATS) -> tuple[MonthReport, dict[str, bytes]]:
     """The report for a month and its files by format, all in memory."""
-    report = build_report(dataset, agreement, month, as_of, unresolved)
+    report = pack_report(context, month, unresolved)
     return report, render(report, formats)
 
 
@@ -80,16 +81,3 @@ def write_files(files: dict[str, bytes], month: pd.Timestamp, out_dir: Path) -> 
         for _, temporary in staged:
             temporary.unlink(missing_ok=True)
 
-
-def build_for_settings(settings, month_key: str, fmt: str) -> tuple[MonthReport, bytes]:
-    """One format of a month's pack for a running dashboard: its (cached) records, agreement and clock."""
-    from dashboard.data import dataset_for
-    from dashboard.export.content import parse_month
-    from queries.db import get_engine
-    from queries.loaders import load_unresolved_references
-
-    fmt = parse_formats(fmt)
-    month = parse_month(month_key)
-    unresolved = load_unresolved_references(get_engine(settings.database_url))
-    report, files = build_pack(dataset_for(settings), settings.agreement(), month, settings.now(), unresolved, fmt)
-    return report, files[fmt[0]]

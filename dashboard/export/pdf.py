@@ -19,8 +19,9 @@ from reportlab.platypus import (
 
 from dashboard.components.labels import STATUS_COLOURS, STATUS_LABELS, TEAM_LABELS
 from dashboard.export import tables
-from dashboard.export.content import TITLE, MonthReport
+from dashboard.export.content import TITLE
 from dashboard.export.figures import WIDTH
+from dashboard.reports.pack import MonthReport
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),)
 INK, MUTED, RULE, HEAD_BG = colors.HexColor("#24292f"), colors.HexColor("#57606a"), colors.HexColor("#d0d7de"), \

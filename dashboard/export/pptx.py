@@ -12,8 +12,9 @@ from pptx.util import Emu, Inches, Pt
 from dashboard.components.labels import STATUS_COLOURS, TEAM_LABELS
 from dashboard.export import tables
 from dashboard.components import formatting
-from dashboard.export.content import TITLE, MonthReport, figure_text, money
+from dashboard.export.content import TITLE, figure_text, money
 from dashboard.export.figures import WIDTH
+from dashboard.reports.pack import MonthReport
 
 SLIDE_WIDTH, SLIDE_HEIGHT = Inches(13.333), Inches(7.5)
 MARGIN = Inches(0.5)

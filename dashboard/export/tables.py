@@ -9,7 +9,8 @@ import pandas as pd
 from dashboard.components import formatting
 from dashboard.components.funnel_charts import STAGE_PLURALS, pair_title
 from dashboard.components.labels import STATUS_LABELS, TEAM_LABELS
-from dashboard.export.content import MonthReport, figure_text, money, short_month
+from dashboard.export.content import figure_text, money, short_month
+from dashboard.reports.pack import MonthReport
 
 Table = tuple[list[str], list[list[str]]]
 LOOP_ROWS_PRINTED = 12

@@ -11,7 +11,7 @@ import pandas as pd
 import xlsxwriter
 
 from dashboard.components import formatting
-from dashboard.export.content import MonthReport
+from dashboard.reports.pack import MonthReport
 
 # Text starting with one of these would be read as a formula (or DDE) by a spreadsheet.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -1,5 +1,5 @@
 """The wall screen's figures: the scoreboard of a horizon as tiles, the weekly meeting's
-summary, the month's funnel, the open breaches by rep and the quarter's closed loop.
+summary, the month's funnel, the open breaches by rep and the closed loop by source.
 
 Pure functions over the frames the pages compute (`scoreboard.scoreboard`,
 `response.response_times`, `closed_loop_view.loop_table`); inputs untouched.

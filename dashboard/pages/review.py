@@ -10,10 +10,14 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboard.application import current_settings
-from dashboard.export.content import ExportError, last_complete_month, month_choices, month_label
-from dashboard.export.pack import FORMATS, MEDIA_TYPES, build_for_settings
 from dashboard.components.layout import page_header
 from dashboard.components.sections import section
+from dashboard.export.content import ExportError, last_complete_month, month_choices, month_label, parse_month
+from dashboard.export.pack import FORMATS, MEDIA_TYPES, parse_formats, render
+from dashboard.reports.context import ReportContext
+from dashboard.reports.pack import pack_report
+from queries.db import get_engine
+from queries.loaders import load_unresolved_references
 
 dash.register_page(__name__, path="/review", name="Review", title="Review", order=8)
 
@@ -89,7 +93,11 @@ def download_pack(n_clicks, month: str | None, fmt: str):
     if not n_clicks:
         return dash.no_update, dash.no_update
     try:
-        report, content = build_for_settings(current_settings(), month or "", fmt)
+        settings = current_settings()
+        formats, wanted = parse_formats(fmt), parse_month(month or "")
+        unresolved = load_unresolved_references(get_engine(settings.database_url))
+        report = pack_report(ReportContext.for_request(settings), wanted, unresolved)  # every lead, whatever the filters
+        content = render(report, formats)[formats[0]]
     except ExportError as error:
         return dash.no_update, dbc.Alert(f"Nothing to download: {error}.", color="warning", className="mb-0 py-2")
     except Exception:  # noqa: BLE001 - the page stays up; the log keeps the details

@@ -14,6 +14,8 @@ from plotly.utils import PlotlyJSONEncoder
 
 from dashboard.cache import Cache, key
 from dashboard.data import current_cache, current_version, dataset_for
+from dashboard.reports.context import ReportContext
+from dashboard.reports.wall import wall_report
 from dashboard.settings import Settings
 from dashboard.wall.views import build_views
 
@@ -23,11 +25,17 @@ log = logging.getLogger(__name__)
 def wall_views(settings: Settings, views: tuple[str, ...], cache: Cache | None = None) -> dict:
     """Each view's HTML, as of now; raises what the database raises when it cannot be read."""
     cache = cache if cache is not None else current_cache()
-    as_of = settings.now()
+    as_of, agreement = settings.now(), settings.agreement()
+    version = current_version(settings, cache)
+
+    def render() -> dict:
+        # every record (the wall has no filters), sharing the frames the pages work out in the cache
+        context = ReportContext(dataset_for(settings, cache=cache), agreement, as_of, cache=cache,
+                                data_version=version if cache is not None else None)
+        return build_views(wall_report(context, views))
+
     if cache is None:
-        return build_views(dataset_for(settings), settings.agreement(), as_of, views)
-    agreement = settings.agreement()
-    name = key("wall", data_version=current_version(settings, cache), agreement=agreement,
-               as_of=as_of.floor("min").isoformat(), params=(settings.database_url, views))
-    return cache.shared(name, lambda: build_views(dataset_for(settings, cache=cache), agreement, as_of, views),
-                        encode=lambda rendered: json.dumps(rendered, cls=PlotlyJSONEncoder))
+        return render()
+    name = key("wall", data_version=version, agreement=agreement, as_of=as_of.floor("min").isoformat(),
+               params=(settings.database_url, views))
+    return cache.shared(name, render, encode=lambda rendered: json.dumps(rendered, cls=PlotlyJSONEncoder))

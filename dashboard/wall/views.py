@@ -1,26 +1,16 @@
 """The wall screen's views as HTML: big type, no charts to resize, sized in viewport units so a
-3840x2160 screen lays them out natively. `build_views` computes the figures of the views a
-playlist names and renders each; it runs in the wall's refresh callback.
+3840x2160 screen lays them out natively. `build_views` lays out the figures of
+`reports.wall.wall_report` for the views a playlist names; it runs in the wall's refresh
+callback, and computes nothing.
 """
 from __future__ import annotations
-
-import datetime as dt
 
 import pandas as pd
 from dash import html
 
 from dashboard.components import formatting
-from dashboard.components.filters import default_range
 from dashboard.components.labels import METRIC_LABELS, STATUS_ICONS, STATUS_LABELS
-from dashboard.metrics.calendar import WorkCalendar, local_midnight, period_start
-from dashboard.metrics.closed_loop_view import loop_table, loop_totals
-from dashboard.metrics.response import response_times
-from dashboard.metrics.sales import open_breach_list
-from dashboard.metrics.scoreboard import same_point_before, scoreboard
-from dashboard.metrics.stages import as_known_at, effective_stages
-from dashboard.metrics.wall import breaches_by_rep, commitments_at_risk, funnel_to_date, horizon_tiles, week_changes
-from dashboard.sla import Agreement
-from queries.loaders import Dataset
+from dashboard.reports.wall import WallReport
 
 TITLES = {
     "meeting": "Weekly meeting: where we stand",
@@ -93,7 +83,7 @@ def scoreboard_view(tiles: pd.DataFrame, currency: str, name: str) -> html.Div:
 
 
 def meeting_view(changes: pd.DataFrame, month: pd.DataFrame, risks: pd.DataFrame, reps: pd.DataFrame,
-                 currency: str) -> html.Div:
+                 total: int, currency: str) -> html.Div:
     """Period to date against the targets, what changed since last week, what is at risk and
     the open breaches: the weekly meeting's agenda on one screen."""
     month = month.set_index("id")
@@ -133,7 +123,6 @@ def meeting_view(changes: pd.DataFrame, month: pd.DataFrame, risks: pd.DataFrame
         risk_items.append(html.Li(f"and {len(risks) - MAX_RISKS} more", className="wall-more"))
     if not risk_items:
         risk_items = [html.Li("✔ Every commitment is on track this month.")]
-    total = int(reps["breaches"].sum()) if len(reps) else 0
     breach_items = ([html.Li([html.B(formatting.count(r.breaches)), f"  {r.owner}"])
                      for r in reps.head(MAX_MEETING_REPS).itertuples()] if total
                     else [html.Li("✔ None: every MQL was touched in time.")])
@@ -167,12 +156,11 @@ def funnel_view(funnel: pd.DataFrame) -> html.Div:
                                      className="wall-footnote")], className="wall-funnel")
 
 
-def breaches_view(reps: pd.DataFrame, window_hours: float | None) -> html.Div:
+def breaches_view(reps: pd.DataFrame, total: int, window_hours: float | None) -> html.Div:
     """How many MQLs wait untouched past the response window, per rep, the most first."""
     if window_hours is None:
         return html.Div("The agreement sets no response window, so there are no breaches to show.",
                         className="wall-empty")
-    total = int(reps["breaches"].sum()) if len(reps) else 0
     head = html.Div([html.Span(formatting.count(total), className="wall-hero", id="wall-breach-total"),
                      html.Span(f" MQLs untouched past the {window_hours:g} working-hour window",
                                className="wall-hero-note")], className="wall-hero-line")
@@ -192,11 +180,10 @@ def breaches_view(reps: pd.DataFrame, window_hours: float | None) -> html.Div:
     return html.Div([head, *rows], className="wall-breaches")
 
 
-def loop_view(table: pd.DataFrame, currency: str) -> html.Div:
+def loop_view(table: pd.DataFrame, totals: pd.Series, currency: str) -> html.Div:
     """Per source: the leads of the last 12 months and what became of them, against cost."""
     if table.empty:
         return html.Div("No leads in the last 12 months.", className="wall-empty")
-    totals = loop_totals(table)
     top = table.sort_values(["revenue_won", "leads"], ascending=False, kind="stable").head(MAX_SOURCES)
 
     def cells(label, row, css=""):
@@ -218,45 +205,21 @@ def loop_view(table: pd.DataFrame, currency: str) -> html.Div:
     ], className="wall-table"), className="wall-loop")
 
 
-def build_views(dataset: Dataset, agreement: Agreement, as_of: pd.Timestamp, views: tuple[str, ...]) -> dict:
-    """Each named view's HTML for the records as known at `as_of`."""
-    order = [commitment.id for commitment in agreement.commitments]
-    currency = agreement.currency
-    today = pd.Timestamp(as_of.tz_convert(agreement.tz).date())
-    needs_board = {"meeting", "week", "month"} & set(views)
-    board = scoreboard(dataset, agreement, as_of) if needs_board else None
-    known = as_known_at(dataset, as_of)
-    stages = effective_stages(known.leads, known.deals)
-    reps = None
-    if {"meeting", "breaches"} & set(views) and agreement.response_window_hours is not None:
-        start, end = default_range(today.date())  # the sales page's default dates: the same count
-        responses = response_times(stages, known.activities, WorkCalendar.from_agreement(agreement),
-                                   agreement.response_window_hours, as_of, since=local_midnight(start, agreement.tz),
-                                   until=local_midnight(end + dt.timedelta(days=1), agreement.tz))
-        reps = breaches_by_rep(open_breach_list(responses, known.owners))
-    if reps is None:
-        reps = breaches_by_rep(pd.DataFrame(columns=["owner", "age_hours"]))
-    rendered = {}
-    for name in views:
-        if name in rendered:
-            continue
+def build_views(report: WallReport) -> dict:
+    """Each view of the report as HTML, by name."""
+    currency, rendered = report.currency, {}
+    for name in report.views:
         if name == "week":
-            rendered[name] = scoreboard_view(horizon_tiles(board, "this_week", order), currency, name)
+            rendered[name] = scoreboard_view(report.week, currency, name)
         elif name == "month":
-            rendered[name] = scoreboard_view(horizon_tiles(board, "this_month", order), currency, name)
+            rendered[name] = scoreboard_view(report.month, currency, name)
         elif name == "meeting":
-            rendered[name] = meeting_view(week_changes(board, order), horizon_tiles(board, "this_month", order),
-                                          commitments_at_risk(board, ("this_month",)), reps, currency)
+            rendered[name] = meeting_view(report.changes, report.month, report.risks, report.reps, report.breaches,
+                                          currency)
         elif name == "funnel":
-            month_start = local_midnight(period_start(today, "month"), agreement.tz)
-            previous_start = local_midnight(period_start(today, "month") - pd.DateOffset(months=1), agreement.tz)
-            rendered[name] = funnel_view(funnel_to_date(stages, month_start, as_of, previous_start,
-                                                        same_point_before(as_of, "month", agreement.tz)))
+            rendered[name] = funnel_view(report.funnel)
         elif name == "breaches":
-            rendered[name] = breaches_view(reps, agreement.response_window_hours)
+            rendered[name] = breaches_view(report.reps, report.breaches, report.window_hours)
         elif name == "loop":
-            first = (period_start(today, "month") - pd.DateOffset(months=11)).date()
-            rendered[name] = loop_view(loop_table(stages, known.deals, known.campaigns, "source", first,
-                                                  today.date(), agreement.tz, currency, agreement.exchange_rates,
-                                                  through=today.date()), currency)
+            rendered[name] = loop_view(report.loop, report.loop_totals, currency)
     return rendered

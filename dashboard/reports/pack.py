@@ -1,0 +1,380 @@
+"""The monthly leadership pack's content for one month, as plain data: the month's scorecard
+from the engine of `kpis --grain month`, month over month and year over year, the funnel and
+cohort conversion, 13-month trends against targets, the closed loop, response per rep, next
+month's forecast, a data-quality note, and the executive summary written from those numbers.
+
+`pack_report(context, month, unresolved)` works it all out once from a `ReportContext`; the
+PDF, PPTX and XLSX modules in `dashboard/export/` only lay it out.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dashboard.components.labels import METRIC_LABELS, STATUS_LABELS, TEAM_LABELS
+from dashboard.export.content import ExportError, figure_text, money, month_label, short_month
+from dashboard.metrics.calendar import WorkCalendar, period_end, period_start, to_local_dates
+from dashboard.metrics.closed_loop_view import loop_table, loop_totals
+from dashboard.metrics.deals import weighted_pipeline
+from dashboard.metrics.drilldown import quality_findings, quality_summary
+from dashboard.metrics.funnel_views import PAIRS, cohort_conversions, median_lags, range_funnel
+from dashboard.metrics.kpis import COUNT_FIELDS, RATE_FIELDS, kpi_records
+from dashboard.metrics.marketing import commitment_for
+from dashboard.metrics.sales import pipeline_by_month, pipeline_by_stage, rep_response, response_summary, stage_order
+from dashboard.metrics.targets import rate_target
+from dashboard.reports.context import ReportContext
+from dashboard.sla import Agreement
+
+TREND_MONTHS = 13
+# The figures of the month shown beside their comparisons, in funnel order.
+KEY_FIGURES = ("leads", "mqls", "sals", "sqls", "opportunities", "deals_won", "revenue_won",
+               "conv_lead_mql", "conv_mql_sql", "conv_sql_won", "response_sla_attainment",
+               "acceptance_rate", "win_rate")
+
+
+def is_first_working_day(as_of: pd.Timestamp, agreement: Agreement) -> bool:
+    """Is as_of's local date the first working day of its month (weekdays and holidays of the agreement)?"""
+    today = to_local_dates(pd.Series([pd.Timestamp(as_of)]), agreement.tz).iloc[0]
+    month = period_start(today, "month")
+    days = WorkCalendar.from_agreement(agreement).working_days(month, period_end(month, "month"))
+    return len(days) > 0 and pd.Timestamp(days[0]) == pd.Timestamp(today)
+
+
+@dataclass(frozen=True)
+class MonthReport:
+    """Everything the pack shows for one month, computed once."""
+
+    company: str
+    agreement_line: str
+    currency: str
+    month: pd.Timestamp  # first day of the month reported
+    as_of: pd.Timestamp
+    as_of_text: str
+    generated_at_text: str
+    complete: bool
+    partial_note: str | None
+    has_data: bool
+    kpis: dict  # the month's row of `kpis --grain month`
+    previous: dict  # the month before, as known at as_of
+    year_ago: dict  # the same month a year earlier
+    scorecard: pd.DataFrame
+    key_figures: pd.DataFrame
+    summary: list[str]
+    trends: pd.DataFrame  # 13 months of kpis fields
+    trend_targets: pd.DataFrame  # 13 months x commitments: actual, target, status
+    funnel: pd.DataFrame
+    conversions: pd.DataFrame
+    lags: pd.Series
+    conversion_targets: dict
+    loop_source: pd.DataFrame
+    loop_campaign: pd.DataFrame
+    loop_source_totals: pd.Series
+    loop_campaign_totals: pd.Series
+    response: dict
+    reps: pd.DataFrame
+    response_target: float | None
+    window_hours: float | None
+    pipeline_month: pd.DataFrame
+    pipeline_stage: pd.DataFrame
+    pipeline_order: list[str]
+    forecast_month: pd.Timestamp
+    forecast: pd.DataFrame
+    forecast_pipeline: pd.DataFrame
+    quality: pd.DataFrame
+    quality_totals: dict
+
+    @property
+    def label(self) -> str:
+        return month_label(self.month)
+
+    @property
+    def key(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+
+def month_rows(table: pd.DataFrame, scored: pd.DataFrame) -> dict[pd.Timestamp, dict]:
+    """The kpis records of a kpi table by period start."""
+    return {pd.Timestamp(record["period_start"]): record for record in kpi_records(table, scored)}
+
+
+def change(current, before) -> float | None:
+    """Relative change of a count (0.08 for +8 %), None when there is nothing to compare with."""
+    if current is None or before is None or before == 0:
+        return None
+    return (current - before) / before
+
+
+def point_change(current, before) -> float | None:
+    """Change of a rate in points of a fraction (0.021 for +2.1 points), None when either is unknown."""
+    if current is None or before is None:
+        return None
+    return current - before
+
+
+def scorecard(record: dict, previous: dict, year_ago: dict, agreement: Agreement) -> pd.DataFrame:
+    """Each commitment for the month: the kpis fields (actual, target, expected, projected,
+    required_per_day, status), the share of the target, and the same figure a month and a year earlier."""
+    rows = []
+    for commitment in agreement.commitments:
+        scored = record["commitments"][commitment.id]
+        actual, target = scored["actual"], scored["target"]
+        before, last_year = previous.get(commitment.metric), year_ago.get(commitment.metric)
+        rows.append({
+            "id": commitment.id, "team": commitment.team, "metric": commitment.metric,
+            "label": METRIC_LABELS[commitment.metric], "is_count": commitment.is_count,
+            "actual": actual, "target": target,
+            "of_target": actual / target if actual is not None and target else None,
+            "expected": scored.get("expected"), "projected": scored.get("projected"),
+            "required_per_day": scored.get("required_per_day"), "status": scored["status"],
+            "previous": before, "year_ago": last_year,
+            "mom": change(actual, before) if commitment.is_count else point_change(actual, before),
+            "yoy": change(actual, last_year) if commitment.is_count else point_change(actual, last_year),
+        })
+    return pd.DataFrame(rows)
+
+
+def key_figures(record: dict, previous: dict, year_ago: dict) -> pd.DataFrame:
+    """The month's main kpis fields with their month-earlier and year-earlier values and changes
+    (relative for counts, in points for rates)."""
+    rows = []
+    for metric in KEY_FIGURES:
+        is_rate = metric in RATE_FIELDS
+        compare = point_change if is_rate else change
+        rows.append({"metric": metric, "label": METRIC_LABELS[metric], "is_rate": is_rate,
+                     "value": record[metric], "previous": previous[metric], "year_ago": year_ago[metric],
+                     "mom": compare(record[metric], previous[metric]),
+                     "yoy": compare(record[metric], year_ago[metric])})
+    return pd.DataFrame(rows)
+
+
+def change_text(value, is_rate: bool, versus: str) -> str | None:
+    """'up 8 % on October', 'down 2.1 points on November 2025', 'level with October'; None unknown."""
+    if value is None or pd.isna(value):
+        return None
+    amount = value * 100
+    if round(amount, 1 if is_rate else 0) == 0:
+        return f"level with {versus}"
+    direction = "up" if amount > 0 else "down"
+    if is_rate:
+        size = abs(amount)
+        return f"{direction} {size:.1f} point{'' if round(size, 1) == 1 else 's'} on {versus}"
+    return f"{direction} {abs(amount):.0f} % on {versus}"
+
+
+def commitment_sentence(row: pd.Series, complete: bool, month: pd.Timestamp, currency: str) -> str:
+    """One sentence per commitment: actual against target, share of it, and the complete months
+    before (e.g. 'MQLs 412 against 400 (103 %), up 8 % on October, down 3 % on November last year.')."""
+    metric, label = row["metric"], row["label"]
+    actual, target = figure_text(metric, row["actual"], currency), figure_text(metric, row["target"], currency)
+    previous_month = pd.Timestamp(month) - pd.DateOffset(months=1)
+    versus_previous = short_month(previous_month, month)
+    versus_year = f"{pd.Timestamp(month):%B} last year"
+    if row["is_count"]:
+        share = f" ({row['of_target']:.0%})".replace("%", " %") if pd.notna(row["of_target"]) else ""
+        if not complete:
+            projected = row["projected"]
+            pace = (f"; projected {figure_text(metric, projected, currency)} by month end"
+                    f" ({projected / row['target']:.0%})".replace("%", " %")
+                    if pd.notna(projected) and row["target"] else "")
+            return (f"{label} {actual} so far against {target} for the month{pace}. "
+                    f"{versus_previous} had {figure_text(metric, row['previous'], currency)}, "
+                    f"{versus_year} {figure_text(metric, row['year_ago'], currency)} (complete months).")
+        text = f"{label} {actual} against {target}{share}"
+    else:
+        text = f"{label} {actual} against a target of {target}"
+        if not complete:
+            return (f"{text} so far ({STATUS_LABELS[row['status']].lower()}). {versus_previous} had "
+                    f"{figure_text(metric, row['previous'], currency)}, {versus_year} "
+                    f"{figure_text(metric, row['year_ago'], currency)} (complete months).")
+    comparisons = [c for c in (change_text(row["mom"], not row["is_count"], versus_previous),
+                               change_text(row["yoy"], not row["is_count"], versus_year)) if c]
+    return text + (", " + ", ".join(comparisons) if comparisons else "") + "."
+
+
+def team_sentence(rows: pd.DataFrame, team: str) -> str:
+    """'Marketing: 2 of 2 commitments on track.' or with the ones at risk and behind."""
+    mine = rows[rows["team"] == team]
+    counts = {status: int((mine["status"] == status).sum()) for status in ("ahead", "at_risk", "behind")}
+    unknown = len(mine) - sum(counts.values())
+    parts = [f"{counts['ahead']} of {len(mine)} commitment{'' if len(mine) == 1 else 's'} on track"]
+    parts += [f"{counts[s]} {STATUS_LABELS[s].lower()}" for s in ("at_risk", "behind") if counts[s]]
+    if unknown:
+        parts.append(f"{unknown} with no outcome yet")
+    return f"{TEAM_LABELS[team]}: " + ", ".join(parts) + "."
+
+
+def summary_sentences(report_fields: dict) -> list[str]:
+    """The executive summary, written from the report's numbers only."""
+    month, complete, currency = report_fields["month"], report_fields["complete"], report_fields["currency"]
+    if not report_fields["has_data"]:
+        return [f"There is no data for {month_label(month)}: no lead was created, no lead reached a stage "
+                "and no deal closed in the month, so there is nothing to compare with the targets."] + (
+            [] if complete else [report_fields["partial_note"]])
+    board: pd.DataFrame = report_fields["scorecard"]
+    sentences = []
+    if not complete:
+        sentences.append(report_fields["partial_note"])
+    sentences += [team_sentence(board, team) for team in ("marketing", "sales") if (board["team"] == team).any()]
+    sentences += [commitment_sentence(row, complete, month, currency) for _, row in board.iterrows()]
+    funnel = report_fields["funnel"]
+    created = int(funnel["leads"].iloc[0])
+    if created:
+        won = int(funnel.loc[funnel["stage"] == "won", "leads"].iloc[0])
+        mqls = int(funnel.loc[funnel["stage"] == "mql", "leads"].iloc[0])
+        sentences.append(f"Of the {created:,} leads created in {month:%B}, {mqls:,} ({mqls / created:.1%}) have "
+                         f"become MQLs and {won:,} ({won / created:.1%}) have been won by "
+                         f"{report_fields['as_of_short']}.".replace("%)", " %)"))
+    loop = report_fields["loop_campaign"]
+    earning = loop[loop["revenue_won"] > 0] if len(loop) else loop
+    if len(earning):
+        best = earning.sort_values(["revenue_won", "leads"], ascending=False, kind="stable").iloc[0]
+        ret = best["return_on_cost"]
+        sentences.append(f"The campaign whose {month:%B} leads brought the most won revenue: {best['label']} "
+                         f"({money(best['revenue_won'], currency)}"
+                         + (f", {ret:,.1f}× its cost" if pd.notna(ret) else "") + ").")
+    forecast = report_fields["forecast"]
+    revenue = forecast[forecast["metric"] == "revenue_won"]
+    if len(revenue):
+        row = revenue.iloc[0]
+        sentences.append(
+            f"{row['month_label']}: {money(row['weighted_pipeline'], currency)} of weighted open pipeline is "
+            f"expected to close, against a won-revenue target of {money(row['target'], currency)}.")
+    quality = report_fields["quality_totals"]
+    sentences.append(f"Data quality: {quality['rules_with_findings']} of {quality['rules']} checks have findings "
+                     f"({quality['findings']:,} in all)." if quality["findings"]
+                     else "Data quality: every check is clean.")
+    return sentences
+
+
+def forecast_table(next_record: dict | None, agreement: Agreement, next_month: pd.Timestamp,
+                   pipeline: pd.DataFrame, as_of_month: pd.Timestamp) -> pd.DataFrame:
+    """Next month per count commitment: target, actual so far and projection when it has begun,
+    and for won revenue the weighted open pipeline expected to close in it (SPEC 9, 11)."""
+    closing = pipeline[pd.to_datetime(pipeline["close_month"]) == next_month] if len(pipeline) else pipeline
+    weighted = float(closing["weighted"].sum()) if len(closing) else 0.0
+    amount = float(closing["amount"].sum()) if len(closing) else 0.0
+    deals = int(closing["deals"].sum()) if len(closing) else 0
+    started = next_month <= as_of_month
+    rows = []
+    for commitment in agreement.commitments:
+        if not commitment.is_count:
+            continue
+        scored = next_record["commitments"][commitment.id]
+        rows.append({
+            "month": next_month, "month_label": month_label(next_month), "id": commitment.id,
+            "team": commitment.team, "metric": commitment.metric, "label": METRIC_LABELS[commitment.metric],
+            "target": scored["target"],
+            "actual_so_far": scored["actual"] if started else None,
+            "projected": scored["projected"] if started else None,
+            "status": scored["status"] if started else None,
+            "open_deals": deals if commitment.metric == "revenue_won" else None,
+            "open_amount": amount if commitment.metric == "revenue_won" else None,
+            "weighted_pipeline": weighted if commitment.metric == "revenue_won" else None,
+        })
+    return pd.DataFrame(rows, columns=["month", "month_label", "id", "team", "metric", "label", "target",
+                                       "actual_so_far", "projected", "status", "open_deals", "open_amount",
+                                       "weighted_pipeline"])
+
+
+def quality_table(findings) -> pd.DataFrame:
+    """The data-quality rules with findings, most first, with a few example ids each."""
+    rows = [{"rule": f.rule, "table": f.table, "description": f.description, "count": f.count,
+             "examples": ", ".join(f.examples[:5])} for f in findings if f.count]
+    frame = pd.DataFrame(rows, columns=["rule", "table", "description", "count", "examples"])
+    return frame.sort_values("count", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def pack_report(context: ReportContext, month: pd.Timestamp, unresolved: pd.DataFrame,
+                generated_at: pd.Timestamp | None = None) -> MonthReport:
+    """The pack's content for `month` (its first day) as known at the context's as_of, over
+    the context's records; `unresolved` are the references the data-quality note counts."""
+    agreement, as_of, tz = context.agreement, context.as_of, context.tz
+    month = pd.Timestamp(month)
+    month_end = period_end(month, "month")  # exclusive
+    last_day = (month_end - pd.Timedelta(days=1)).date()
+    today = context.today
+    as_of_month = period_start(today, "month")
+    if month > as_of_month:
+        raise ExportError(f"month {month:%Y-%m} has not begun at {as_of.tz_convert(tz):%Y-%m-%d %H:%M} "
+                          f"({agreement.timezone}): nothing to report yet")
+    first, after = context.window(month.date(), last_day)
+    complete = as_of >= after
+    local = as_of.tz_convert(tz)
+    generated = pd.Timestamp(generated_at if generated_at is not None else pd.Timestamp.now(tz="UTC")).tz_convert(tz)
+
+    periods = pd.date_range(month - pd.DateOffset(months=TREND_MONTHS - 1), month, freq="MS")
+    table = context.kpis("month", periods)
+    scored = context.scored(table, "month")
+    records = month_rows(table, scored)
+    record = records[month]
+    previous = records[month - pd.DateOffset(months=1)]
+    year_ago = records[month - pd.DateOffset(months=12)]
+    board = scorecard(record, previous, year_ago, agreement)
+
+    has_data = any(record[f] for f in COUNT_FIELDS if f != "revenue_won") or bool(record["revenue_won"])
+    partial_note = None
+    if not complete:
+        gone = context.calendar.working_days_elapsed(month, month_end, as_of)
+        total = context.calendar.count_working_days(month, month_end)
+        partial_note = (f"{month_label(month)} is not complete: these are its figures to "
+                        f"{local:%-d %B %Y %H:%M}, {gone:.1f} of its {total} working days. Comparisons with "
+                        "earlier months use their complete figures; count targets are for the whole month.")
+
+    known, stages = context.known, context.stages
+    conversions = cohort_conversions(stages, periods, tz, "month", as_of)
+    conversion_targets = {}
+    for pair in PAIRS:
+        commitment = commitment_for(agreement, f"conv_{pair[0]}_{pair[1]}")
+        if commitment is not None:
+            conversion_targets[pair] = commitment.target_value
+
+    loops = {by: loop_table(stages, known.deals, known.campaigns, by, month.date(), last_day, tz,
+                            agreement.currency, agreement.exchange_rates, through=today)
+             for by in ("source", "campaign")}
+
+    window = agreement.response_window_hours
+    target = rate_target(agreement.response_commitment, month, month_end) if window is not None else None
+    if window is not None:
+        responses = context.responses(first, after)
+        response = response_summary(responses)
+        reps = rep_response(responses, known.owners, target)
+    else:
+        response, reps = {"mqls": 0}, pd.DataFrame()
+
+    pipeline = weighted_pipeline(known.deals, agreement.currency, agreement.exchange_rates,
+                                 agreement.stage_probabilities)
+    order = stage_order(pipeline["stage"], agreement.stage_probabilities)
+    next_month = month_end
+    next_table = context.kpis("month", pd.DatetimeIndex([next_month]))
+    next_record = month_rows(next_table, context.scored(next_table, "month"))[next_month]
+    forecast = forecast_table(next_record, agreement, next_month, pipeline, as_of_month)
+    closing = (pipeline[pd.to_datetime(pipeline["close_month"]) == next_month] if len(pipeline) else pipeline)
+    forecast_pipeline = pipeline_by_stage(closing, order)
+
+    findings = quality_findings(context.dataset, unresolved, agreement)  # every record, as `check` counts them
+    quality_totals = quality_summary(findings, unresolved)
+
+    fields = dict(
+        company=agreement.name,
+        agreement_line=(f"{agreement.name}, agreed on {agreement.agreed_on:%-d %B %Y} by "
+                        f"{', '.join(agreement.agreed_by)}"),
+        currency=agreement.currency, month=month, as_of=as_of,
+        as_of_text=f"{local:%-d %B %Y %H:%M} ({agreement.timezone})",
+        generated_at_text=f"{generated:%-d %B %Y %H:%M} ({agreement.timezone})",
+        complete=complete, partial_note=partial_note, has_data=has_data,
+        kpis=record, previous=previous, year_ago=year_ago, scorecard=board,
+        key_figures=key_figures(record, previous, year_ago),
+        trends=pd.DataFrame([records[p] for p in periods]).drop(columns="commitments"),
+        trend_targets=scored,
+        funnel=range_funnel(stages, first, after), conversions=conversions, lags=median_lags(stages),
+        conversion_targets=conversion_targets,
+        loop_source=loops["source"], loop_campaign=loops["campaign"],
+        loop_source_totals=loop_totals(loops["source"]), loop_campaign_totals=loop_totals(loops["campaign"]),
+        response=response, reps=reps, response_target=target, window_hours=window,
+        pipeline_month=pipeline_by_month(pipeline, as_of_month, order), pipeline_stage=pipeline_by_stage(pipeline, order),
+        pipeline_order=order, forecast_month=next_month, forecast=forecast, forecast_pipeline=forecast_pipeline,
+        quality=quality_table(findings), quality_totals=quality_totals,
+    )
+    fields["summary"] = summary_sentences({**fields, "as_of_short": f"{local:%-d %B %Y}"})
+    return MonthReport(**fields)
