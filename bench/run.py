@@ -153,7 +153,7 @@ def _fmt_s(value) -> str:
     return "–" if value is None else (f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s")
 
 
-def _goal(value, goal, unit="") -> str:
+def _goal(value, goal) -> str:
     if value is None:
         return "–"
     return "met" if value <= goal else f"missed by {value / goal:.1f}x"
@@ -231,7 +231,7 @@ def _goals_table(runs: dict) -> list[str]:
 
 def _analysis(runs: dict, duck: dict) -> str:
     """Where the goals are missed, by how much and why, from the 1M figures."""
-    sqlite, postgresql = runs.get("sqlite-1M"), runs.get("postgresql-1M")
+    sqlite = runs.get("sqlite-1M")
     if not sqlite:
         return "(The goals are read at 1M leads: run `make bench SIZES=1M`.)"
     w = sqlite["workload"]

@@ -9,8 +9,6 @@ from dataclasses import asdict, dataclass
 
 from dashboard.metrics.stages import STAGES
 
-NARROWING_ARGUMENTS = ("stage", "breach", "lead", "rule")
-
 
 @dataclass(frozen=True)
 class LeadQuery:
