@@ -12,10 +12,10 @@ from dashboard.metrics import acceptance, deals, funnel, response
 from dashboard.metrics.calendar import WorkCalendar, local_midnight, period_end
 from dashboard.metrics.kpis import kpi_table, periods_for
 from dashboard.metrics.stages import _effective_stages, as_known_at, latest_date
-from dashboard.sla import load_agreement
 from queries.db import init_db
 from queries.demo import generate_demo
 from queries.loaders import LEAD_TIMESTAMPS, load_dataset
+from tests.agreements import frozen_agreement
 from tests.factories import dataset, t
 
 TODAY = dt.date(2026, 11, 20)
@@ -74,7 +74,7 @@ def demo(tmp_path_factory):
     ("month", "2026-03-01", "2026-03-31", "2026-03-18 17:30"),
 ])
 def test_fast001_kpi_table_equals_the_straightforward_computation(demo, grain, start, end, as_of):
-    agreement = load_agreement()
+    agreement = frozen_agreement()
     periods = periods_for(grain, dt.date.fromisoformat(start), dt.date.fromisoformat(end))
     as_of = t(as_of)
     expected = _reference(demo, agreement, grain, periods, as_of)
@@ -83,7 +83,7 @@ def test_fast001_kpi_table_equals_the_straightforward_computation(demo, grain, s
 
 
 def test_fast002_without_maturity_only_the_flags_differ(demo):
-    agreement = load_agreement()
+    agreement = frozen_agreement()
     periods = periods_for("week", dt.date(2026, 9, 1), TODAY)
     as_of = t("2026-11-20 12:00")
     full = kpi_table(demo, agreement, "week", periods, as_of)
@@ -122,7 +122,7 @@ def test_a_remembered_value_that_is_its_own_input_does_not_keep_it_alive():
         pass
 
     first = Input()
-    assert stages.remembered((first,), "same", lambda: first) is first
+    assert stages.remembered((first,), "same", lambda: first) is first  # noqa: F821 (first is deleted below)
     assert stages.remembered((first,), "same", lambda: "not computed again") is first
     gone = weakref.ref(first)
     del first

@@ -10,7 +10,7 @@ from dashboard.data import forget_cached_data
 from dashboard.settings import Settings
 from queries.db import init_db
 from queries.importer import import_csv
-from tests.demo_fixture import AS_OF, demo_settings  # noqa: F401 (fixture)
+from tests.demo_fixture import AS_OF
 from tests.pages.tree import page
 
 SCOREBOARD = "scoreboard-body.children"
@@ -49,7 +49,7 @@ def kept(settings: Settings) -> list:
 
 
 @pytest.fixture
-def cached_settings(demo_settings, tmp_path):  # noqa: F811
+def cached_settings(demo_settings, tmp_path):
     return Settings(database_url=demo_settings.database_url, as_of=AS_OF, cache_dir=tmp_path / "cache")
 
 
@@ -112,7 +112,7 @@ def test_only_page_figures_are_kept(cached_settings, monkeypatch):
     assert kept(cached_settings) == []
 
 
-def test_with_the_wall_clock_figures_are_shared_within_one_minute_only(demo_settings, tmp_path, monkeypatch):  # noqa: F811
+def test_with_the_wall_clock_figures_are_shared_within_one_minute_only(demo_settings, tmp_path, monkeypatch):
     import dashboard.figures_cache as figures_cache
 
     settings = Settings(database_url=demo_settings.database_url, cache_dir=tmp_path / "cache")
@@ -126,7 +126,7 @@ def test_with_the_wall_clock_figures_are_shared_within_one_minute_only(demo_sett
     assert counted.calls == 2
 
 
-def test_without_a_cache_folder_nothing_is_kept(demo_settings, monkeypatch):  # noqa: F811
+def test_without_a_cache_folder_nothing_is_kept(demo_settings, monkeypatch):
     client, callbacks, counted = served(Settings(database_url=demo_settings.database_url, as_of=AS_OF), monkeypatch)
     post(client, callbacks)
     post(client, callbacks)

@@ -22,7 +22,7 @@ ALL = {"views": list(VIEW_NAMES), "titles": [""] * len(VIEW_NAMES), "seconds": 2
 
 
 @pytest.fixture
-def wall(demo_app):
+def wall(demo_app):  # noqa: ARG001 (the app registers the pages)
     forget_rendered()
     return page("wall")
 
