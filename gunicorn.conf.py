@@ -35,7 +35,7 @@ def on_starting(server):
     try:
         check_exposure(host, settings.users_path)
     except AccessError as error:
-        raise SystemExit(f"error: {error}")
+        raise SystemExit(f"error: {error}") from error
     engine = init_db(settings.database_url)
     server.log.info("schema is current in %s", engine.url.render_as_string(hide_password=True))
     if os.environ.get("SEED_DEMO", "1") != "0" and database_is_empty(engine):

@@ -12,6 +12,7 @@ earlier runs, so sizes can be measured one at a time); the report is written fro
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -138,10 +139,9 @@ def machine() -> dict:
 
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     cpu = "unknown"
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+    with contextlib.suppress(OSError, StopIteration):
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+        cpu = next(line.split(":", 1)[1].strip() for line in lines if line.startswith("model name"))
     return {"date": dt.date.today().isoformat(), "cpus": os.cpu_count(), "cpu": cpu, "memory_gib": round(memory, 1),
             "python": platform.python_version(), "pandas": pandas.__version__, "system": platform.system()}
 

@@ -98,7 +98,7 @@ class DiskCache:
         stripe = int(key[:8], 16) % LOCK_STRIPES
         try:
             self._ensure_folder()
-            file = open(self.directory / "locks" / f"{stripe:02d}.lock", "a+b")
+            file = open(self.directory / "locks" / f"{stripe:02d}.lock", "a+b")  # noqa: SIM115 (closed below)
         except OSError as error:
             log.warning("cache folder %s not usable, loading without its lock: %s", self.directory, error)
             yield

@@ -22,7 +22,20 @@ import uuid
 import numpy as np
 import pandas as pd
 from sqlalchemy import (
-    Column, Engine, Integer, MetaData, Table, and_, case, false, func, insert, literal, or_, select, true,
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    Table,
+    and_,
+    case,
+    false,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
 )
 
 from queries.epoch import epoch_micros

@@ -20,8 +20,17 @@ import pandas as pd
 from sqlalchemy import Engine, Select, and_, func, or_, select
 
 from queries.loaders import (
-    Dataset, Filters, activities_query, deals_query, filtered_lead_ids, leads_query, load_campaigns,
-    load_owners, read_activities, read_deals, read_leads,
+    Dataset,
+    Filters,
+    activities_query,
+    deals_query,
+    filtered_lead_ids,
+    leads_query,
+    load_campaigns,
+    load_owners,
+    read_activities,
+    read_deals,
+    read_leads,
 )
 from queries.schema import Activity, Deal, Lead
 

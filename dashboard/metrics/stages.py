@@ -26,7 +26,7 @@ AT = {stage: f"at_{stage}" for stage in STAGES}
 
 _MEMO_LOCK = threading.Lock()
 _MEMO_MAX = 256  # a bound whatever happens; entries go with their inputs long before
-_memo: "OrderedDict[tuple[int, ...], tuple[tuple[weakref.ref, ...], object]]" = OrderedDict()
+_memo: OrderedDict[tuple[int, ...], tuple[tuple[weakref.ref, ...], object]] = OrderedDict()
 _SAME_AS_INPUT = object()
 
 

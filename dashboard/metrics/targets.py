@@ -17,7 +17,7 @@ from dashboard.sla import Commitment
 _GRAIN_ORDER = {"quarter": 0, "month": 1, "week": 2, "day": 3}
 
 
-_remembered: "OrderedDict[tuple, pd.Series]" = OrderedDict()
+_remembered: OrderedDict[tuple, pd.Series] = OrderedDict()
 _REMEMBER = 256
 
 

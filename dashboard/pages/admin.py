@@ -160,7 +160,7 @@ def load_upload(contents: str, filename: str, kind: str, settings) -> list:
     try:
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
-        raise ValueError("the upload could not be read; choose the file again")
+        raise ValueError("the upload could not be read; choose the file again") from None
     what, _, name = (kind or "").partition(":")
     with tempfile.TemporaryDirectory(prefix="smarketing-upload-") as folder:
         path = Path(folder) / Path(filename or "upload.csv").name

@@ -17,7 +17,11 @@ from dashboard.components.layout import NO_DATA, empty_state, page_header, rende
 from dashboard.components.sales_charts import loop_panels_figure
 from dashboard.components.sections import graph, kpi_card, section
 from dashboard.metrics.closed_loop_view import (
-    campaigns_in_view, cohort_leads, loop_table, loop_totals, rows_to_chart,
+    campaigns_in_view,
+    cohort_leads,
+    loop_table,
+    loop_totals,
+    rows_to_chart,
 )
 from dashboard.metrics.stages import as_known_at, effective_stages
 from dashboard.view import current_view

@@ -9,19 +9,38 @@ from dash import Input, Output, callback, dcc, html
 
 from dashboard.application import current_settings
 from dashboard.components import formatting
+from dashboard.components.charts import empty_figure
 from dashboard.components.filters import ID, ViewFilters
 from dashboard.components.funnel_charts import (
-    STAGE_NAMES, STAGE_PLURALS, cohort_subtitles, conversion_figure, disqualified_figure, funnel_figure, pair_title,
-    recycled_figure, velocity_figure,
+    STAGE_NAMES,
+    STAGE_PLURALS,
+    cohort_subtitles,
+    conversion_figure,
+    disqualified_figure,
+    funnel_figure,
+    pair_title,
+    recycled_figure,
+    velocity_figure,
 )
-from dashboard.components.charts import empty_figure
 from dashboard.components.labels import METRIC_DEFINITIONS
 from dashboard.components.layout import NO_DATA, empty_state, page_header, render_safely
 from dashboard.components.sections import graph, kpi_card, period_label, range_stamp, section, table
 from dashboard.metrics import funnel
 from dashboard.metrics.funnel_views import (
-    PAIRS, STAGE_FIELDS, cohort_conversions, disqualified_by_reason, known_stages, local_range, median_lags,
-    period_ratios, range_funnel, range_stage_counts, range_velocity, recycled_by_reason, stage_counts, stuck_by_stage,
+    PAIRS,
+    STAGE_FIELDS,
+    cohort_conversions,
+    disqualified_by_reason,
+    known_stages,
+    local_range,
+    median_lags,
+    period_ratios,
+    range_funnel,
+    range_stage_counts,
+    range_velocity,
+    recycled_by_reason,
+    stage_counts,
+    stuck_by_stage,
     velocity_by_period,
 )
 from dashboard.metrics.kpis import periods_for

@@ -31,7 +31,13 @@ from dashboard.components.lead_query import LeadQuery
 from dashboard.data import dataset_for
 from dashboard.metrics.calendar import WorkCalendar, local_midnight
 from dashboard.metrics.drilldown import (
-    DATE_STAGES, lead_timeline, leads_table, quality_findings, rule_lead_ids, rule_records, select_leads,
+    DATE_STAGES,
+    lead_timeline,
+    leads_table,
+    quality_findings,
+    rule_lead_ids,
+    rule_records,
+    select_leads,
 )
 from dashboard.metrics.funnel import current_stage
 from dashboard.metrics.response import response_times

@@ -19,7 +19,13 @@ from dashboard.metrics.calendar import WorkCalendar, period_end, period_start
 from dashboard.metrics.funnel_views import known_stages, local_range, stage_counts
 from dashboard.metrics.kpis import commitment_table, kpi_table, periods_for
 from dashboard.metrics.marketing import (
-    against_target, breakdown, commitment_for, cumulative_pacing, month_pace, rejections_in_range, totals,
+    against_target,
+    breakdown,
+    commitment_for,
+    cumulative_pacing,
+    month_pace,
+    rejections_in_range,
+    totals,
 )
 from dashboard.metrics.pacing import status_of
 from dashboard.metrics.targets import count_target, daily_targets, rate_target

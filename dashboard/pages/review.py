@@ -10,10 +10,10 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboard.application import current_settings
-from dashboard.export.content import ExportError, last_complete_month, month_choices, month_label
-from dashboard.export.pack import FORMATS, MEDIA_TYPES, build_for_settings
 from dashboard.components.layout import page_header
 from dashboard.components.sections import section
+from dashboard.export.content import ExportError, last_complete_month, month_choices, month_label
+from dashboard.export.pack import FORMATS, MEDIA_TYPES, build_for_settings
 
 dash.register_page(__name__, path="/review", name="Review", title="Review", order=8)
 

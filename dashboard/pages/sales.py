@@ -19,7 +19,12 @@ from dashboard.components.filters import ID, ViewFilters
 from dashboard.components.labels import METRIC_DEFINITIONS
 from dashboard.components.layout import NO_DATA, empty_state, metric_label, page_header, render_safely
 from dashboard.components.sales_charts import (
-    bucket_label, decisions_figure, delay_split_figure, pipeline_figure, rep_attainment_figure, response_histogram_figure,
+    bucket_label,
+    decisions_figure,
+    delay_split_figure,
+    pipeline_figure,
+    rep_attainment_figure,
+    response_histogram_figure,
 )
 from dashboard.components.sections import graph, range_stamp, section, table
 from dashboard.metrics.calendar import WorkCalendar, local_midnight, period_start
@@ -27,8 +32,14 @@ from dashboard.metrics.deals import weighted_pipeline
 from dashboard.metrics.kpis import commitment_table, kpi_table, periods_for
 from dashboard.metrics.response import response_times
 from dashboard.metrics.sales import (
-    against_commitment, open_breach_list, pipeline_by_month, pipeline_by_stage, rep_response,
-    response_distribution, response_summary, stage_order,
+    against_commitment,
+    open_breach_list,
+    pipeline_by_month,
+    pipeline_by_stage,
+    rep_response,
+    response_distribution,
+    response_summary,
+    stage_order,
 )
 from dashboard.metrics.stages import as_known_at, effective_stages
 from dashboard.metrics.targets import rate_target

@@ -21,7 +21,7 @@ from dashboard.wall.views import build_views
 log = logging.getLogger(__name__)
 _MAX_ENTRIES = 8
 _lock = threading.Lock()
-_rendered: "OrderedDict[tuple, dict]" = OrderedDict()
+_rendered: OrderedDict[tuple, dict] = OrderedDict()
 
 
 def wall_views(settings: Settings, views: tuple[str, ...]) -> dict:
