@@ -7,12 +7,14 @@ PORT   ?= 8050
 # pytest workers: one per core (the suite is parallel-safe)
 WORKERS ?= auto
 
-.PHONY: run serve test kpis check demo clean help monthly-pack wall-soak load-test bench
+.PHONY: run serve test test-fast lint kpis check demo clean help monthly-pack wall-soak load-test bench
 
 help:
 	@echo "make run    create the virtualenv, the database with demo data on first start, and serve on http://$(HOST):$(PORT)/"
 	@echo "make serve  serve with gunicorn: several worker processes, for a company server (README, Serving)"
-	@echo "make test   install the test tools and run every test (browser tests skip without Chromium)"
+	@echo "make test   install the test tools, lint, run every test (browser tests skip without Chromium)"
+	@echo "make test-fast  the tests without a browser or a server process (-m 'not browser and not serving')"
+	@echo "make lint   ruff and vulture (pyproject.toml): style, imports, unused code and arguments"
 	@echo "make monthly-pack  write last month's leadership pack (PDF, PPTX, XLSX) into exports/"
 	@echo "make wall-soak  run the wall screen for 400 accelerated refreshes and write its memory to docs/PERFORMANCE.md"
 	@echo "make load-test  50 simulated users for 60 s against gunicorn on a demo database (docs/PERFORMANCE.md)"
@@ -42,8 +44,17 @@ serve: $(VENV)/.installed
 load-test: $(VENV)/.installed-dev
 	$(BIN)/python bench/load_test.py
 
-test: $(VENV)/.installed-dev
+# ruff for errors, imports and unused arguments, vulture for dead code; never reformats.
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/vulture
+
+test: lint
 	$(BIN)/python -m pytest -n $(WORKERS) $(PYTEST_ARGS)
+
+# The quick loop while editing: no Chromium, no gunicorn, no private PostgreSQL.
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -n $(WORKERS) -m "not browser and not serving" $(PYTEST_ARGS)
 
 # The previous (complete) month's leadership pack; cron it for the first working day (README, Exports).
 monthly-pack: $(VENV)/.installed

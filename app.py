@@ -9,7 +9,6 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -42,7 +41,7 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def _agreement(sla: Optional[str]):
+def _agreement(sla: str | None):
     from dashboard.sla import AgreementError, load_agreement
 
     try:
@@ -51,7 +50,7 @@ def _agreement(sla: Optional[str]):
         _fail(f"the SLA agreement is refused: {error}")
 
 
-def _engine(db: Optional[str], create: bool = False):
+def _engine(db: str | None, create: bool = False):
     from sqlalchemy.exc import SQLAlchemyError
 
     from queries.db import get_engine, init_db, schema_is_current
@@ -69,7 +68,7 @@ def _engine(db: Optional[str], create: bool = False):
 
 
 @cli.command("init-db")
-def init_db_command(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)):
+def init_db_command(db: str | None = typer.Option(None, "--db", help=DB_HELP)):
     """Create the schema in an empty database, or migrate it to the newest revision."""
     engine = _engine(db, create=True)
     typer.echo(f"schema is current in {engine.url.render_as_string(hide_password=True)}")
@@ -77,7 +76,7 @@ def init_db_command(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)
 
 @cli.command()
 def demo(
-    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     seed: int = typer.Option(7, "--seed", help="Random seed: the same seed gives the same data."),
     leads: int = typer.Option(20000, "--leads", help="About how many leads to generate."),
 ):
@@ -99,14 +98,14 @@ def import_command(
                                              "`folder DIR` for a folder of TABLE.csv files; with --preset or "
                                              "--mapping just the FILE (or the folder of a preset that reads several)."),
     mapping: list[str] = typer.Option([], "--map", help="FIELD=COLUMN: read FIELD from COLUMN (repeatable)."),
-    preset: Optional[str] = typer.Option(None, "--preset", help="A shipped mapping for a CRM export: "
-                                         "hubspot-contacts, hubspot-deals, salesforce-leads, "
-                                         "salesforce-opportunities, pipedrive-deals, olist (data/presets/)."),
-    mapping_file: Optional[Path] = typer.Option(None, "--mapping", help="A mapping file (YAML, docs/IMPORT.md)."),
-    show_progress: Optional[bool] = typer.Option(None, "--progress/--no-progress",
-                                                 help="A progress bar on stderr (default: when stderr is a terminal)."),
-    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
-    sla: Optional[str] = typer.Option(None, "--sla", help=SLA_HELP),
+    preset: str | None = typer.Option(None, "--preset", help="A shipped mapping for a CRM export: "
+                                      "hubspot-contacts, hubspot-deals, salesforce-leads, "
+                                      "salesforce-opportunities, pipedrive-deals, olist (data/presets/)."),
+    mapping_file: Path | None = typer.Option(None, "--mapping", help="A mapping file (YAML, docs/IMPORT.md)."),
+    show_progress: bool | None = typer.Option(None, "--progress/--no-progress",
+                                              help="A progress bar on stderr (default: when stderr is a terminal)."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    sla: str | None = typer.Option(None, "--sla", help=SLA_HELP),
 ):
     """Load a CSV export: all rows or none, idempotent by external id."""
     from dashboard.importing.importer import ImportFailed, import_csv, import_folder
@@ -169,10 +168,10 @@ def kpis(
     grain: Grain = typer.Option(..., "--grain", help="Period: day, ISO week, month or quarter."),
     start: str = typer.Option(..., "--start", help="First date, YYYY-MM-DD (its period is included)."),
     end: str = typer.Option(..., "--end", help="Last date, YYYY-MM-DD (its period is included)."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="The instant the figures are as of "
-                                        "(ISO 8601; local time of the agreement without an offset). Default: now."),
-    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
-    sla: Optional[str] = typer.Option(None, "--sla", help=SLA_HELP),
+    as_of: str | None = typer.Option(None, "--as-of", help="The instant the figures are as of "
+                                     "(ISO 8601; local time of the agreement without an offset). Default: now."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    sla: str | None = typer.Option(None, "--sla", help=SLA_HELP),
     segment: list[str] = typer.Option([], "--segment", help="Only leads of this segment (repeatable)."),
     source: list[str] = typer.Option([], "--source", help="Only leads of this source (repeatable)."),
     owner: list[str] = typer.Option([], "--owner", help="Only this owner's leads and deals: external id, "
@@ -201,7 +200,7 @@ def kpis(
     typer.echo(render_kpis(kpis_report(context), output.value), nl=False)
 
 
-def _as_of(text: Optional[str], agreement):
+def _as_of(text: str | None, agreement):
     """--as-of as a UTC instant (local time of the agreement without an offset); now without it."""
     import pandas as pd
 
@@ -280,8 +279,8 @@ def _table(records: list[dict]) -> str:
 
 @cli.command()
 def check(
-    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
-    sla: Optional[str] = typer.Option(None, "--sla", help=SLA_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    sla: str | None = typer.Option(None, "--sla", help=SLA_HELP),
     output: Format = typer.Option(Format.table, "--format", help="json or table (csv gives one row a rule)."),
     fail_on_findings: bool = typer.Option(False, "--strict", help="Exit 1 when any rule has findings."),
 ):
@@ -310,14 +309,14 @@ def check(
 
 @cli.command()
 def export(
-    month: Optional[str] = typer.Option(None, "--month", help="The month, YYYY-MM (default: the last complete "
-                                        "month at --as-of)."),
+    month: str | None = typer.Option(None, "--month", help="The month, YYYY-MM (default: the last complete "
+                                     "month at --as-of)."),
     formats: str = typer.Option("pdf,pptx,xlsx", "--format", help="Comma-separated: pdf, pptx, xlsx."),
     out: Path = typer.Option(Path("exports"), "--out", help="The folder to write the pack into."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="The instant the figures are as of "
-                                        "(ISO 8601; local time of the agreement without an offset). Default: now."),
-    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
-    sla: Optional[str] = typer.Option(None, "--sla", help=SLA_HELP),
+    as_of: str | None = typer.Option(None, "--as-of", help="The instant the figures are as of "
+                                     "(ISO 8601; local time of the agreement without an offset). Default: now."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    sla: str | None = typer.Option(None, "--sla", help=SLA_HELP),
     first_working_day: bool = typer.Option(False, "--first-working-day", help="Write nothing unless --as-of "
                                            "falls on its month's first working day in the agreement (for cron)."),
 ):
@@ -358,16 +357,16 @@ def export(
 def run(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to serve on."),
     port: int = typer.Option(8050, "--port", help="Port to serve on."),
-    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
-    sla: Optional[str] = typer.Option(None, "--sla", help=SLA_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    sla: str | None = typer.Option(None, "--sla", help=SLA_HELP),
     seed_demo: bool = typer.Option(True, "--demo/--no-demo",
                                    help="Fill an empty database with demo data on first start."),
     debug: bool = typer.Option(False, "--debug", help="Dash's debug mode (reloads on code changes)."),
 ):
     """Serve the dashboard; the first start creates the database and seeds the demo data."""
     from dashboard.application import create_app
-    from dashboard.settings import Settings
     from dashboard.demo import database_is_empty, generate_demo
+    from dashboard.settings import Settings
 
     _agreement(sla)
     engine = _engine(db, create=True)
@@ -407,7 +406,7 @@ def user_add(
                                                           "manager: plus those; admin: plus the admin page."),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input "
                                                                         "(for scripts) instead of asking."),
-    path: Optional[Path] = typer.Option(None, "--users", help=USERS_HELP),
+    path: Path | None = typer.Option(None, "--users", help=USERS_HELP),
 ):
     """Add a user, or set an existing user's password and role. The password is asked for (twice)."""
     from dashboard.json_store import StoreError
@@ -425,7 +424,7 @@ def user_add(
 
 
 @users_cli.command("remove")
-def user_remove(name: str = typer.Argument(...), path: Optional[Path] = typer.Option(None, "--users", help=USERS_HELP)):
+def user_remove(name: str = typer.Argument(...), path: Path | None = typer.Option(None, "--users", help=USERS_HELP)):
     """Remove a user; their open sessions end at their next request."""
     from dashboard.json_store import StoreError
     from dashboard.users import UserError, remove_user, users_path
@@ -438,7 +437,7 @@ def user_remove(name: str = typer.Argument(...), path: Optional[Path] = typer.Op
 
 
 @users_cli.command("list")
-def user_list(path: Optional[Path] = typer.Option(None, "--users", help=USERS_HELP)):
+def user_list(path: Path | None = typer.Option(None, "--users", help=USERS_HELP)):
     """Every user and role (never the password hashes)."""
     from dashboard.json_store import StoreError
     from dashboard.users import list_users, users_path
@@ -463,7 +462,7 @@ TOKENS_HELP = "The wall links file (default: WALL_TOKENS_PATH, else data/wall-to
 def wall_token_create(
     name: str = typer.Argument(..., help="Which screen, e.g. \"Corridor TV\"."),
     base_url: str = typer.Option("http://127.0.0.1:8050", "--url", help="The dashboard's address as screens reach it."),
-    path: Optional[Path] = typer.Option(None, "--tokens", help=TOKENS_HELP),
+    path: Path | None = typer.Option(None, "--tokens", help=TOKENS_HELP),
 ):
     """Make a read-only wall link; it is printed once and only its hash is kept."""
     from dashboard.json_store import StoreError
@@ -480,7 +479,7 @@ def wall_token_create(
 
 
 @wall_cli.command("list")
-def wall_token_list(path: Optional[Path] = typer.Option(None, "--tokens", help=TOKENS_HELP)):
+def wall_token_list(path: Path | None = typer.Option(None, "--tokens", help=TOKENS_HELP)):
     """Every wall link: id, screen, created, revoked."""
     from dashboard.json_store import StoreError
     from dashboard.wall.tokens import list_links, tokens_path
@@ -498,7 +497,7 @@ def wall_token_list(path: Optional[Path] = typer.Option(None, "--tokens", help=T
 
 @wall_cli.command("revoke")
 def wall_token_revoke(which: str = typer.Argument(..., help="The link's id (or its screen's name)."),
-                      path: Optional[Path] = typer.Option(None, "--tokens", help=TOKENS_HELP)):
+                      path: Path | None = typer.Option(None, "--tokens", help=TOKENS_HELP)):
     """Revoke a wall link: the screens using it lose access at their next refresh."""
     from dashboard.json_store import StoreError
     from dashboard.wall.tokens import TokenError, revoke_link, tokens_path

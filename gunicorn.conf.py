@@ -26,16 +26,16 @@ def on_starting(server):
     """Refuse a network address with nobody configured to sign in; then create or migrate the
     schema (and seed an empty database) once, before the workers fork."""
     from dashboard.access import AccessError, check_exposure
+    from dashboard.demo import database_is_empty, generate_demo
     from dashboard.settings import Settings
     from queries.db import get_engine, init_db
-    from dashboard.demo import database_is_empty, generate_demo
 
     settings = Settings.from_env()
     host = bind.rsplit(":", 1)[0]
     try:
         check_exposure(host, settings.users_path)
     except AccessError as error:
-        raise SystemExit(f"error: {error}")
+        raise SystemExit(f"error: {error}") from error
     engine = init_db(settings.database_url)
     server.log.info("schema is current in %s", engine.url.render_as_string(hide_password=True))
     if os.environ.get("SEED_DEMO", "1") != "0" and database_is_empty(engine):

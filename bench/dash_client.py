@@ -61,7 +61,7 @@ class DashCallbacks:
             ))
 
     @classmethod
-    def fetch(cls, client, base_url: str = "") -> "DashCallbacks":
+    def fetch(cls, client, base_url: str = "") -> DashCallbacks:
         """Read `/_dash-dependencies` with a requests.Session or a Flask test client."""
         response = client.get(f"{base_url}/_dash-dependencies")
         if response.status_code != 200:

@@ -59,10 +59,10 @@ def compare(url: str, runs: int = 5) -> dict:
     window = agreement.response_window_hours
 
     connection = duckdb.connect()
-    connection.execute(f"SET TimeZone = 'UTC'; SET threads = 2")
+    connection.execute("SET TimeZone = 'UTC'; SET threads = 2")
     columns = ["id", "source", "first_touch_at", *(AT[s] for s in ("lead", "mql", "sal", "sql", "opportunity"))]
-    stage_frame = stages[columns]
-    sales = activities.loc[activities["team"] == "sales", ["lead_id", "occurred_at"]]
+    stage_frame = stages[columns]  # noqa: F841 (DuckDB reads the frames by their names in the SQL)
+    sales = activities.loc[activities["team"] == "sales", ["lead_id", "occurred_at"]]  # noqa: F841
     connection.execute("CREATE TABLE stages AS SELECT * FROM stage_frame")
     connection.execute("CREATE TABLE activities AS SELECT * FROM sales")
     first_day = (pd.Timestamp(stages[AT["lead"]].min().tz_convert(tz_name).date()) - pd.DateOffset(months=1)).to_period("M").start_time

@@ -64,8 +64,8 @@ def import_once(url: str, folder: Path) -> dict:
     """In the child: owners then the leads file into `url`; time and memory of the leads import."""
     import resource
 
-    from queries.db import init_db
     from dashboard.importing.importer import import_csv
+    from queries.db import init_db
 
     engine = init_db(url)
     owners = folder / "owners.csv"

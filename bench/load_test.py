@@ -292,8 +292,8 @@ def markdown(summary: dict, settings: dict) -> str:
 
 def demo_database(folder: Path, leads: int) -> str:
     """A demo SQLite database in `folder` (deterministic: seed 7)."""
-    from queries.db import init_db
     from dashboard.demo import generate_demo
+    from queries.db import init_db
 
     url = f"sqlite:///{folder}/load-demo.db"
     generate_demo(init_db(url), seed=7, n_leads=leads)

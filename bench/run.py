@@ -12,6 +12,7 @@ earlier runs, so sizes can be measured one at a time); the report is written fro
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -139,10 +140,9 @@ def machine() -> dict:
 
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     cpu = "unknown"
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+    with contextlib.suppress(OSError, StopIteration):
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+        cpu = next(line.split(":", 1)[1].strip() for line in lines if line.startswith("model name"))
     return {"date": dt.date.today().isoformat(), "cpus": os.cpu_count(), "cpu": cpu, "memory_gib": round(memory, 1),
             "python": platform.python_version(), "pandas": pandas.__version__, "system": platform.system()}
 
@@ -154,7 +154,7 @@ def _fmt_s(value) -> str:
     return "–" if value is None else (f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s")
 
 
-def _goal(value, goal, unit="") -> str:
+def _goal(value, goal) -> str:
     if value is None:
         return "–"
     return "met" if value <= goal else f"missed by {value / goal:.1f}x"
@@ -232,7 +232,7 @@ def _goals_table(runs: dict) -> list[str]:
 
 def _analysis(runs: dict, duck: dict) -> str:
     """Where the goals are missed, by how much and why, from the 1M figures."""
-    sqlite, postgresql = runs.get("sqlite-1M"), runs.get("postgresql-1M")
+    sqlite = runs.get("sqlite-1M")
     if not sqlite:
         return "(The goals are read at 1M leads: run `make bench SIZES=1M`.)"
     w = sqlite["workload"]

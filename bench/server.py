@@ -41,10 +41,10 @@ class GunicornServer:
             self.env["SLA_PATH"] = str(sla_path)
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> "GunicornServer":
+    def start(self) -> GunicornServer:
         """Start gunicorn and wait until /healthz answers; raise with the log when it does not."""
         gunicorn = Path(sys.executable).with_name("gunicorn")
-        self._log = open(self.log_path, "ab")
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 (open while gunicorn runs; stop() closes it)
         self.process = subprocess.Popen(
             [str(gunicorn), "--config", "gunicorn.conf.py", "wsgi:server"], cwd=PROJECT_ROOT, env=self.env,
             stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -75,7 +75,7 @@ class GunicornServer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
-    def __enter__(self) -> "GunicornServer":
+    def __enter__(self) -> GunicornServer:
         return self.start()
 
     def __exit__(self, *_exc) -> None:

@@ -89,8 +89,8 @@ def main() -> int:
 
     from sqlalchemy import insert
 
-    from queries.db import get_engine, init_db
     from dashboard.demo import generate_demo
+    from queries.db import get_engine, init_db
     from queries.schema import Lead
 
     work = Path(tempfile.mkdtemp(prefix="wall-soak-"))

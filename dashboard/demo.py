@@ -271,7 +271,7 @@ def demo_records(seed: int, today: dt.date, n_leads: int, cutoff: dt.datetime) -
     companies = _companies(rng, max(60, n_leads // 3))
     leads = _leads(rng, clock, campaigns, companies, n_leads)
     journeys = _funnel(rng, clock, leads, owners)
-    journeys, deals = _deals(rng, clock, journeys, owners)
+    journeys, deals = _deals(rng, clock, journeys)
     activities = _activities(rng, clock, journeys, deals, owners)
     # Drawn per lead before the cut, so that an earlier cutoff only hides the later part of
     # the same world: every choice after the cut reads these by lead.
@@ -632,7 +632,7 @@ def _funnel(rng: np.random.Generator, clock: _Clock, leads: pd.DataFrame, owners
 
 
 def _deals(
-    rng: np.random.Generator, clock: _Clock, journeys: pd.DataFrame, owners: pd.DataFrame
+    rng: np.random.Generator, clock: _Clock, journeys: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One deal per opportunity followed to its close, a few expansion deals; lost deals recycle some leads."""
     lead = np.flatnonzero(journeys["opportunity"].notna().to_numpy())

@@ -23,11 +23,11 @@ def read_json(path: Path, default):
     except FileNotFoundError:
         return default
     except OSError as error:
-        raise StoreError(f"{path}: cannot be read ({error.strerror})")
+        raise StoreError(f"{path}: cannot be read ({error.strerror})") from error
     try:
         content = json.loads(text)
     except json.JSONDecodeError as error:
-        raise StoreError(f"{path}: not JSON (line {error.lineno}: {error.msg})")
+        raise StoreError(f"{path}: not JSON (line {error.lineno}: {error.msg})") from error
     if not isinstance(content, type(default)):
         raise StoreError(f"{path}: expected a JSON {type(default).__name__}")
     return content

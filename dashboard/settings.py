@@ -57,7 +57,7 @@ class Settings:
             object.__setattr__(self, "cache_dir", Path(self.cache_dir))
 
     @classmethod
-    def from_env(cls, database_url: str | None = None, sla_path: str | None = None) -> "Settings":
+    def from_env(cls, database_url: str | None = None, sla_path: str | None = None) -> Settings:
         """Flags first, then the environment (DATABASE_URL, SLA_PATH, AS_OF, CACHE_DIR,
         CACHE_SECONDS, FIGURES_SECONDS), then the defaults; a bad value raises ValueError."""
         as_of = os.environ.get("AS_OF")
@@ -107,7 +107,7 @@ def parse_instant(text: str, agreement: Agreement) -> pd.Timestamp:
     try:
         stamp = pd.Timestamp(dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
     except ValueError:
-        raise ValueError(f"{text!r} is not an ISO 8601 date or instant (e.g. 2026-11-20T12:00+02:00)")
+        raise ValueError(f"{text!r} is not an ISO 8601 date or instant (e.g. 2026-11-20T12:00+02:00)") from None
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize(agreement.tz, nonexistent="shift_forward", ambiguous=False)
     return stamp.tz_convert("UTC")

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from queries.db import PROJECT_ROOT
 from dashboard import vocabulary
+from queries.db import PROJECT_ROOT
 from queries.yaml_lines import YamlSyntaxError, lines_by_path, load_yaml
 
 DEFAULT_SLA_PATH = PROJECT_ROOT / "data" / "sla.yaml"
@@ -150,7 +150,7 @@ class Agreement(_Strict):
         try:
             ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {name!r} (use an IANA name like Europe/Helsinki)")
+            raise ValueError(f"unknown time zone {name!r} (use an IANA name like Europe/Helsinki)") from None
         return name
 
     @field_validator("definitions")
@@ -214,9 +214,9 @@ def load_agreement(path: str | Path | None = None) -> Agreement:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise AgreementError(path, None, "no such file")
+        raise AgreementError(path, None, "no such file") from None
     except (OSError, UnicodeDecodeError) as error:
-        raise AgreementError(path, None, f"cannot read it: {error}")
+        raise AgreementError(path, None, f"cannot read it: {error}") from error
     return parse_agreement(text, path)
 
 
@@ -225,7 +225,7 @@ def parse_agreement(text: str, path: str | Path = "<agreement>") -> Agreement:
     try:
         root, data = load_yaml(text)
     except YamlSyntaxError as error:
-        raise AgreementError(path, error.line, f"not valid YAML: {error.problem}")
+        raise AgreementError(path, error.line, f"not valid YAML: {error.problem}") from error
     if not isinstance(data, dict):
         raise AgreementError(path, 1, "the agreement must be a mapping of fields")
     try:
@@ -238,7 +238,7 @@ def parse_agreement(text: str, path: str | Path = "<agreement>") -> Agreement:
         message = first["msg"].removeprefix("Value error, ")
         if first["type"] == "missing":
             message = "a required field is missing"
-        raise AgreementError(path, line, f"{field}: {message}")
+        raise AgreementError(path, line, f"{field}: {message}") from error
 
 
 def _line_for(lines: dict[tuple, int], loc: tuple) -> int | None:

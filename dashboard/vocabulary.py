@@ -108,21 +108,14 @@ ACTIVITY_TEAMS = ("sales", "marketing")  # who made a touch (SPEC data model)
 @dataclass(frozen=True)
 class Role:
     name: str
-    rank: int
-    sees: str
+    rank: int  # each role sees what the ones below it see (README "Access")
 
 
-ROLES_OF_ACCESS = (
-    Role("wall", 0, "the wall screen only"),
-    Role("viewer", 1, "every page but the leads grid and the exports"),
-    Role("manager", 2, "the viewer's pages, the leads grid and the exports"),
-    Role("admin", 3, "everything, and the Admin page: users, wall links, imports"),
-)
+ROLES_OF_ACCESS = (Role("wall", 0), Role("viewer", 1), Role("manager", 2), Role("admin", 3))
 ROLE_RANK = {role.name: role.rank for role in ROLES_OF_ACCESS}
 USER_ROLES = tuple(role.name for role in ROLES_OF_ACCESS if role.name != "wall")  # a wall link is not a user
 
 GRAINS = ("day", "week", "month", "quarter")
-GRAIN_LABELS = {"day": "Day", "week": "Week", "month": "Month", "quarter": "Quarter"}
 
 STATUS_LABELS = {"ahead": "On track", "at_risk": "At risk", "behind": "Behind", None: "No data yet"}
 STATUS_ICONS = {"ahead": "✔", "at_risk": "▲", "behind": "✖", None: "…"}

@@ -22,7 +22,20 @@ import uuid
 import numpy as np
 import pandas as pd
 from sqlalchemy import (
-    Column, Engine, Integer, MetaData, Table, and_, case, false, func, insert, literal, or_, select, true,
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    Table,
+    and_,
+    case,
+    false,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
 )
 
 from queries.epoch import epoch_micros
@@ -51,11 +64,11 @@ def _known(column, as_of):
     return case((column <= _instant(as_of), column), else_=None)
 
 
-def effective_stages_query(engine: Engine, as_of: pd.Timestamp, filters: Filters = Filters()):
+def effective_stages_query(as_of: pd.Timestamp, filters: Filters = Filters()):
     """One row per lead created by as_of: id, disqualified_at and at_<stage> for every stage,
     as `stages.effective_stages(as_known_at(...))` computes them."""
-    leads = leads_query(engine, as_of, filters).subquery("leads_known")
-    deals = deals_query(engine, as_of, filters).subquery("deals_known")
+    leads = leads_query(as_of, filters).subquery("leads_known")
+    deals = deals_query(as_of, filters).subquery("deals_known")
     linked = deals.c.lead_id.is_not(None)
     first_deal = (select(deals.c.lead_id, func.min(deals.c.created_at).label("first_deal_at"))
                   .where(linked).group_by(deals.c.lead_id).subquery("first_deal"))
@@ -152,7 +165,7 @@ def funnel_in_database(
     n = len(periods)
     table = pd.DataFrame(index=periods)
     with engine.connect() as connection:
-        stages = _materialised(connection, effective_stages_query(engine, as_of, filters))
+        stages = _materialised(connection, effective_stages_query(as_of, filters))
         for stage, field in FLOW_FIELDS.items():
             table[field] = _by_period(_counts_by_period(connection, stages, f"at_{stage}", bounds), "n", n)
 
@@ -179,7 +192,7 @@ def funnel_in_database(
         decided = accepted_n + rejected_n
         table["acceptance_rate"] = np.where(decided > 0, accepted_n / np.where(decided > 0, decided, 1), np.nan)
 
-        table = table.join(_closed_deals(connection, engine, as_of, filters, bounds, periods, currency,
+        table = table.join(_closed_deals(connection, as_of, filters, bounds, periods, currency,
                                          exchange_rates or {}))
         stages.drop(connection)
         connection.commit()
@@ -199,8 +212,8 @@ def _materialised(connection, stages) -> Table:
     return table
 
 
-def _closed_deals(connection, engine, as_of, filters, bounds, periods, currency, exchange_rates) -> pd.DataFrame:
-    deals = deals_query(engine, as_of, filters).subquery("deals_closed")
+def _closed_deals(connection, as_of, filters, bounds, periods, currency, exchange_rates) -> pd.DataFrame:
+    deals = deals_query(as_of, filters).subquery("deals_closed")
     closed = and_(deals.c.closed_at.is_not(None), deals.c.closed_at <= _instant(as_of), deals.c.is_won.is_not(None))
     rate = case(
         (or_(deals.c.currency.is_(None), deals.c.currency == currency), literal(1.0)),

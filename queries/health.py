@@ -68,9 +68,9 @@ def probe_database(url: str, timeout: int = PROBE_TIMEOUT_SECONDS) -> DatabasePr
 
     started = time.monotonic()
     engine = _probe_engine(url, timeout)
-    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-        if not Path(engine.url.database).is_file():  # connecting would create an empty file
-            return DatabaseProbe(False, time.monotonic() - started, f"no database file {engine.url.database}")
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:") \
+            and not Path(engine.url.database).is_file():  # connecting would create an empty file
+        return DatabaseProbe(False, time.monotonic() - started, f"no database file {engine.url.database}")
     try:
         with engine.connect() as connection:
             present = set(inspect(connection).get_table_names())

@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import Engine, Select, and_, or_, select
 
 from queries.epoch import epoch_micros
-from queries.schema import Activity, Campaign, Contact, Deal, Lead, Owner, UnresolvedReference
+from queries.schema import Activity, Campaign, Deal, Lead, Owner, UnresolvedReference
 
 LEAD_TIMESTAMPS = (
     "created_at", "mql_at", "assigned_at", "sal_at", "sql_at", "opportunity_at",
@@ -39,7 +39,6 @@ SHARED_TEXT = frozenset({
 FETCH_ROWS = 50_000  # rows per fetch: bounds the memory of the driver's row objects
 OWNER_COLUMNS = ("id", "external_id", "name", "email", "team", "active")
 CAMPAIGN_COLUMNS = ("id", "external_id", "name", "channel", "started_on", "ended_on", "cost", "currency")
-CONTACT_COLUMNS = ("id", "external_id", "email", "name", "company", "country", "segment", "owner_id", "created_at")
 
 
 @dataclass(frozen=True)
@@ -154,17 +153,11 @@ def _shared_strings(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _as_utc(frame: pd.DataFrame, columns) -> pd.DataFrame:
-    for column in columns:
-        frame[column] = pd.to_datetime(frame[column], utc=True).astype("datetime64[ns, UTC]")
-    return frame
-
-
-def _owner_ids_of_teams(engine: Engine, teams: tuple[str, ...]) -> Select:
+def _owner_ids_of_teams(teams: tuple[str, ...]) -> Select:
     return select(Owner.id).where(Owner.team.in_(teams))
 
 
-def _lead_predicates(engine: Engine, filters: Filters) -> list:
+def _lead_predicates(filters: Filters) -> list:
     predicates = []
     if filters.segments:
         predicates.append(Lead.segment.in_(filters.segments))
@@ -175,17 +168,17 @@ def _lead_predicates(engine: Engine, filters: Filters) -> list:
     if filters.owner_ids:
         predicates.append(Lead.owner_id.in_(filters.owner_ids))
     if filters.teams:
-        predicates.append(Lead.owner_id.in_(_owner_ids_of_teams(engine, filters.teams)))
+        predicates.append(Lead.owner_id.in_(_owner_ids_of_teams(filters.teams)))
     return predicates
 
 
 def leads_query(
-    engine: Engine, as_of: dt.datetime | None = None, filters: Filters = Filters(),
+    as_of: dt.datetime | None = None, filters: Filters = Filters(),
     active_since: dt.datetime | None = None,
 ) -> Select:
     """The select of `load_leads` (no order), for loading, counting or refreshing."""
     statement = select(*(getattr(Lead, c) for c in LEAD_COLUMNS))
-    predicates = _lead_predicates(engine, filters)
+    predicates = _lead_predicates(filters)
     if as_of is not None:
         predicates.append(Lead.created_at <= as_of)
     if active_since is not None:
@@ -204,10 +197,10 @@ def load_leads(
 ) -> pd.DataFrame:
     """Leads created by `as_of` that match the filters; with `active_since`, only those with
     any stage date at or after it (older leads cannot count in a later period)."""
-    return read_leads(engine, leads_query(engine, as_of, filters, active_since))
+    return read_leads(engine, leads_query(as_of, filters, active_since))
 
 
-def deals_query(engine: Engine, as_of: dt.datetime | None = None, filters: Filters = Filters()) -> Select:
+def deals_query(as_of: dt.datetime | None = None, filters: Filters = Filters()) -> Select:
     """The select of `load_deals` (no order)."""
     statement = select(*(getattr(Deal, c) for c in DEAL_COLUMNS))
     predicates = []
@@ -215,11 +208,11 @@ def deals_query(engine: Engine, as_of: dt.datetime | None = None, filters: Filte
         predicates.append(Deal.created_at <= as_of)
     lead_filters = Filters(filters.segments, filters.sources, filters.campaign_ids)
     if not lead_filters.is_empty:
-        predicates.append(Deal.lead_id.in_(select(Lead.id).where(*_lead_predicates(engine, lead_filters))))
+        predicates.append(Deal.lead_id.in_(select(Lead.id).where(*_lead_predicates(lead_filters))))
     if filters.owner_ids:
         predicates.append(Deal.owner_id.in_(filters.owner_ids))
     if filters.teams:
-        predicates.append(Deal.owner_id.in_(_owner_ids_of_teams(engine, filters.teams)))
+        predicates.append(Deal.owner_id.in_(_owner_ids_of_teams(filters.teams)))
     return statement.where(and_(*predicates)) if predicates else statement
 
 
@@ -236,11 +229,11 @@ def read_deals(engine: Engine, statement: Select) -> pd.DataFrame:
 def load_deals(engine: Engine, as_of: dt.datetime | None = None, filters: Filters = Filters()) -> pd.DataFrame:
     """Deals created by `as_of`; segment, source and campaign filters apply through the deal's
     lead, owner and team filters to the deal's own owner."""
-    return read_deals(engine, deals_query(engine, as_of, filters))
+    return read_deals(engine, deals_query(as_of, filters))
 
 
 def activities_query(
-    engine: Engine, as_of: dt.datetime | None = None, lead_ids: Select | None = None,
+    as_of: dt.datetime | None = None, lead_ids: Select | None = None,
     team: str | None = None,
 ) -> Select:
     """The select of `load_activities` (no order)."""
@@ -265,7 +258,7 @@ def load_activities(
     team: str | None = None,
 ) -> pd.DataFrame:
     """Activities that happened by `as_of`, optionally only of the leads `lead_ids` selects."""
-    return read_activities(engine, activities_query(engine, as_of, lead_ids, team))
+    return read_activities(engine, activities_query(as_of, lead_ids, team))
 
 
 def load_owners(engine: Engine) -> pd.DataFrame:
@@ -284,14 +277,6 @@ def load_campaigns(engine: Engine) -> pd.DataFrame:
     return frame
 
 
-def load_contacts(engine: Engine, ids=None) -> pd.DataFrame:
-    """Contacts, all or those with the given ids (for the leads grid)."""
-    statement = select(*(getattr(Contact, c) for c in CONTACT_COLUMNS))
-    if ids is not None:
-        statement = statement.where(Contact.id.in_(list(ids)))
-    return _frame(engine, statement.order_by(Contact.id), CONTACT_COLUMNS, ("created_at",))
-
-
 def load_unresolved_references(engine: Engine) -> pd.DataFrame:
     """References to external ids that no loaded record has (for the data-quality report)."""
     columns = ("table_name", "record_id", "field", "target_table", "target_external_id")
@@ -301,9 +286,9 @@ def load_unresolved_references(engine: Engine) -> pd.DataFrame:
     return _frame(engine, statement, columns)
 
 
-def filtered_lead_ids(engine: Engine, filters: Filters) -> Select | None:
+def filtered_lead_ids(filters: Filters) -> Select | None:
     """The ids of the leads the filters select (None: every lead)."""
-    return select(Lead.id).where(*_lead_predicates(engine, filters)) if not filters.is_empty else None
+    return select(Lead.id).where(*_lead_predicates(filters)) if not filters.is_empty else None
 
 
 def load_dataset(engine: Engine, as_of: dt.datetime | None = None, filters: Filters = Filters()) -> Dataset:
@@ -311,7 +296,7 @@ def load_dataset(engine: Engine, as_of: dt.datetime | None = None, filters: Filt
     return Dataset(
         leads=load_leads(engine, as_of, filters),
         deals=load_deals(engine, as_of, filters),
-        activities=load_activities(engine, as_of, filtered_lead_ids(engine, filters), team="sales"),
+        activities=load_activities(engine, as_of, filtered_lead_ids(filters), team="sales"),
         owners=load_owners(engine),
         campaigns=load_campaigns(engine),
     )

@@ -20,8 +20,17 @@ import pandas as pd
 from sqlalchemy import Engine, Select, and_, func, or_, select
 
 from queries.loaders import (
-    Dataset, Filters, activities_query, deals_query, filtered_lead_ids, leads_query, load_campaigns,
-    load_owners, read_activities, read_deals, read_leads,
+    Dataset,
+    Filters,
+    activities_query,
+    deals_query,
+    filtered_lead_ids,
+    leads_query,
+    load_campaigns,
+    load_owners,
+    read_activities,
+    read_deals,
+    read_leads,
 )
 from queries.schema import Activity, Deal, Lead
 
@@ -67,11 +76,11 @@ def _aware(stamp):
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.timezone.utc)
 
 
-def _queries(engine: Engine, filters: Filters) -> dict[str, Select]:
+def _queries(filters: Filters) -> dict[str, Select]:
     return {
-        "leads": leads_query(engine, None, filters),
-        "deals": deals_query(engine, None, filters),
-        "activities": activities_query(engine, None, filtered_lead_ids(engine, filters), team="sales"),
+        "leads": leads_query(None, filters),
+        "deals": deals_query(None, filters),
+        "activities": activities_query(None, filtered_lead_ids(filters), team="sales"),
     }
 
 
@@ -81,7 +90,7 @@ READERS = {"leads": read_leads, "deals": read_deals, "activities": read_activiti
 def load_marked(engine: Engine, filters: Filters = Filters()) -> tuple[Dataset, LoadMark]:
     """Every record matching the filters (all of history), with its mark for `refresh`."""
     mark = newest_writes(engine)  # read first: a write that lands during the load is re-read next time
-    queries = _queries(engine, filters)
+    queries = _queries(filters)
     dataset = Dataset(
         leads=read_leads(engine, queries["leads"]),
         deals=read_deals(engine, queries["deals"]),
@@ -120,7 +129,7 @@ def refresh(
         report.full_reload = True
         return fresh, fresh_mark, report
 
-    queries = _queries(engine, filters)
+    queries = _queries(filters)
     since = {table: None if mark.of(table) is None else mark.of(table) - overlap for table in TABLES}
     lead_changed = _changed(Lead, since["leads"])
     by_lead = not Filters(filters.segments, filters.sources, filters.campaign_ids, filters.owner_ids,

@@ -1,24 +1,71 @@
-"""Shared fixtures: `db_url`, a fresh empty database on SQLite, PostgreSQL and MariaDB."""
+"""Shared fixtures: `db_url`, a fresh empty database on SQLite, PostgreSQL and MariaDB; and the
+test process's environment, cleared of the developer's settings, on the frozen agreement."""
 from __future__ import annotations
 
 import os
+import sys
+import tempfile
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from queries.db import get_engine
+from tests.agreements import AGREEMENT_PATH, SHIPPED_AGREEMENT_PATH, SHIPPED_GUARD
+
+pytest_plugins = ["tests.demo_fixture", "tests.hostile_fixture"]  # their fixtures, for every test
+
+BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
+
+# Every variable the settings, the command line, wsgi.py and gunicorn.conf.py read. A test
+# that needs one sets it itself (monkeypatch.setenv, or the env of the process it starts).
+CLEARED = ("AS_OF", "CACHE_SECONDS", "FIGURES_SECONDS", "WALL_PATH", "SECRET_KEY", "SESSION_HOURS",
+           "SECURE_COOKIES", "PROXY_USER_HEADER", "TRUSTED_PROXIES", "HOST", "PORT", "WEB_CONCURRENCY",
+           "THREADS", "SEED_DEMO")
 
 
-def pytest_configure(config):
-    """Tests never read or write this checkout's users, wall links or session key: each test
-    process gets its own (absent) files, so a developer's own users don't lock the tests out."""
-    import tempfile
+def pytest_configure():
+    """Nothing from the developer's environment or this checkout's data/ reaches a test: each
+    test process gets its own (absent) users, wall links, session key, database, cache and
+    snapshot folders, the frozen agreement as SLA_PATH, and none of the other settings."""
+    private = tempfile.mkdtemp(prefix="smarketing-tests-")
+    for name in CLEARED:
+        os.environ.pop(name, None)
+    os.environ.update({
+        "SLA_PATH": str(AGREEMENT_PATH),
+        "DATABASE_URL": f"sqlite:///{private}/smarketing.db",
+        "CACHE_DIR": os.path.join(private, "cache"),
+        "SNAPSHOT_DIR": os.path.join(private, "snapshots"),
+        "USERS_PATH": os.path.join(private, "users.json"),
+        "WALL_TOKENS_PATH": os.path.join(private, "wall-tokens.json"),
+        "SECRET_KEY_PATH": os.path.join(private, "secret.key"),
+    })
+    sys.addaudithook(SHIPPED_GUARD.audit)
 
-    private = tempfile.mkdtemp(prefix="smarketing-access-")
-    for name, file in (("USERS_PATH", "users.json"), ("WALL_TOKENS_PATH", "wall-tokens.json"),
-                       ("SECRET_KEY_PATH", "secret.key")):
-        os.environ[name] = os.path.join(private, file)
+
+def pytest_collection_modifyitems(items):
+    """Every test under tests/browser/ drives Chromium: marked `browser`, so that
+    `pytest -m "not browser and not serving"` (make test-fast) leaves them out."""
+    for item in items:
+        if BROWSER_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(autouse=True)
+def _no_test_reads_the_shipped_agreement():
+    """Fails the test (at teardown) that opened data/sla.yaml, even if the error was caught."""
+    yield
+    if SHIPPED_GUARD.refused:
+        refused, SHIPPED_GUARD.refused[:] = list(SHIPPED_GUARD.refused), []
+        pytest.fail(f"opened the shipped agreement: {refused}")
+
+
+@pytest.fixture
+def shipped_agreement_path():
+    """data/sla.yaml itself, for the one test that checks the file the teams edit."""
+    with SHIPPED_GUARD.allowed():
+        yield SHIPPED_AGREEMENT_PATH
 
 # The servers the database matrix uses; each needs a database named `test` to connect to.
 SERVER_URLS = {

@@ -18,9 +18,9 @@ DEMO_LEADS = 1500
 @pytest.fixture(scope="session")
 def demo_settings(tmp_path_factory):
     """Settings of a dashboard on a freshly generated demo database, frozen at AS_OF."""
+    from dashboard.demo import generate_demo
     from dashboard.settings import Settings
     from queries.db import init_db
-    from dashboard.demo import generate_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     engine = init_db(f"sqlite:///{path}")

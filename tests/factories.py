@@ -4,7 +4,13 @@ from __future__ import annotations
 import pandas as pd
 
 from queries.loaders import (
-    ACTIVITY_COLUMNS, CAMPAIGN_COLUMNS, DEAL_COLUMNS, LEAD_COLUMNS, LEAD_TIMESTAMPS, OWNER_COLUMNS, Dataset,
+    ACTIVITY_COLUMNS,
+    CAMPAIGN_COLUMNS,
+    DEAL_COLUMNS,
+    LEAD_COLUMNS,
+    LEAD_TIMESTAMPS,
+    OWNER_COLUMNS,
+    Dataset,
 )
 
 TZ = "Europe/Helsinki"

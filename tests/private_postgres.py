@@ -31,7 +31,7 @@ class PrivatePostgres:
             try:
                 self.run_as = pwd.getpwnam("postgres")
             except KeyError:
-                raise RuntimeError("running as root and there is no `postgres` user to run initdb as")
+                raise RuntimeError("running as root and there is no `postgres` user to run initdb as") from None
         self.folder = Path(tempfile.mkdtemp(prefix="private-pg-"))
         self.data = self.folder / "data"
         self.port = free_port()
@@ -48,11 +48,11 @@ class PrivatePostgres:
     def url(self) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
-    def init(self) -> "PrivatePostgres":
+    def init(self) -> PrivatePostgres:
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
         return self.start()
 
-    def start(self) -> "PrivatePostgres":
+    def start(self) -> PrivatePostgres:
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.folder / "server.log"), "-w", "start")
         return self

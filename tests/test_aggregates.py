@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dashboard.demo import generate_demo
 from dashboard.metrics.kpis import kpi_table, periods_for
-from dashboard.sla import load_agreement
 from queries.aggregates import funnel_in_database
 from queries.db import init_db
-from dashboard.demo import generate_demo
 from queries.loaders import Filters, load_dataset
+from tests.agreements import frozen_agreement
 from tests.demo_fixture import AS_OF
 from tests.test_refresh import _change, _seed
 
@@ -25,7 +25,7 @@ FIELDS = ("leads", "mqls", "sals", "sqls", "opportunities", "conv_lead_mql", "co
 
 
 def _both(engine, grain, start, end, as_of, filters=Filters()):
-    agreement = load_agreement()
+    agreement = frozen_agreement()
     periods = periods_for(grain, start, end)
     memory = kpi_table(load_dataset(engine, as_of, filters), agreement, grain, periods, as_of)
     database = funnel_in_database(engine, grain, periods, agreement.tz, as_of, filters, agreement.currency,
@@ -65,7 +65,7 @@ def test_aggregates002_by_hand_after_changes(db_url):
     engine = init_db(db_url)
     _seed(engine)
     _change(engine)
-    agreement = load_agreement()
+    agreement = frozen_agreement()
     as_of = pd.Timestamp("2026-11-20 10:00", tz="UTC")
     periods = periods_for("month", dt.date(2026, 11, 1), dt.date(2026, 11, 1))
     row = funnel_in_database(engine, "month", periods, agreement.tz, as_of).iloc[0]
@@ -83,7 +83,7 @@ def test_aggregates003_as_of_in_the_past_cuts_later_dates(db_url):
     engine = init_db(db_url)
     _seed(engine)
     _change(engine)
-    agreement = load_agreement()
+    agreement = frozen_agreement()
     as_of = pd.Timestamp("2026-11-07 10:00", tz="UTC")
     periods = periods_for("month", dt.date(2026, 11, 1), dt.date(2026, 11, 1))
     row = funnel_in_database(engine, "month", periods, agreement.tz, as_of).iloc[0]
@@ -96,4 +96,4 @@ def test_aggregates004_unknown_grain_is_refused(tmp_path):
     engine = init_db(f"sqlite:///{tmp_path}/g.db")
     with pytest.raises(KeyError):
         funnel_in_database(engine, "fortnight", pd.DatetimeIndex([pd.Timestamp("2026-11-02")]),
-                           load_agreement().tz, AS_OF)
+                           frozen_agreement().tz, AS_OF)

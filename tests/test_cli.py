@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from app import cli
 from queries.db import init_db
 from queries.schema import Deal, Lead, Owner
+from tests.agreements import agreement_file
 from tests.factories import t
 
 runner = CliRunner()
@@ -115,8 +116,7 @@ def test_kpis_bad_as_of_and_grain(small_db):
 
 
 def test_a_broken_agreement_is_refused_with_its_line(small_db, tmp_path):
-    broken = tmp_path / "sla.yaml"
-    broken.write_text(open("data/sla.yaml").read().replace("target: 0.9", "target: 1.9"))
+    broken = agreement_file(tmp_path, ("target: 0.9", "target: 1.9"))
     result = runner.invoke(cli, ["kpis", "--db", small_db, "--sla", str(broken), "--grain", "month",
                                  "--start", "2026-11-01", "--end", "2026-11-02"])
     assert result.exit_code == 2

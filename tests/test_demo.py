@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, func, insert, select
 
-from queries.db import init_db
 from dashboard.demo import database_is_empty, demo_cutoff, generate_demo
+from queries.db import init_db
 from queries.schema import MODELS
 
 TODAY = dt.date(2026, 11, 20)  # a Friday in the past, so the cutoff is its noon in Helsinki
@@ -74,7 +74,7 @@ def test_demo001_counts_are_the_rows_written(demo):
     assert counts["contacts"] < counts["leads"]  # some contacts came back as new leads
 
 
-def test_demo002_same_seed_gives_the_same_rows(demo, tables, tmp_path_factory):
+def test_demo002_same_seed_gives_the_same_rows(tables, tmp_path_factory):
     """Two runs with the same seed and today write identical rows."""
     again = fresh_engine(tmp_path_factory, "again")
     generate_demo(again, seed=7, today=TODAY, n_leads=N_LEADS)
@@ -232,15 +232,15 @@ def test_demo015_the_default_size_tells_a_story(tmp_path_factory):
     from dashboard.metrics.kpis import compute_kpis
     from dashboard.metrics.response import attainment_by, response_times
     from dashboard.metrics.stages import as_known_at, effective_stages
-    from dashboard.sla import load_agreement
     from queries.loaders import load_dataset
+    from tests.agreements import frozen_agreement
 
     engine = fresh_engine(tmp_path_factory, "full")
     counts = generate_demo(engine, today=TODAY)
     assert counts["leads"] >= 19_500
     assert counts == row_counts(engine)
 
-    agreement = load_agreement()
+    agreement = frozen_agreement()
     as_of = pd.Timestamp(demo_cutoff(TODAY))
     data = load_dataset(engine, as_of)
     months = compute_kpis(data, agreement, "month", dt.date(2026, 9, 1), TODAY, as_of)

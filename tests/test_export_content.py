@@ -119,7 +119,7 @@ def test_a_running_month_is_reported_as_partial_with_its_projection():
     assert "Partial month. November 2026 is not complete" in text
 
 
-def test_a_month_without_data_gives_a_pack_that_says_so(tmp_path):
+def test_a_month_without_data_gives_a_pack_that_says_so():
     """August 2026 holds no lead, stage change or deal: every format is written and says so (in the
     workbook, the first sentence under the title, six facts about the pack and the heading: B11)."""
     report = pack_report(ReportContext(tiny_month(), AGREEMENT, AS_OF), pd.Timestamp("2026-08-01"), UNRESOLVED)
@@ -174,9 +174,9 @@ def test_default_month_and_the_first_working_day():
     """At 20 Nov 2026 the last complete month is October. In January 2027 the 1st is a holiday and
     the 2nd and 3rd a weekend: Monday the 4th is the first working day."""
     assert last_complete_month(AS_OF, AGREEMENT.tz) == pd.Timestamp("2026-10-01")
-    from dashboard.sla import load_agreement
+    from tests.agreements import frozen_agreement
 
-    finnish = load_agreement()
+    finnish = frozen_agreement()
     stamp = lambda text: pd.Timestamp(text, tz="Europe/Helsinki").tz_convert("UTC")  # noqa: E731
     assert [is_first_working_day(stamp(f"2027-01-0{d} 07:00"), finnish) for d in (1, 4, 5)] == [False, True, False]
 

@@ -3,15 +3,18 @@ workbook keeps each name verbatim as inert text."""
 from __future__ import annotations
 
 import openpyxl
+import pytest
 from pptx import Presentation
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from app import cli
-from tests.hostile_fixture import LONG_CAMPAIGN, RTL, SOURCE, odd_settings  # noqa: F401 (fixture)
+from tests.hostile_fixture import LONG_CAMPAIGN, RTL, SOURCE
+
+pytestmark = pytest.mark.browser  # kaleido draws the charts in Chromium
 
 
-def test_eo001_the_pack_builds_with_odd_names_and_keeps_them_as_text(odd_settings, tmp_path):  # noqa: F811
+def test_eo001_the_pack_builds_with_odd_names_and_keeps_them_as_text(odd_settings, tmp_path):
     result = CliRunner().invoke(cli, ["export", "--db", odd_settings.database_url, "--month", "2026-11",
                                       "--as-of", "2026-11-20T12:00", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output

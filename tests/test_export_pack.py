@@ -16,15 +16,15 @@ from typer.testing import CliRunner
 
 from app import cli
 from dashboard.components.labels import METRIC_LABELS
-from tests.demo_fixture import demo_settings  # noqa: F401 (fixture)
 
 runner = CliRunner()
 AS_OF_TEXT = "2026-11-20T12:00"
-SIGNS = {"EUR": "€"}
+
+pytestmark = pytest.mark.browser  # kaleido draws the charts in Chromium
 
 
 @pytest.fixture(scope="module")
-def pack(demo_settings, tmp_path_factory):  # noqa: F811 (fixture)
+def pack(demo_settings, tmp_path_factory):
     """`export --month 2026-10` into a folder of its own, and `kpis --grain month` for October
     2026, September 2026 and October 2025 (the months it is compared with)."""
     out = tmp_path_factory.mktemp("pack")
@@ -67,7 +67,7 @@ def test_the_command_writes_the_three_files(pack):
         f"wrote {pack['files'][fmt]}" for fmt in ("pdf", "pptx", "xlsx")]
 
 
-def test_the_pdf_opens_and_its_figures_are_those_of_kpis(pack, demo_settings):  # noqa: F811
+def test_the_pdf_opens_and_its_figures_are_those_of_kpis(pack, demo_settings):
     reader = PdfReader(pack["files"]["pdf"])
     assert reader.metadata.title == "Monthly leadership review October 2026"
     pages = [" ".join(page.extract_text().split()) for page in reader.pages]
@@ -87,7 +87,7 @@ def test_the_pdf_opens_and_its_figures_are_those_of_kpis(pack, demo_settings):  
                f"{written(metric, september[metric])} " in text, metric  # the main figures, month before beside
 
 
-def test_the_slides_hold_the_figures_of_kpis_as_editable_text(pack, demo_settings):  # noqa: F811
+def test_the_slides_hold_the_figures_of_kpis_as_editable_text(pack, demo_settings):
     deck = Presentation(pack["files"]["pptx"])
     titles = [next(s.text_frame.text for s in slide.shapes if s.has_text_frame) for slide in deck.slides]
     assert titles == ["Sales and marketing SLA 2026", "Executive summary", "SLA scorecard",
@@ -105,7 +105,7 @@ def test_the_slides_hold_the_figures_of_kpis_as_editable_text(pack, demo_setting
     assert len(pictures) == len(demo_settings.agreement().commitments)
 
 
-def test_the_workbook_holds_the_numbers_of_kpis(pack, demo_settings):  # noqa: F811
+def test_the_workbook_holds_the_numbers_of_kpis(pack, demo_settings):
     book = openpyxl.load_workbook(pack["files"]["xlsx"])
     assert book.sheetnames == ["Summary", "Scorecard", "Key figures", "Trends", "Trends vs targets", "Funnel",
                                "Conversion", "Loop by source", "Loop by campaign", "Response per rep", "Pipeline",

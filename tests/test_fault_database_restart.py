@@ -15,8 +15,8 @@ from sqlalchemy import create_engine, text
 from bench.dash_client import DashCallbacks
 from bench.load_test import Browser, Recorder, Sample, run_load
 from bench.server import GunicornServer
-from queries.db import init_db
 from dashboard.demo import generate_demo
+from queries.db import init_db
 from queries.schema import LOAD_ORDER
 from tests.demo_fixture import TODAY
 from tests.private_postgres import PrivatePostgres, postgres_bin

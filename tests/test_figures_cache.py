@@ -7,10 +7,10 @@ import pytest
 from bench.dash_client import DATABASE_DOWN_TEXT, DashCallbacks
 from dashboard.application import create_app
 from dashboard.cache import Cache
+from dashboard.importing.importer import import_csv
 from dashboard.settings import Settings
 from queries.db import init_db
-from dashboard.importing.importer import import_csv
-from tests.demo_fixture import AS_OF, demo_settings  # noqa: F401 (fixture)
+from tests.demo_fixture import AS_OF
 
 SCOREBOARD = "scoreboard-body.children"
 
@@ -56,7 +56,7 @@ def kept(settings: Settings) -> list:
 
 
 @pytest.fixture
-def cached_settings(demo_settings, tmp_path):  # noqa: F811
+def cached_settings(demo_settings, tmp_path):
     return Settings(database_url=demo_settings.database_url, as_of=AS_OF, cache_dir=tmp_path / "cache")
 
 
@@ -118,7 +118,7 @@ def test_only_page_figures_are_kept(cached_settings, monkeypatch):
     assert kept(cached_settings) == []
 
 
-def test_with_the_wall_clock_figures_are_shared_within_one_minute_only(demo_settings, tmp_path, monkeypatch):  # noqa: F811
+def test_with_the_wall_clock_figures_are_shared_within_one_minute_only(demo_settings, tmp_path, monkeypatch):
     import dashboard.figures_cache as figures_cache
 
     settings = Settings(database_url=demo_settings.database_url, cache_dir=tmp_path / "cache")
@@ -132,14 +132,14 @@ def test_with_the_wall_clock_figures_are_shared_within_one_minute_only(demo_sett
     assert counted.calls == 2
 
 
-def test_without_a_cache_folder_nothing_is_kept(demo_settings, monkeypatch):  # noqa: F811
+def test_without_a_cache_folder_nothing_is_kept(demo_settings, monkeypatch):
     client, callbacks, counted = served(Settings(database_url=demo_settings.database_url, as_of=AS_OF), monkeypatch)
     post(client, callbacks)
     post(client, callbacks)
     assert counted.calls == 2
 
 
-def test_two_apps_in_one_process_share_no_cached_figures(demo_settings, monkeypatch):  # noqa: F811
+def test_two_apps_in_one_process_share_no_cached_figures(demo_settings, monkeypatch):
     """Each app owns its cache: figures one app computed are never served by another, and
     resetting one leaves the other's alone."""
     settings = Settings(database_url=demo_settings.database_url, as_of=AS_OF)

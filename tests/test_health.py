@@ -9,9 +9,10 @@ import pytest
 from bench.dash_client import DATABASE_DOWN_TEXT, DashCallbacks
 from dashboard import __version__
 from dashboard.application import create_app
+from dashboard.importing.importer import import_csv
 from dashboard.settings import Settings
 from queries.db import init_db
-from dashboard.importing.importer import import_csv
+from tests.agreements import agreement_file
 
 HEAD = sorted(p.name[:4] for p in (Path(__file__).resolve().parent.parent / "queries" / "migrations" / "versions").glob("0*.py"))[-1]  # the newest migration
 
@@ -55,7 +56,7 @@ def test_healthy_dashboard_answers_200_with_every_check(small_db):
     assert body["agreement"]["in_force"] == "Sales and marketing SLA 2026"
 
 
-def test_unreachable_database_answers_503(tmp_path):
+def test_unreachable_database_answers_503():
     client = create_app(Settings(database_url=CLOSED_PORT_URL, as_of=AS_OF)).server.test_client()
     response = client.get("/healthz")
     assert response.status_code == 503
@@ -88,10 +89,7 @@ def test_a_database_without_the_schema_is_degraded_not_down(tmp_path):
 
 
 def test_a_broken_agreement_file_is_degraded(small_db, tmp_path):
-    sla = tmp_path / "sla.yaml"
-    from dashboard.sla import DEFAULT_SLA_PATH
-
-    sla.write_text(DEFAULT_SLA_PATH.read_text())
+    sla = agreement_file(tmp_path)
     client = create_app(Settings(database_url=small_db, sla_path=sla, as_of=AS_OF)).server.test_client()
     sla.write_text("name: [\n")
     body = client.get("/healthz").json

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from queries.db import init_db
 from dashboard.importing.importer import (
     CHUNK_ROWS,
     ImportFailed,
@@ -21,6 +20,7 @@ from dashboard.importing.importer import (
     parse_probability,
     parse_timestamp,
 )
+from queries.db import init_db
 from queries.schema import LOAD_ORDER, MODELS, WRITE_STAMPED, Base, UnresolvedReference
 
 HELSINKI = ZoneInfo("Europe/Helsinki")

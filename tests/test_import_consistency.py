@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import text
 
 from dashboard.data import dataset_for, forget_cached_data
+from dashboard.importing.importer import ImportFailed, import_folder
 from dashboard.settings import Settings
 from queries.db import init_db
-from dashboard.importing.importer import ImportFailed, import_folder
 from queries.loaders import Filters
 
 BEFORE = 40  # leads (each with one deal) of the first export

@@ -95,7 +95,7 @@ def test_reimport_changes_nothing(olist_url):
     assert dump(engine, without_write_times=True) == before
 
 
-def test_a_single_file_is_refused_for_a_folder_preset(olist_url, tmp_path):
+def test_a_single_file_is_refused_for_a_folder_preset(tmp_path):
     from app import cli
 
     result = CliRunner().invoke(cli, ["import", "--preset", "olist", str(OLIST / "olist_closed_deals_dataset.csv"),

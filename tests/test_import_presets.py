@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from queries.db import init_db
 from dashboard.importing.importer import ImportFailed
 from dashboard.importing.mapping import (
     MappingError,
@@ -17,6 +16,7 @@ from dashboard.importing.mapping import (
     preset_names,
     preset_path,
 )
+from queries.db import init_db
 from tests.test_import import dump, ids, pending_references, records, write_csv
 
 FIXTURES = Path(__file__).parent / "fixtures" / "presets"

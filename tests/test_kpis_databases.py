@@ -5,11 +5,11 @@ import datetime as dt
 
 import pytest
 
-from dashboard.metrics.kpis import compute_kpis
-from dashboard.sla import load_agreement
-from queries.db import init_db
 from dashboard.demo import generate_demo
+from dashboard.metrics.kpis import compute_kpis
+from queries.db import init_db
 from queries.loaders import Filters, load_dataset
+from tests.agreements import frozen_agreement
 from tests.demo_fixture import AS_OF
 
 TODAY = dt.date(2026, 11, 20)
@@ -24,7 +24,7 @@ def sqlite_reference(tmp_path_factory):
 
 
 def _figures(engine) -> dict:
-    agreement = load_agreement()
+    agreement = frozen_agreement()
     figures = {}
     for grain, start in (("day", dt.date(2026, 11, 9)), ("week", dt.date(2026, 9, 1)),
                          ("month", dt.date(2026, 1, 1)), ("quarter", dt.date(2025, 1, 1))):

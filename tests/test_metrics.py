@@ -1,7 +1,8 @@
 """The metric engine against figures worked out by hand (SPEC's definitions 1-11).
 
 Times in the fixtures are Helsinki wall-clock times unless they carry an offset. The
-agreement is data/sla.yaml: Mon-Fri 08:00-16:00, Finnish holidays, a 4-hour window.
+agreement is the frozen copy of data/sla.yaml (tests/agreements.py): Mon-Fri 08:00-16:00,
+Finnish holidays, a 4-hour window.
 """
 from __future__ import annotations
 
@@ -19,10 +20,11 @@ from dashboard.metrics.pacing import count_pacing, rate_pacing, status_of
 from dashboard.metrics.response import response_times
 from dashboard.metrics.stages import as_known_at, effective_stages
 from dashboard.metrics.targets import count_target, rate_target
-from dashboard.sla import load_agreement, parse_agreement
+from dashboard.sla import parse_agreement
+from tests.agreements import agreement_text, frozen_agreement
 from tests.factories import dataset, deals, leads, t
 
-AGREEMENT = load_agreement()
+AGREEMENT = frozen_agreement()
 CALENDAR = WorkCalendar.from_agreement(AGREEMENT)
 TZ = AGREEMENT.tz
 
@@ -49,7 +51,7 @@ def test_working_hours_between(start, end, expected):
 
 def test_clock_hours_without_working_hours_cross_dst():
     """Without working hours the response is clock time: the spring weekend has a 23-hour day."""
-    text = open("data/sla.yaml").read().replace('working_hours: {start: "08:00", end: "16:00"}\n', "")
+    text = agreement_text(('working_hours: {start: "08:00", end: "16:00"}\n', ""))
     calendar = WorkCalendar.from_agreement(parse_agreement(text))
     assert hours("2026-03-27 15:00", "2026-03-30 09:00", calendar) == pytest.approx(65.0)
 
@@ -86,7 +88,7 @@ def test_month_and_quarter_targets_add_up_from_days():
 
 
 def test_weekly_target_spreads_to_days_and_months():
-    text = open("data/sla.yaml").read().replace("target: {month: 400}", "target: {week: 100}")
+    text = agreement_text(("target: {month: 400}", "target: {week: 100}"))
     mqls = parse_agreement(text).commitment("mql_volume")
     # a plain week of five working days: 20 a day; a month override still wins in July
     assert count_target(mqls, CALENDAR, "2026-11-16", "2026-11-17") == pytest.approx(20)
@@ -97,7 +99,7 @@ def test_weekly_target_spreads_to_days_and_months():
 
 
 def test_rate_target_override():
-    text = open("data/sla.yaml").read().replace("    target: 0.8\n", '    target: 0.8\n    overrides: {"2026-07": 0.7}\n')
+    text = agreement_text(("    target: 0.8\n", '    target: 0.8\n    overrides: {"2026-07": 0.7}\n'))
     commitment = parse_agreement(text).commitment("mql_acceptance")
     assert rate_target(commitment, "2026-07-01", "2026-08-01") == 0.7
     assert rate_target(commitment, "2026-07-06", "2026-07-13") == 0.7

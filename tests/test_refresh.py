@@ -6,15 +6,15 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
 
 from dashboard.metrics.kpis import compute_kpis
-from dashboard.sla import load_agreement
 from queries.db import init_db
 from queries.loaders import Filters, load_dataset
 from queries.refresh import OVERLAP, load_marked, newest_writes, refresh
 from queries.schema import Activity, Deal, Lead, Owner
+from tests.agreements import frozen_agreement
 from tests.factories import t
 
 AS_OF = t("2026-11-20 12:00")
@@ -74,7 +74,7 @@ def _same(refreshed, full) -> None:
 
 
 def _november(dataset) -> dict:
-    row = compute_kpis(dataset, load_agreement(), "month", dt.date(2026, 11, 1), dt.date(2026, 11, 1), AS_OF)[0]
+    row = compute_kpis(dataset, frozen_agreement(), "month", dt.date(2026, 11, 1), dt.date(2026, 11, 1), AS_OF)[0]
     return {k: row[k] for k in ("leads", "mqls", "deals_won", "revenue_won", "response_pending")}
 
 
@@ -213,7 +213,6 @@ def test_refresh009_in_memory_cut_by_hand():
     """SMB after the changes: leads 1, 2, 3, 5; the deal of lead 1; activities 2 and 4 (the
     marketing one is not loaded). Owner 2 (Johan) owns no lead but deal 1."""
     from queries.loaders import filter_dataset
-
     from tests.factories import dataset
 
     data = dataset(

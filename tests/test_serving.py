@@ -2,15 +2,12 @@
 /healthz, the schema created once before the workers fork, a broken agreement refused."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
 import requests
 
 from bench.load_test import PAGE_BODIES, run_load, summarise
 from bench.server import GunicornServer
-from dashboard.sla import DEFAULT_SLA_PATH
-from tests.demo_fixture import demo_settings  # noqa: F401 (fixture)
+from tests.agreements import agreement_file
 
 pytestmark = pytest.mark.serving
 
@@ -53,9 +50,7 @@ def test_the_schema_is_created_once_before_the_workers_start(tmp_path):
 
 
 def test_a_broken_agreement_refuses_the_start_saying_why(tmp_path):
-    sla = tmp_path / "sla.yaml"
-    shutil.copyfile(DEFAULT_SLA_PATH, sla)
-    sla.write_text(sla.read_text().replace("target: 0.8", "target: 1.8", 1))
+    sla = agreement_file(tmp_path, ("target: 0.8", "target: 1.8"))
     server = GunicornServer(f"sqlite:///{tmp_path}/x.db", tmp_path / "gunicorn.log", workers=1, sla_path=sla)
     with pytest.raises(RuntimeError, match="gunicorn exited"):
         server.start()

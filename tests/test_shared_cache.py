@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from dashboard.cache import Cache, UnsafeCacheValue, key
-from queries.db import PROJECT_ROOT, init_db
 from dashboard.importing.importer import import_csv
+from queries.db import PROJECT_ROOT, init_db
 from queries.loaders import Filters
 
 # A worker process: counts the statements it sends and the datasets it loads from the database.

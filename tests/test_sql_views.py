@@ -25,9 +25,9 @@ from sqlalchemy import text
 
 from dashboard.metrics.kpis import compute_kpis
 from dashboard.metrics.quality import quality_report
-from dashboard.sla import load_agreement
 from queries.db import get_engine, init_db, schema_is_current, served_by_views
 from queries.loaders import load_dataset, load_unresolved_references
+from tests.agreements import frozen_agreement
 
 SQL = Path(__file__).resolve().parent.parent / "docs" / "sql"
 
@@ -86,7 +86,7 @@ def test_views_over_a_crm_sync(db_url):
     assert served_by_views(engine) and schema_is_current(engine)
     assert init_db(db_url) is engine  # nothing migrated over the views
 
-    agreement = load_agreement()
+    agreement = frozen_agreement()
     as_of = pd.Timestamp("2026-11-30 12:00", tz="Europe/Helsinki").tz_convert("UTC")
     data = load_dataset(engine, as_of)
     assert sorted(data.leads["external_id"]) == ["101", "102", "103", "104"]

@@ -58,7 +58,7 @@ class ViewFilters:
     teams: tuple[str, ...] = ()
 
     @classmethod
-    def from_query(cls, query: dict) -> "ViewFilters":
+    def from_query(cls, query: dict) -> ViewFilters:
         """From URL query arguments (values may be strings, comma lists or lists)."""
         def values(name) -> list[str]:
             raw = query.get(name) or []
@@ -87,7 +87,7 @@ class ViewFilters:
         )
 
     @classmethod
-    def from_search(cls, search: str | None) -> "ViewFilters":
+    def from_search(cls, search: str | None) -> ViewFilters:
         return cls.from_query(parse_qs((search or "").lstrip("?")))
 
     def to_search(self) -> str:
@@ -129,7 +129,7 @@ class ViewFilters:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> "ViewFilters":
+    def from_dict(cls, data: dict | None) -> ViewFilters:
         if not data:
             return cls()
         return cls.from_query({

@@ -11,7 +11,10 @@ from dash import html
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.components.labels import (
-    METRIC_DEFINITIONS, METRIC_LABELS, STATUS_ICONS, STATUS_LABELS,
+    METRIC_DEFINITIONS,
+    METRIC_LABELS,
+    STATUS_ICONS,
+    STATUS_LABELS,
 )
 
 log = logging.getLogger(__name__)

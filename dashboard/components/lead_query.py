@@ -9,8 +9,6 @@ from dataclasses import asdict, dataclass
 
 from dashboard.metrics.stages import STAGES
 
-NARROWING_ARGUMENTS = ("stage", "breach", "lead", "rule")
-
 
 @dataclass(frozen=True)
 class LeadQuery:
@@ -22,7 +20,7 @@ class LeadQuery:
     rule: str | None = None
 
     @classmethod
-    def from_query(cls, query: dict | None) -> "LeadQuery":
+    def from_query(cls, query: dict | None) -> LeadQuery:
         """From the URL's query arguments; values it cannot read are ignored."""
         def first(name) -> str:
             value = (query or {}).get(name)
@@ -39,7 +37,7 @@ class LeadQuery:
         )
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> "LeadQuery":
+    def from_dict(cls, data: dict | None) -> LeadQuery:
         return cls.from_query({k: v for k, v in (data or {}).items() if v not in (None, False)})
 
     def to_dict(self) -> dict:

@@ -14,7 +14,15 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
-    CondPageBreak, Image, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle,
+    CondPageBreak,
+    Image,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
 )
 
 from dashboard.components.labels import STATUS_COLOURS, STATUS_LABELS, TEAM_LABELS
@@ -27,7 +35,7 @@ FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),)
 INK, MUTED, RULE, HEAD_BG = colors.HexColor("#24292f"), colors.HexColor("#57606a"), colors.HexColor("#d0d7de"), \
     colors.HexColor("#f3f4f6")
 PARTIAL_BG = colors.HexColor("#fff8c5")
-PAGE_WIDTH, PAGE_HEIGHT = A4
+PAGE_WIDTH = A4[0]
 MARGIN = 16 * mm
 FRAME_WIDTH = PAGE_WIDTH - 2 * MARGIN
 

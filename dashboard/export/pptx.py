@@ -9,9 +9,9 @@ from pptx.dml.color import RGBColor
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
+from dashboard.components import formatting
 from dashboard.components.labels import STATUS_COLOURS, TEAM_LABELS
 from dashboard.export import tables
-from dashboard.components import formatting
 from dashboard.export.content import TITLE, figure_text, money
 from dashboard.export.figures import WIDTH
 from dashboard.reports.pack import MonthReport

@@ -90,12 +90,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
+from dashboard import vocabulary
 from queries.schema import LOAD_ORDER, MODELS, REFERENCES, WRITE_STAMPED, UnresolvedReference, UTCDateTime, utcnow
 
 DEFAULT_TIMEZONE = "Europe/Helsinki"
 CHUNK_ROWS = 5_000  # rows read, checked and written at a time: what bounds the memory
 LOOKUP_ROWS = 1_000  # external ids per IN list; under every engine's parameter limits
-TEAMS = {"owners": ("marketing", "sdr", "sales", "cs"), "activities": ("sales", "marketing")}
+TEAMS = {"owners": vocabulary.TEAMS, "activities": vocabulary.ACTIVITY_TEAMS}
 TEXT_MAX_BYTES = 65_535
 TRUE_WORDS = frozenset({"true", "yes", "1", "won"})
 FALSE_WORDS = frozenset({"false", "no", "0", "lost"})

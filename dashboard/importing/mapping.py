@@ -12,13 +12,12 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy import Engine
 
-from queries.db import PROJECT_ROOT
 from dashboard.importing.importer import (
     LOAD_ORDER,
     FieldSource,
@@ -30,11 +29,12 @@ from dashboard.importing.importer import (
     import_plans,
     table_fields,
 )
+from queries.db import PROJECT_ROOT
 from queries.yaml_lines import YamlSyntaxError, lines_by_path, load_yaml
 
 PRESETS_DIR = PROJECT_ROOT / "data" / "presets"
 
-Scalar = Union[str, bool, int, float, dt.date, None]
+Scalar = str | bool | int | float | dt.date | None
 
 
 class MappingError(ValueError):
@@ -123,7 +123,7 @@ class Source(_Strict):
         )
 
 
-FieldSpec = Union[str, Source, list[Union[str, Source]]]
+FieldSpec = str | Source | list[str | Source]
 
 
 class TablePart(_Strict):

@@ -115,7 +115,7 @@ class WorkCalendar:
     day_end: dt.time | None = None
 
     @classmethod
-    def from_agreement(cls, agreement) -> "WorkCalendar":
+    def from_agreement(cls, agreement) -> WorkCalendar:
         hours = agreement.working_hours
         return cls(
             tz=agreement.tz,

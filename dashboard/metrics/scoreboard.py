@@ -52,11 +52,3 @@ def scoreboard(dataset: Dataset, agreement: Agreement, as_of: pd.Timestamp,
     board = pd.concat(frames, ignore_index=True)
     board["label"] = board["horizon"].map(HORIZON_LABELS)
     return board
-
-
-def overall_status(board: pd.DataFrame, horizon: str = "this_month") -> dict[str, dict[str, int]]:
-    """How many commitments of each team are ahead, at risk and behind for a horizon."""
-    rows = board[board["horizon"] == horizon]
-    counts = rows.groupby(["team", "status"]).size()
-    return {team: {status: int(counts.get((team, status), 0)) for status in ("ahead", "at_risk", "behind")}
-            for team in ("marketing", "sales")}

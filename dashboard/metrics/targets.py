@@ -61,10 +61,3 @@ def rate_target(commitment: Commitment, start, end) -> float:
         if key_start <= start and end <= period_end(key_start, key_grain) and _GRAIN_ORDER[key_grain] > best:
             target, best = value, _GRAIN_ORDER[key_grain]
     return float(target)
-
-
-def target_for(commitment: Commitment, calendar: WorkCalendar, start, end) -> float:
-    """The target of a commitment for the local dates [start, end)."""
-    if commitment.is_count:
-        return count_target(commitment, calendar, start, end)
-    return rate_target(commitment, start, end)

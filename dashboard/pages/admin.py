@@ -152,15 +152,15 @@ def change_link(_create, _revoke, name, chosen):
 def load_upload(contents: str, filename: str, kind: str, settings) -> list:
     """Write the uploaded file to a private temporary folder under its own name and import it;
     the results, one per table. Raises ImportFailed, MappingError or ValueError."""
-    from queries.db import init_db
     from dashboard.importing.importer import ImportFailed, import_csv
     from dashboard.importing.mapping import import_mapping, load_mapping, preset_path
+    from queries.db import init_db
 
     _, _, data = (contents or "").partition(",")
     try:
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
-        raise ValueError("the upload could not be read; choose the file again")
+        raise ValueError("the upload could not be read; choose the file again") from None
     what, _, name = (kind or "").partition(":")
     with tempfile.TemporaryDirectory(prefix="smarketing-upload-") as folder:
         path = Path(folder) / Path(filename or "upload.csv").name

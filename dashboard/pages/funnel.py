@@ -9,19 +9,32 @@ from dash import Input, Output, callback, dcc, html
 
 from dashboard.application import current_settings
 from dashboard.components import formatting
+from dashboard.components.charts import empty_figure
 from dashboard.components.filters import ID
 from dashboard.components.funnel_charts import (
-    STAGE_NAMES, STAGE_PLURALS, cohort_subtitles, conversion_figure, disqualified_figure, funnel_figure, pair_title,
-    recycled_figure, velocity_figure,
+    STAGE_NAMES,
+    STAGE_PLURALS,
+    cohort_subtitles,
+    conversion_figure,
+    disqualified_figure,
+    funnel_figure,
+    pair_title,
+    recycled_figure,
+    velocity_figure,
 )
-from dashboard.components.charts import empty_figure
 from dashboard.components.labels import METRIC_DEFINITIONS
 from dashboard.components.layout import NO_DATA, empty_state, page_header, render_safely
 from dashboard.components.sections import graph, kpi_card, period_label, range_stamp, section, table
 from dashboard.metrics.funnel_views import PAIRS, STAGE_FIELDS
 from dashboard.reports.context import ReportContext
 from dashboard.reports.funnel import (
-    COHORT, PERIOD_RATIO, ConversionReport, DetailsReport, SummaryReport, conversion_report, details_report,
+    COHORT,
+    PERIOD_RATIO,
+    ConversionReport,
+    DetailsReport,
+    SummaryReport,
+    conversion_report,
+    details_report,
     summary_report,
 )
 

@@ -19,7 +19,12 @@ from dashboard.components.filters import ID, ViewFilters
 from dashboard.components.labels import METRIC_DEFINITIONS
 from dashboard.components.layout import NO_DATA, empty_state, metric_label, page_header, render_safely
 from dashboard.components.sales_charts import (
-    bucket_label, decisions_figure, delay_split_figure, pipeline_figure, rep_attainment_figure, response_histogram_figure,
+    bucket_label,
+    decisions_figure,
+    delay_split_figure,
+    pipeline_figure,
+    rep_attainment_figure,
+    response_histogram_figure,
 )
 from dashboard.components.sections import graph, range_stamp, section, table
 from dashboard.reports.context import ReportContext

@@ -74,7 +74,7 @@ class ReportContext:
 
     @classmethod
     def for_request(cls, settings: Settings, state: dict | None = None, data_filters: Filters | None = None,
-                    cache: Cache | None = None) -> "ReportContext":
+                    cache: Cache | None = None) -> ReportContext:
         """The context the filter state of a page asks for, on the app's cached records;
         `data_filters` replaces the state's record filters (a page showing one lead)."""
         from dashboard.data import current_cache, current_version, dataset_for

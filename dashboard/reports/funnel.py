@@ -11,8 +11,18 @@ import pandas as pd
 from dashboard.components.filters import ViewFilters
 from dashboard.metrics import funnel
 from dashboard.metrics.funnel_views import (
-    PAIRS, cohort_conversions, disqualified_by_reason, median_lags, period_ratios, range_funnel, range_stage_counts,
-    range_velocity, recycled_by_reason, stage_counts, stuck_by_stage, velocity_by_period,
+    PAIRS,
+    cohort_conversions,
+    disqualified_by_reason,
+    median_lags,
+    period_ratios,
+    range_funnel,
+    range_stage_counts,
+    range_velocity,
+    recycled_by_reason,
+    stage_counts,
+    stuck_by_stage,
+    velocity_by_period,
 )
 from dashboard.metrics.marketing import commitment_for
 from dashboard.reports.context import ReportContext

@@ -14,7 +14,13 @@ from dashboard.metrics.calendar import period_end, period_start
 from dashboard.metrics.funnel_views import stage_counts
 from dashboard.metrics.kpis import commitment_table
 from dashboard.metrics.marketing import (
-    against_target, breakdown, commitment_for, cumulative_pacing, month_pace, rejections_in_range, totals,
+    against_target,
+    breakdown,
+    commitment_for,
+    cumulative_pacing,
+    month_pace,
+    rejections_in_range,
+    totals,
 )
 from dashboard.metrics.targets import count_target, daily_targets, rate_target
 from dashboard.reports.context import ReportContext

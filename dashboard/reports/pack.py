@@ -76,7 +76,6 @@ class MonthReport:
     response_target: float | None
     window_hours: float | None
     pipeline_month: pd.DataFrame
-    pipeline_stage: pd.DataFrame
     pipeline_order: list[str]
     forecast_month: pd.Timestamp
     forecast: pd.DataFrame
@@ -372,7 +371,7 @@ def pack_report(context: ReportContext, month: pd.Timestamp, unresolved: pd.Data
         loop_source=loops["source"], loop_campaign=loops["campaign"],
         loop_source_totals=loop_totals(loops["source"]), loop_campaign_totals=loop_totals(loops["campaign"]),
         response=response, reps=reps, response_target=target, window_hours=window,
-        pipeline_month=pipeline_by_month(pipeline, as_of_month, order), pipeline_stage=pipeline_by_stage(pipeline, order),
+        pipeline_month=pipeline_by_month(pipeline, as_of_month, order),
         pipeline_order=order, forecast_month=next_month, forecast=forecast, forecast_pipeline=forecast_pipeline,
         quality=quality_table(findings), quality_totals=quality_totals,
     )

@@ -12,8 +12,14 @@ from dashboard.components.filters import ViewFilters
 from dashboard.metrics.calendar import period_start
 from dashboard.metrics.deals import weighted_pipeline
 from dashboard.metrics.sales import (
-    against_commitment, open_breach_list, pipeline_by_month, pipeline_by_stage, rep_response,
-    response_distribution, response_summary, stage_order,
+    against_commitment,
+    open_breach_list,
+    pipeline_by_month,
+    pipeline_by_stage,
+    rep_response,
+    response_distribution,
+    response_summary,
+    stage_order,
 )
 from dashboard.metrics.targets import rate_target
 from dashboard.reports.context import ReportContext

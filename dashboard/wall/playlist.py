@@ -46,7 +46,7 @@ class Playlist(BaseModel):
     def refresh_ms(self) -> int:
         return int(round(self.refresh_minutes * 60_000))
 
-    def with_query(self, query: dict) -> "Playlist":
+    def with_query(self, query: dict) -> Playlist:
         """This playlist with a URL's `views`, `seconds` and `refresh` (minutes, or `30s`)."""
         changes: dict = {}
         notices = list(self.notices)
@@ -106,11 +106,11 @@ def load_playlist(path: str | Path | None = None) -> Playlist:
     except FileNotFoundError:
         return Playlist()
     except (OSError, UnicodeDecodeError) as error:
-        raise PlaylistError(f"{path}: cannot be read ({error})")
+        raise PlaylistError(f"{path}: cannot be read ({error})") from error
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise PlaylistError(f"{path}: not YAML ({str(error).splitlines()[0]})")
+        raise PlaylistError(f"{path}: not YAML ({str(error).splitlines()[0]})") from error
     if raw is None:
         return Playlist()
     if not isinstance(raw, dict):
@@ -122,4 +122,4 @@ def load_playlist(path: str | Path | None = None) -> Playlist:
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        raise PlaylistError(f"{path}: {where}: {first['msg']}")
+        raise PlaylistError(f"{path}: {where}: {first['msg']}") from error

@@ -23,7 +23,6 @@ TITLES = {
 TEAM_NAMES = {"marketing": "Marketing", "sales": "Sales"}
 STAGE_NAMES = {"lead": "Leads", "mql": "MQLs", "sal": "SALs", "sql": "SQLs", "opportunity": "Opportunities",
                "won": "Won"}
-HORIZON_NAMES = {"this_week": "this week", "this_month": "this month"}
 MAX_REPS = 8
 MAX_SOURCES = 8
 MAX_RISKS = 5

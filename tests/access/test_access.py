@@ -234,7 +234,8 @@ def test_ac014_a_malformed_callback_request_needs_the_highest_role_or_is_refused
         pass
 
 
-def test_ac015_tokens_and_passwords_never_reach_the_request_log(app, files):
+@pytest.mark.usefixtures("app")  # the app puts its filter on the request log
+def test_ac015_tokens_and_passwords_never_reach_the_request_log(files):
     """The development server logs every request line; a wall link's token is taken out."""
     import logging
 

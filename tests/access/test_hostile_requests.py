@@ -124,8 +124,8 @@ LEAD_COLUMNS = ["external_id", "created_at", "source", "segment", "mql_at", "sal
        delimiter=st.sampled_from([",", ";", "\t"]), bom=st.booleans())
 def test_hx004_any_leads_file_loads_whole_or_fails_naming_the_place_and_writes_nothing(
         hostile_app, tmp_path_factory, header, rows, delimiter, bom):
-    from queries.db import get_engine
     from dashboard.importing.importer import ImportFailed, import_csv
+    from queries.db import get_engine
 
     app, client, dependencies, path = hostile_app
     folder = tmp_path_factory.mktemp("csv")

@@ -14,7 +14,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shuti
 CHROMEDRIVER = shutil.which("chromedriver")
 
 
-def pytest_collection_modifyitems(config, items):
+def pytest_collection_modifyitems(items):
     if CHROMIUM and CHROMEDRIVER:
         return
     reason = "no Chromium and chromedriver installed (apt-get install chromium chromium-driver)"
@@ -43,6 +43,3 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
-
-from tests.demo_fixture import demo_app, demo_settings, empty_settings  # noqa: E402,F401 (fixtures)
-from tests.hostile_fixture import hostile_settings, odd_settings  # noqa: E402,F401 (fixtures)

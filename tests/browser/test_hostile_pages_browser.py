@@ -58,7 +58,7 @@ def test_hp002_the_wall_shows_them_as_text_and_still_fits(dash_duo, odd_settings
         dash_duo.wait_for_text_to_equal("#wall-title", TITLES[name], timeout=8)
         _inert(dash_duo, name)
         overflow = dash_duo.driver.execute_script(
-            "const v = document.getElementById('wall-view-%s');"
-            "return [v.scrollWidth - v.clientWidth, document.documentElement.scrollWidth - innerWidth];" % name)
+            f"const v = document.getElementById('wall-view-{name}');"
+            "return [v.scrollWidth - v.clientWidth, document.documentElement.scrollWidth - innerWidth];")
         assert overflow[0] <= 1 and overflow[1] <= 0, (name, overflow)
     assert dash_duo.get_logs() == []

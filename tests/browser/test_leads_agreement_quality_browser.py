@@ -3,7 +3,7 @@ follows the URL's filters, a lead's timeline opens, and hostile text stays text.
 from __future__ import annotations
 
 from dashboard.components.filters import ViewFilters
-from dashboard.sla import DEFAULT_SLA_PATH, load_agreement
+from tests.agreements import AGREEMENT_PATH, frozen_agreement
 from tests.browser.conftest import free_port
 from tests.hostile_fixture import FORMULA, SCRIPT
 from tests.pages.tree import of_type, page
@@ -88,10 +88,10 @@ def test_lq003_the_agreement_page_shows_every_commitment(dash_duo, demo_settings
     dash_duo.wait_for_page(dash_duo.server_url + "/agreement")
     dash_duo.wait_for_text_to_equal("#agreement-next-review", "Quarterly; next review Tue 12 Jan 2027 (in 53 days)",
                                     timeout=30)
-    for commitment in load_agreement(DEFAULT_SLA_PATH).commitments:
+    for commitment in frozen_agreement().commitments:
         card = dash_duo.find_element(f"#agreement-{commitment.id}")
         assert commitment.id in card.find_element("css selector", ".commitment-id").text
-    assert dash_duo.find_element("#agreement-source").text == str(DEFAULT_SLA_PATH)
+    assert dash_duo.find_element("#agreement-source").text == str(AGREEMENT_PATH)
     assert _settled(dash_duo) == []
 
 

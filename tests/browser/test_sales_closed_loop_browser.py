@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-
 from dashboard.metrics.kpis import kpi_table, periods_for
 from queries.db import get_engine
 from queries.loaders import Filters, load_dataset

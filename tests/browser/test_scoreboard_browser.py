@@ -6,8 +6,8 @@ import datetime as dt
 
 from dashboard.components import formatting
 from dashboard.metrics.kpis import compute_kpis
-from queries.loaders import Filters, load_dataset
 from queries.db import get_engine
+from queries.loaders import Filters, load_dataset
 from tests.browser.conftest import free_port
 from tests.demo_fixture import AS_OF
 

@@ -115,8 +115,8 @@ def test_wb002_a_refresh_shows_a_new_record_without_reloading_the_page(dash_duo,
 @pytest.fixture
 def demo_postgresql():
     """A PostgreSQL database of its own with a small demo; skips when the server is down."""
-    from queries.db import get_engine, init_db
     from dashboard.demo import generate_demo
+    from queries.db import get_engine, init_db
 
     admin = create_engine(SERVER_URLS["postgresql"], isolation_level="AUTOCOMMIT",
                           connect_args={"connect_timeout": 3})

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 
 import pytest
 
 from dashboard.application import agreement_warning, create_app
 from dashboard.settings import Settings
-from dashboard.sla import DEFAULT_SLA_PATH, AgreementError
+from dashboard.sla import AgreementError
+from tests.agreements import agreement_file, agreement_text
 from tests.demo_fixture import AS_OF
 from tests.pages.tree import find, page, texts
 
-GOOD = DEFAULT_SLA_PATH.read_text(encoding="utf-8")
+GOOD = agreement_text()
 MORE_MQLS = GOOD.replace("target: {month: 400}", "target: {month: 500}")
 
 
@@ -34,9 +34,7 @@ def mql_target_this_month(app) -> str:
 
 @pytest.fixture
 def sla_copy(tmp_path):
-    path = tmp_path / "sla.yaml"
-    shutil.copyfile(DEFAULT_SLA_PATH, path)
-    return path
+    return agreement_file(tmp_path)
 
 
 def test_a_broken_file_keeps_the_last_good_targets_with_a_banner(demo_settings, sla_copy, caplog):

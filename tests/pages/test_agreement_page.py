@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import pytest
 
-from dashboard.sla import DEFAULT_SLA_PATH, Commitment, load_agreement
+from dashboard.sla import Commitment, load_agreement
+from tests.agreements import AGREEMENT_PATH, agreement_file
 from tests.pages.tree import find, page, texts
 
 
@@ -67,7 +67,7 @@ def test_the_page_shows_the_agreement_and_its_next_review(demo_app, demo_setting
     with demo_app.server.test_request_context():
         body = agreement_page.update_agreement(None)
     assert texts(find(body, agreement_page.NEXT_REVIEW)) == ["Quarterly; next review Tue 12 Jan 2027 (in 53 days)"]
-    assert texts(find(body, agreement_page.SOURCE)) == [str(DEFAULT_SLA_PATH)]
+    assert texts(find(body, agreement_page.SOURCE)) == [str(AGREEMENT_PATH)]
     shown = texts(body)
     for words in ("Sales and marketing SLA 2026", "Head of Marketing and Head of Sales", "Mon 12 Jan 2026",
                   "Europe/Helsinki", "Mon–Fri", "08:00–16:00", "2026: 1 Jan, 6 Jan, 3 Apr, 6 Apr, 1 May, 14 May, "
@@ -100,8 +100,7 @@ def test_editing_the_file_changes_the_page(tmp_path, empty_settings):
 
     from dashboard.application import agreement_warning, create_app
 
-    path = tmp_path / "sla.yaml"
-    shutil.copy(DEFAULT_SLA_PATH, path)
+    path = agreement_file(tmp_path)
     settings = replace(empty_settings, sla_path=path)
     app = create_app(settings)
     agreement_page = page("agreement")
@@ -120,4 +119,4 @@ def test_editing_the_file_changes_the_page(tmp_path, empty_settings):
     assert any(t.startswith("450 MQLs a month") for t in broken)  # the last good version stays in force
     line = next(n for n, row in enumerate(path.read_text().splitlines(), 1) if row.startswith("review:"))
     assert not hidden and f"line {line}: review:" in banner, banner
-    assert load_agreement(DEFAULT_SLA_PATH).commitment("mql_volume").target_value == 400  # the real file untouched
+    assert load_agreement(AGREEMENT_PATH).commitment("mql_volume").target_value == 400  # the frozen file untouched

@@ -8,7 +8,11 @@ import numpy as np
 import pytest
 
 from dashboard.metrics.closed_loop_view import (
-    campaigns_in_view, cohort_leads, loop_table, loop_totals, rows_to_chart,
+    campaigns_in_view,
+    cohort_leads,
+    loop_table,
+    loop_totals,
+    rows_to_chart,
 )
 from dashboard.metrics.stages import as_known_at, effective_stages
 from tests.demo_fixture import AS_OF

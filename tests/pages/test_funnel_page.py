@@ -24,21 +24,30 @@ import pytest
 
 from dashboard.metrics import funnel
 from dashboard.metrics.funnel_views import (
-    cohort_conversions, disqualified_by_reason, known_stages, local_range, median_lags, period_ratios,
-    range_funnel, range_stage_counts, range_velocity, recycled_by_reason, stage_counts, stuck_by_stage,
+    cohort_conversions,
+    disqualified_by_reason,
+    known_stages,
+    local_range,
+    median_lags,
+    period_ratios,
+    range_funnel,
+    range_stage_counts,
+    range_velocity,
+    recycled_by_reason,
+    stage_counts,
+    stuck_by_stage,
 )
 from dashboard.metrics.kpis import compute_kpis
-from dashboard.sla import load_agreement
+from tests.agreements import agreement_file, frozen_agreement
 from tests.demo_fixture import AS_OF
 from tests.factories import dataset, t
 from tests.pages import tree
 from tests.pages.tree import find, texts
 
-AGREEMENT = load_agreement()
+AGREEMENT = frozen_agreement()
 TZ = AGREEMENT.tz
 HAND_AS_OF = t("2026-11-20 12:00")
 WEEKS = pd.DatetimeIndex(["2026-11-02", "2026-11-09", "2026-11-16"])
-NAN = float("nan")
 
 
 def hand_dataset():
@@ -266,11 +275,9 @@ def test_conversion_target_is_drawn_when_the_agreement_sets_one(demo_app, demo_s
 
     page = tree.page("funnel")
 
-    text = open(demo_settings.sla_path).read().replace(
+    path = agreement_file(tmp_path, (
         "commitments:\n",
-        "commitments:\n  - id: lead_quality\n    team: marketing\n    metric: conv_lead_mql\n    target: 0.4\n", 1)
-    path = tmp_path / "sla.yaml"
-    path.write_text(text)
+        "commitments:\n  - id: lead_quality\n    team: marketing\n    metric: conv_lead_mql\n    target: 0.4\n"))
     from dashboard.application import SETTINGS_KEY
 
     monkeypatch.setitem(demo_app.server.config, SETTINGS_KEY, dataclasses.replace(demo_settings, sla_path=path))

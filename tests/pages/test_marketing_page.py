@@ -1,7 +1,7 @@
 """The marketing page: its figures against hand-worked values (SPEC 2, 6, 9), and its callback
 called as a plain function on the demo database and on an empty one.
 
-The hand-made dataset, in Helsinki time, as of Fri 20 Nov 2026 12:00 (data/sla.yaml: 400
+The hand-made dataset, in Helsinki time, as of Fri 20 Nov 2026 12:00 (the frozen agreement: 400
 MQLs a month, Mon-Fri 08:00-16:00, no holiday in November 2026, so 21 working days):
 
   lead  created        MQL            then                          source       campaign  segment
@@ -25,16 +25,22 @@ from dashboard.metrics.calendar import WorkCalendar
 from dashboard.metrics.funnel_views import known_stages, local_range, stage_counts
 from dashboard.metrics.kpis import commitment_table, compute_kpis, kpi_table
 from dashboard.metrics.marketing import (
-    against_target, breakdown, commitment_for, cumulative_pacing, month_pace, rejections_in_range, totals,
+    against_target,
+    breakdown,
+    commitment_for,
+    cumulative_pacing,
+    month_pace,
+    rejections_in_range,
+    totals,
 )
 from dashboard.metrics.targets import daily_targets
-from dashboard.sla import load_agreement
+from tests.agreements import agreement_file, agreement_mapping, frozen_agreement
 from tests.demo_fixture import AS_OF
 from tests.factories import dataset, t
 from tests.pages import tree
 from tests.pages.tree import find, texts
 
-AGREEMENT = load_agreement()
+AGREEMENT = frozen_agreement()
 CALENDAR = WorkCalendar.from_agreement(AGREEMENT)
 TZ = AGREEMENT.tz
 HAND_AS_OF = t("2026-11-20 12:00")
@@ -284,7 +290,7 @@ def test_rejections_without_a_reason_are_drawn_as_a_violation(decided):
     assert colours["Student"] == "#8c959f"
 
 
-def test_breakdowns_by_source_campaign_and_segment(page_body, demo_settings):
+def test_breakdowns_by_source_campaign_and_segment(page_body):
     """Each breakdown's MQL column adds up to the range's MQLs."""
     from dashboard.components import formatting
 
@@ -312,14 +318,10 @@ def test_an_agreement_without_marketing_commitments_draws_no_target(demo_app, de
     agreement sets no target rather than drawing one."""
     import dataclasses
 
-    import yaml
-
     from dashboard.application import SETTINGS_KEY
 
-    written = yaml.safe_load(open(demo_settings.sla_path))
-    written["commitments"] = [c for c in written["commitments"] if c["metric"] not in ("mqls", "acceptance_rate")]
-    path = tmp_path / "sla.yaml"
-    path.write_text(yaml.safe_dump(written))
+    kept = [c for c in agreement_mapping()["commitments"] if c["metric"] not in ("mqls", "acceptance_rate")]
+    path = agreement_file(tmp_path, commitments=kept)
     monkeypatch.setitem(demo_app.server.config, SETTINGS_KEY, dataclasses.replace(demo_settings, sla_path=path))
     page = tree.page("marketing")
     with demo_app.server.test_request_context():

@@ -8,7 +8,11 @@ import pytest
 from typer.testing import CliRunner
 
 from dashboard.metrics.drilldown import (
-    REFERENCE_RULES, example_links, quality_summary, rule_lead_ids, rule_records,
+    REFERENCE_RULES,
+    example_links,
+    quality_summary,
+    rule_lead_ids,
+    rule_records,
 )
 from dashboard.metrics.quality import quality_report
 from tests.factories import deals, leads, owners

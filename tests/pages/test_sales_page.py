@@ -13,17 +13,23 @@ from dashboard.metrics.deals import weighted_pipeline
 from dashboard.metrics.kpis import commitment_table, kpi_table, periods_for
 from dashboard.metrics.response import response_times
 from dashboard.metrics.sales import (
-    against_commitment, open_breach_list, pipeline_by_month, pipeline_by_stage, rep_response, response_distribution,
-    response_summary, stage_order,
+    against_commitment,
+    open_breach_list,
+    pipeline_by_month,
+    pipeline_by_stage,
+    rep_response,
+    response_distribution,
+    response_summary,
+    stage_order,
 )
 from dashboard.metrics.stages import as_known_at, effective_stages
-from dashboard.sla import load_agreement
+from tests.agreements import agreement_file, agreement_mapping, frozen_agreement
 from tests.demo_fixture import AS_OF
 from tests.factories import dataset, deals, t
 from tests.pages import tree
 from tests.pages.tree import find, texts
 
-AGREEMENT = load_agreement()  # 4-hour window, working hours 08:00-16:00, first-touch target 90 %
+AGREEMENT = frozen_agreement()  # 4-hour window, working hours 08:00-16:00, first-touch target 90 %
 WINDOW = 4.0
 DEMO_START, DEMO_END = dt.date(2026, 6, 1), dt.date(2026, 11, 20)  # the default range on 20 Nov 2026
 
@@ -318,15 +324,11 @@ def test_empty_database_says_what_to_load(empty_settings):
 
 def test_an_agreement_without_a_response_window_says_so(demo_settings, tmp_path):
     """No first-touch commitment: no breaches to count, a sentence instead; the rest still draws."""
-    import re
-
     from dashboard.application import create_app
     from dashboard.settings import Settings
-    from queries.db import PROJECT_ROOT
 
-    text = (PROJECT_ROOT / "data" / "sla.yaml").read_text(encoding="utf-8")
-    agreement = tmp_path / "sla.yaml"
-    agreement.write_text(re.sub(r"  - id: first_touch\n(?:    .*\n)+?(?=  - id:)", "", text), encoding="utf-8")
+    kept = [c for c in agreement_mapping()["commitments"] if c["id"] != "first_touch"]
+    agreement = agreement_file(tmp_path, commitments=kept)
     settings = Settings(database_url=demo_settings.database_url, sla_path=agreement, as_of=AS_OF)
     assert settings.agreement().response_window_hours is None
     app = create_app(settings)

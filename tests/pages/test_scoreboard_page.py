@@ -5,7 +5,7 @@ import datetime as dt
 
 from dashboard.components import formatting
 from dashboard.metrics.kpis import compute_kpis
-from dashboard.metrics.scoreboard import scoreboard, same_point_before
+from dashboard.metrics.scoreboard import same_point_before, scoreboard
 from tests.demo_fixture import AS_OF
 from tests.factories import dataset, t
 from tests.pages.tree import find, page, texts
@@ -43,9 +43,9 @@ def test_scoreboard_says_what_to_load_on_an_empty_database(empty_settings):
 def test_previous_month_to_date_is_compared_at_the_same_point():
     """At Fri 20 Nov 12:00, this month's 2 MQLs face October's MQLs up to 20 Oct 12:00 (1),
     not the whole of October (3)."""
-    from dashboard.sla import load_agreement
+    from tests.agreements import frozen_agreement
 
-    agreement = load_agreement()
+    agreement = frozen_agreement()
     data = dataset([
         dict(id=1, created_at="2026-10-05 09:00", mql_at="2026-10-05 10:00"),
         dict(id=2, created_at="2026-10-21 09:00", mql_at="2026-10-21 10:00"),

@@ -21,7 +21,7 @@ ALL = {"views": list(VIEW_NAMES), "titles": [""] * len(VIEW_NAMES), "seconds": 2
 
 
 @pytest.fixture
-def wall(demo_app):
+def wall(demo_app):  # noqa: ARG001 (the app registers the pages)
     """The wall page module; each test's demo_app has a cache of its own, so nothing rendered
     for another test is reused."""
     return page("wall")

@@ -1,14 +1,13 @@
 """the data model of SPEC
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import queries.schema
-
 
 revision = '0001'
 down_revision = None
@@ -17,7 +16,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    
+
     op.create_table('campaigns',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('external_id', queries.schema.EXTERNAL_ID, nullable=False),
@@ -172,11 +171,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_deals_owner_id'), ['owner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_deals_updated_at'), ['updated_at'], unique=False)
 
-    
+
 
 
 def downgrade() -> None:
-    
+
     with op.batch_alter_table('deals', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_deals_updated_at'))
         batch_op.drop_index(batch_op.f('ix_deals_owner_id'))
@@ -225,4 +224,4 @@ def downgrade() -> None:
     op.drop_table('unresolved_references')
     op.drop_table('owners')
     op.drop_table('campaigns')
-    
+

@@ -1,1 +1,0 @@
-from tests.demo_fixture import demo_settings  # noqa: F401 (fixture)
