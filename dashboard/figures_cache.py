@@ -76,7 +76,7 @@ def install(server: flask.Flask, current_settings, current_cache) -> None:
         # so people of one role share and nobody sees figures computed for another.
         role = repr((getattr(flask.g, "access_role", None), flask.request.headers.get("Authorization", "")))
         name = key("figures", data_version=version, agreement=settings.agreement(), as_of=as_of_bucket(settings),
-                   params=body, role=role)
+                   params=(settings.database_url, body), role=role)
 
         def compute() -> bytes:
             response = dispatch(*args, **kwargs)

@@ -27,8 +27,8 @@ CLEARED = ("AS_OF", "CACHE_SECONDS", "FIGURES_SECONDS", "WALL_PATH", "SECRET_KEY
 
 def pytest_configure():
     """Nothing from the developer's environment or this checkout's data/ reaches a test: each
-    test process gets its own (absent) users, wall links, session key, database, cache and
-    snapshot folders, the frozen agreement as SLA_PATH, and none of the other settings."""
+    test process gets its own (absent) users, wall links, session key, database and cache
+    folder, the frozen agreement as SLA_PATH, and none of the other settings."""
     private = tempfile.mkdtemp(prefix="smarketing-tests-")
     for name in CLEARED:
         os.environ.pop(name, None)
@@ -36,7 +36,6 @@ def pytest_configure():
         "SLA_PATH": str(AGREEMENT_PATH),
         "DATABASE_URL": f"sqlite:///{private}/smarketing.db",
         "CACHE_DIR": os.path.join(private, "cache"),
-        "SNAPSHOT_DIR": os.path.join(private, "snapshots"),
         "USERS_PATH": os.path.join(private, "users.json"),
         "WALL_TOKENS_PATH": os.path.join(private, "wall-tokens.json"),
         "SECRET_KEY_PATH": os.path.join(private, "secret.key"),
