@@ -5,26 +5,35 @@ With no user configured the dashboard is open, and `check_exposure` refuses to s
 anything but loopback. Once a user exists every request needs a session: a signed, expiring,
 HttpOnly cookie set by the sign-in page, or by opening a wall link. Roles (each including the
 one before): `wall` (only /wall), `viewer` (every page but the leads grid and the exports),
-`manager` (plus those), `admin` (plus /admin). Dash's own endpoints are checked too: the
-layout and dependencies need a session; a callback is allowed when the role may see every
-output it writes (ids are prefixed per page) and, for the page router, the page it renders.
+`manager` (plus those), `admin` (plus /admin).
+
+Who may see a page is declared by the page itself: `dash.register_page(..., role=...,
+shared_figures=...)`, read by `page_declaration`. Dash's own endpoints are checked too: the layout
+and dependencies need a session; a callback request is judged by the callback Dash will run for it
+(the one its `output` names), which belongs to the module that defines its function: a page (its
+declared role), a module of the shell that declares `CALLBACK_ROLE`, or Dash's page router (the role
+of the page it will render, resolved the way Dash resolves it). Anything else needs the admin role.
 """
 from __future__ import annotations
 
 import hmac
+import inspect
 import ipaddress
 import json
 import logging
 import os
 import re
 import secrets
+import sys
 import tempfile
 import threading
 import time
 from collections import defaultdict, deque
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+import dash
 import flask
 from markupsafe import escape
 
@@ -34,13 +43,11 @@ from dashboard.wall.tokens import WallLinks
 log = logging.getLogger(__name__)
 
 ROLE_RANK = {"wall": 0, "viewer": 1, "manager": 2, "admin": 3}
-PAGE_ROLES = {"/wall": "wall", "/leads": "manager", "/review": "manager", "/admin": "admin"}
-ID_PREFIX_ROLES = (("wall-", "wall"), ("agreement-warning", "wall"), ("leads-", "manager"), ("review-", "manager"),
-                   ("admin-", "admin"))  # the shell's agreement warning shows on the wall too
+ACCESS_EXTENSION = "smarketing_access"  # where the server keeps its Access (flask.Flask.extensions)
 OPEN_PATHS = {"/login", "/logout", "/healthz"}
 STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico")
 DASH_API = {"/_dash-layout", "/_dash-dependencies", "/_dash-update-component", "/_reload-hash"}
-PAGES_CONTENT, PAGES_STORE, PAGES_LOCATION = "_pages_content", "_pages_store", "_pages_location"
+PAGES_CONTENT, PAGES_LOCATION = "_pages_content", "_pages_location"  # Dash's page router (dash.dash)
 LOGIN_LIMIT = (5, 15 * 60)  # failures per user name and address, in seconds
 ADDRESS_LIMIT = (20, 15 * 60)  # failures per address, whatever the name
 
@@ -111,33 +118,97 @@ def secret_key(path: Path) -> str:
     return key
 
 
-def required_role(path: str) -> str:
-    return PAGE_ROLES.get(path.rstrip("/") or "/", "viewer")
+@dataclass(frozen=True)
+class PageDeclaration:
+    """What a page declares about itself in its `dash.register_page` call."""
+
+    path: str | None  # None: not a page (the shell, or nothing Dash knows)
+    role: str  # the least role that may see it
+    shared_figures: bool  # may its figures, computed for one person, be given to another of the same role
 
 
-def _id_role(component_id) -> str:
-    name = component_id.get("type", "") if isinstance(component_id, dict) else str(component_id)
-    return next((role for prefix, role in ID_PREFIX_ROLES if name.startswith(prefix)), "viewer")
+UNDECLARED = PageDeclaration(None, "admin", False)
 
 
-def callback_role(payload: dict) -> str:
-    """The least role that may run this callback request: the highest any output needs; the
-    page router needs what the page it is asked for needs."""
-    outputs = payload.get("outputs")
-    outputs = outputs if isinstance(outputs, list) else [outputs]
-    roles = []
-    for output in outputs:
-        if not isinstance(output, dict):
-            raise ValueError("malformed callback request")
-        if output.get("id") == PAGES_CONTENT:
-            location = next((item for item in payload.get("inputs", []) if isinstance(item, dict)
-                             and item.get("id") == PAGES_LOCATION and item.get("property") == "pathname"), None)
-            roles.append(required_role(str(location.get("value") or "/")) if location else "admin")
-        elif output.get("id") == PAGES_STORE:
-            continue  # written by the page router with the page's content, judged by that
-        else:
-            roles.append(_id_role(output.get("id")))
-    return max(roles, key=ROLE_RANK.get) if roles else "admin"
+def _declared(page: dict) -> PageDeclaration:
+    """A page registry entry's declaration; a page that declares no valid role or sharing needs admin."""
+    role, shared = page.get("role"), page.get("shared_figures")
+    if role not in ROLE_RANK or not isinstance(shared, bool):
+        return PageDeclaration(page.get("path"), "admin", False)
+    return PageDeclaration(page["path"], role, shared)
+
+
+def rendered_page(path, app: dash.Dash | None = None) -> dict:
+    """The page_registry entry Dash's router renders for this pathname ({} for its 404 page), found
+    the way the router finds it: `strip_relative_path` (slashes off both ends), then `_path_to_page`."""
+    from dash._pages import _path_to_page  # the router's own lookup, so both always agree
+
+    if not isinstance(path, str):
+        return {}
+    try:
+        stripped = app.strip_relative_path(path) if app is not None else dash.strip_relative_path(path)
+    except Exception:  # noqa: BLE001 - Dash refuses it (UnsupportedRelativePath): its router would fail too
+        return {}
+    page, _variables = _path_to_page(stripped)
+    return page
+
+
+def page_declaration(path, app: dash.Dash | None = None) -> PageDeclaration:
+    """The declaration of the page Dash renders for `path`; a path no page answers needs admin."""
+    page = rendered_page(path, app)
+    return _declared(page) if page else UNDECLARED
+
+
+def _module_declaration(module: str | None) -> PageDeclaration:
+    """Who may run the callbacks defined in `module`: a page's declaration, or the shell module's CALLBACK_ROLE."""
+    for page in dash.page_registry.values():
+        if page.get("module") == module:
+            return _declared(page)
+    role = getattr(sys.modules.get(module or ""), "CALLBACK_ROLE", None)
+    return PageDeclaration(None, role, False) if role in ROLE_RANK else UNDECLARED
+
+
+def _callback_module(entry: dict) -> str | None:
+    function = entry.get("callback")
+    return inspect.unwrap(function).__module__ if function is not None else None
+
+
+def _is_router(entry: dict) -> bool:
+    outputs = entry.get("output")
+    outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    return any(getattr(output, "component_id", None) == PAGES_CONTENT for output in outputs)
+
+
+def callback_declaration(output: str, app: dash.Dash | None = None) -> PageDeclaration:
+    """The declaration of the page whose module defines the callback Dash runs for a request whose
+    `output` is this (the key of `app.callback_map`); in a request, `app` defaults to the serving one.
+    A figures cache asks `callback_declaration(body["output"]).shared_figures`."""
+    if app is None:
+        app = flask.current_app.extensions[ACCESS_EXTENSION].app
+    entry = app.callback_map.get(output) if isinstance(output, str) else None
+    if entry is None or _is_router(entry):
+        return UNDECLARED  # the router shares nothing; its role is the page it renders (callback_role)
+    return _module_declaration(_callback_module(entry))
+
+
+def callback_role(payload: dict, app: dash.Dash | None = None) -> str:
+    """The least role that may run this callback request: the declared role of the callback Dash
+    will run for it; for the page router, the role of the page it will render (its inputs are taken
+    by position, as Dash passes them). Unknown callbacks and malformed requests need admin."""
+    if not isinstance(payload, dict) or app is None:
+        return "admin"
+    entry = app.callback_map.get(payload.get("output")) if isinstance(payload.get("output"), str) else None
+    if entry is None:
+        return "admin"
+    if _is_router(entry):
+        inputs = payload.get("inputs")
+        position = next((index for index, item in enumerate(entry.get("inputs", []))
+                         if item.get("id") == PAGES_LOCATION and item.get("property") == "pathname"), None)
+        if not isinstance(inputs, list) or position is None or position >= len(inputs) \
+                or not isinstance(inputs[position], dict):
+            return "admin"
+        return page_declaration(inputs[position].get("value"), app).role
+    return _module_declaration(_callback_module(entry)).role
 
 
 class LoginLimiter:
@@ -220,10 +291,13 @@ class Access:
         self.proxy_user_header = proxy_user_header
         self.trusted_proxies = set(trusted_proxies)
         self.limiter = LoginLimiter()
+        self.app: dash.Dash | None = None
         self._script_hashes: list[str] | None = None
 
     def install(self, app, key_file: Path) -> None:
+        self.app = app
         server = app.server
+        server.extensions[ACCESS_EXTENSION] = self
         server.config.update(
             SECRET_KEY=secret_key(key_file),
             SESSION_COOKIE_NAME="smarketing_session",
@@ -297,7 +371,7 @@ class Access:
             if path != "/_dash-update-component":
                 return None
             try:
-                needed = callback_role(json.loads(request.get_data(cache=True) or b"{}"))
+                needed = callback_role(json.loads(request.get_data(cache=True) or b"{}"), self.app)
             except (ValueError, TypeError, AttributeError):
                 return self._refuse(400, "malformed callback request")
             if ROLE_RANK[role] >= ROLE_RANK[needed]:
@@ -305,12 +379,14 @@ class Access:
             if role == "wall":  # a wall screen's shell asks for the filter bar: nothing to give, no error
                 return flask.Response(status=204)
             return self._refuse(403, f"this needs the {needed} role")
-        needed = required_role(path)
-        if ROLE_RANK[role] >= ROLE_RANK[needed]:
+        page = page_declaration(path, self.app)
+        if ROLE_RANK[role] >= ROLE_RANK[page.role]:
             return None
         if role == "wall":
             return flask.redirect("/wall")
-        return self._refuse(403, f"This page needs the {needed} role; you are signed in as {role}.", page=True)
+        if page.path is None:  # no page answers here; only an admin gets Dash's own 404 page
+            return self._refuse(404, "There is no page at this address.", page=True)
+        return self._refuse(403, f"This page needs the {page.role} role; you are signed in as {role}.", page=True)
 
     def _same_origin(self) -> bool:
         """A state-changing request must come from a page of this site (Origin, else Referer)."""

@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 SETTINGS_KEY = "SMARKETING_SETTINGS"
+# Who may run the callbacks defined here (dashboard/access.py): the agreement banner is part of the
+# shell around every page, the wall screen's included.
+CALLBACK_ROLE = "wall"
 AGREEMENT_WARNING = "agreement-warning"
 AGREEMENT_CHECK = "agreement-check"
 AGREEMENT_CHECK_MS = 30_000  # a wall screen nobody touches still learns of a broken file
@@ -32,13 +35,13 @@ def current_settings() -> Settings:
 
 def _navigation(access: Access) -> dbc.Navbar:
     """The pages this person may open, and who is signed in with a sign-out button."""
-    from dashboard.access import ROLE_RANK, required_role
+    from dashboard.access import ROLE_RANK, page_declaration
 
     role = access.role() if access.users.any() else "admin"
     links = [
         dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
         for page in dash.page_registry.values()
-        if page.get("nav", True) and role and ROLE_RANK[role] >= ROLE_RANK[required_role(page["path"])]
+        if page.get("nav", True) and role and ROLE_RANK[role] >= ROLE_RANK[page_declaration(page["path"]).role]
     ]
     account = []
     if access.users.any() and "user" in flask.session:

@@ -22,7 +22,8 @@ from dashboard.metrics.closed_loop_view import (
 from dashboard.metrics.stages import as_known_at, effective_stages
 from dashboard.view import current_view
 
-dash.register_page(__name__, path="/closed-loop", name="Closed loop", title="Closed loop", order=4)
+dash.register_page(__name__, path="/closed-loop", name="Closed loop", title="Closed loop", order=4,
+                   role="viewer", shared_figures=True)
 
 BY = "loop-by"
 BODY = "loop-body"

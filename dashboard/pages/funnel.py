@@ -28,7 +28,8 @@ from dashboard.metrics.kpis import periods_for
 from dashboard.metrics.marketing import commitment_for
 from dashboard.view import current_view
 
-dash.register_page(__name__, path="/funnel", name="Funnel", title="Funnel", order=1)
+dash.register_page(__name__, path="/funnel", name="Funnel", title="Funnel", order=1,
+                   role="viewer", shared_figures=True)
 
 SUMMARY = "funnel-summary"
 CONVERSION = "funnel-conversion"

@@ -41,7 +41,8 @@ from queries.db import get_engine
 from queries.drilldown import load_companies, load_contact, load_lead_activities
 from queries.loaders import Filters, load_unresolved_references
 
-dash.register_page(__name__, path="/leads", name="Leads", title="Leads", order=5)
+dash.register_page(__name__, path="/leads", name="Leads", title="Leads", order=5,
+                   role="manager", shared_figures=False)
 
 QUERY = "leads-query"  # dcc.Store with the narrowing query arguments
 BODY = "leads-body"

@@ -25,7 +25,8 @@ from dashboard.metrics.pacing import status_of
 from dashboard.metrics.targets import count_target, daily_targets, rate_target
 from dashboard.view import current_view
 
-dash.register_page(__name__, path="/marketing", name="Marketing", title="Marketing", order=2)
+dash.register_page(__name__, path="/marketing", name="Marketing", title="Marketing", order=2,
+                   role="viewer", shared_figures=True)
 
 BODY = "marketing-body"
 CARD = "marketing-card-{}"

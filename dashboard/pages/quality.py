@@ -21,7 +21,8 @@ from dashboard.metrics.quality import Finding
 from queries.db import get_engine
 from queries.loaders import load_unresolved_references
 
-dash.register_page(__name__, path="/data-quality", name="Data quality", title="Data quality", order=7)
+dash.register_page(__name__, path="/data-quality", name="Data quality", title="Data quality", order=7,
+                   role="viewer", shared_figures=True)
 
 BODY = "quality-body"
 SUMMARY = "quality-summary"

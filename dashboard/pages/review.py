@@ -15,7 +15,8 @@ from dashboard.export.pack import FORMATS, MEDIA_TYPES, build_for_settings
 from dashboard.components.layout import page_header
 from dashboard.components.sections import section
 
-dash.register_page(__name__, path="/review", name="Review", title="Review", order=8)
+dash.register_page(__name__, path="/review", name="Review", title="Review", order=8,
+                   role="manager", shared_figures=False)
 
 log = logging.getLogger(__name__)
 

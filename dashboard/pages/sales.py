@@ -34,7 +34,8 @@ from dashboard.metrics.stages import as_known_at, effective_stages
 from dashboard.metrics.targets import rate_target
 from dashboard.view import current_view
 
-dash.register_page(__name__, path="/sales", name="Sales", title="Sales", order=3)
+dash.register_page(__name__, path="/sales", name="Sales", title="Sales", order=3,
+                   role="viewer", shared_figures=True)
 
 RESPONSE_BODY = "sales-response-body"
 PERIOD_BODY = "sales-period-body"

@@ -16,7 +16,8 @@ from dashboard.metrics.scoreboard import scoreboard
 from dashboard.sla import Agreement
 from dashboard.view import current_view
 
-dash.register_page(__name__, path="/", name="Scoreboard", title="Scoreboard", order=0)
+dash.register_page(__name__, path="/", name="Scoreboard", title="Scoreboard", order=0,
+                   role="viewer", shared_figures=True)
 
 BODY = "scoreboard-body"
 CURRENT_HORIZONS = ("today", "this_week", "this_month", "this_quarter")
