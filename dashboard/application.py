@@ -37,16 +37,17 @@ def _navigation(access: Access) -> dbc.Navbar:
     """The pages this person may open, and who is signed in with a sign-out button."""
     from dashboard.access import ROLE_RANK, page_declaration
 
-    role = access.role() if access.users.any() else "admin"
+    role = access.role()
     links = [
         dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
         for page in dash.page_registry.values()
         if page.get("nav", True) and role and ROLE_RANK[role] >= ROLE_RANK[page_declaration(page["path"]).role]
     ]
     account = []
-    if access.users.any() and "user" in flask.session:
+    user = access.who().user
+    if user is not None:
         account = [html.Form([
-            html.Span(f"{flask.session['user']} · {role}", className="navbar-text me-2", id="nav-user"),
+            html.Span(f"{user} · {role}", className="navbar-text me-2", id="nav-user"),
             dcc.Input(type="hidden", name="csrf", value=csrf_token()),
             html.Button("Sign out", type="submit", className="btn btn-sm btn-outline-light", id="nav-sign-out"),
         ], method="POST", action="/logout", className="ms-auto d-flex align-items-center")]
@@ -84,7 +85,8 @@ def create_app(settings: Settings | None = None) -> Dash:
     )
     app.server.config[SETTINGS_KEY] = settings
     access = Access(settings.users_path, settings.wall_tokens_path, agreement.name, settings.session_hours,
-                    settings.secure_cookies, settings.proxy_user_header, settings.trusted_proxies)
+                    settings.secure_cookies, settings.proxy_user_header, settings.trusted_proxies,
+                    session_max_hours=settings.session_max_hours, sessions_file=settings.sessions_path)
     access.install(app, settings.secret_key_path)
     app.layout = lambda: html.Div([  # per request: the navigation depends on who asks
         dcc.Location(id=ID.URL, refresh="callback-nav"),

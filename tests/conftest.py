@@ -16,6 +16,7 @@ def pytest_configure(config):
     import tempfile
 
     private = tempfile.mkdtemp(prefix="smarketing-access-")
+    os.environ.pop("SESSIONS_PATH", None)  # the session store lives beside each test's own users file
     for name, file in (("USERS_PATH", "users.json"), ("WALL_TOKENS_PATH", "wall-tokens.json"),
                        ("SECRET_KEY_PATH", "secret.key")):
         os.environ[name] = os.path.join(private, file)
