@@ -22,6 +22,9 @@ PAGES_DIR = Path(__file__).resolve().parent / "pages"
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 SETTINGS_KEY = "SMARKETING_SETTINGS"
 CACHE_KEY = "SMARKETING_CACHE"
+# Who may run the callbacks defined here (dashboard/access.py): the agreement banner is part of the
+# shell around every page, the wall screen's included.
+CALLBACK_ROLE = "wall"
 AGREEMENT_WARNING = "agreement-warning"
 AGREEMENT_CHECK = "agreement-check"
 AGREEMENT_CHECK_MS = 30_000  # a wall screen nobody touches still learns of a broken file
@@ -39,18 +42,19 @@ def current_cache() -> Cache:
 
 def _navigation(access: Access) -> dbc.Navbar:
     """The pages this person may open, and who is signed in with a sign-out button."""
-    from dashboard.access import ROLE_RANK, required_role
+    from dashboard.access import ROLE_RANK, page_declaration
 
-    role = access.role() if access.users.any() else "admin"
+    role = access.role()
     links = [
         dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
         for page in dash.page_registry.values()
-        if page.get("nav", True) and role and ROLE_RANK[role] >= ROLE_RANK[required_role(page["path"])]
+        if page.get("nav", True) and role and ROLE_RANK[role] >= ROLE_RANK[page_declaration(page["path"]).role]
     ]
     account = []
-    if access.users.any() and "user" in flask.session:
+    user = access.who().user
+    if user is not None:
         account = [html.Form([
-            html.Span(f"{flask.session['user']} · {role}", className="navbar-text me-2", id="nav-user"),
+            html.Span(f"{user} · {role}", className="navbar-text me-2", id="nav-user"),
             dcc.Input(type="hidden", name="csrf", value=csrf_token()),
             html.Button("Sign out", type="submit", className="btn btn-sm btn-outline-light", id="nav-sign-out"),
         ], method="POST", action="/logout", className="ms-auto d-flex align-items-center")]
@@ -89,7 +93,8 @@ def create_app(settings: Settings | None = None) -> Dash:
     app.server.config[SETTINGS_KEY] = settings
     app.server.config[CACHE_KEY] = Cache(settings.cache_dir)  # this app's one cache (dashboard/cache.py)
     access = Access(settings.users_path, settings.wall_tokens_path, agreement.name, settings.session_hours,
-                    settings.secure_cookies, settings.proxy_user_header, settings.trusted_proxies)
+                    settings.secure_cookies, settings.proxy_user_header, settings.trusted_proxies,
+                    session_max_hours=settings.session_max_hours, sessions_file=settings.sessions_path)
     access.install(app, settings.secret_key_path)
     app.layout = lambda: html.Div([  # per request: the navigation depends on who asks
         dcc.Location(id=ID.URL, refresh="callback-nav"),

@@ -40,7 +40,10 @@ class Settings:
     users_path: Path = field(default_factory=users_path)
     wall_tokens_path: Path = field(default_factory=tokens_path)
     secret_key_path: Path = field(default_factory=secret_key_path)
-    session_hours: float = field(default_factory=lambda: float(os.environ.get("SESSION_HOURS") or 12))
+    session_hours: float = field(default_factory=lambda: float(os.environ.get("SESSION_HOURS") or 12))  # idle
+    session_max_hours: float = field(default_factory=lambda: float(os.environ.get("SESSION_MAX_HOURS") or 168))
+    sessions_path: Path | None = field(  # the session store; None: sessions.db beside the users file
+        default_factory=lambda: Path(os.environ["SESSIONS_PATH"]) if os.environ.get("SESSIONS_PATH") else None)
     secure_cookies: bool = field(default_factory=lambda: _flag("SECURE_COOKIES"))  # behind HTTPS
     proxy_user_header: str | None = field(default_factory=lambda: os.environ.get("PROXY_USER_HEADER") or None)
     trusted_proxies: tuple[str, ...] = field(default_factory=lambda: tuple(

@@ -1,4 +1,10 @@
-"""Where each part of a YAML document stands, so a file refused by validation names its line."""
+"""The one YAML reader of the project (agreement, mapping files, wall playlist), and where each part
+of a document stands, so a file refused by validation names its line.
+
+Aliases (`*name`) are refused while the document is composed, before anything is built from it: a
+few hundred bytes of nested aliases stand for millions of values (an "alias bomb"), and none of our
+files needs them.
+"""
 from __future__ import annotations
 
 import yaml
@@ -27,10 +33,22 @@ class YamlSyntaxError(ValueError):
         super().__init__(f"line {line}: {problem}" if line else problem)
 
 
+class NoAliasLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that refuses an alias the moment it meets one."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, f"aliases (*{event.anchor}) are not allowed: write the value out where it is used",
+                event.start_mark)
+        return super().compose_node(parent, index)
+
+
 def load_yaml(text: str):
     """The document's node tree (for `lines_by_path`) and its data, from one parse; raises
-    YamlSyntaxError naming the line where the text stops being YAML."""
-    loader = yaml.SafeLoader(text)
+    YamlSyntaxError naming the line where the text stops being YAML or uses an alias."""
+    loader = NoAliasLoader(text)
     try:
         node = loader.get_single_node()
         return node, (loader.construct_document(node) if node is not None else None)

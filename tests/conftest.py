@@ -22,7 +22,7 @@ BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
 # that needs one sets it itself (monkeypatch.setenv, or the env of the process it starts).
 CLEARED = ("AS_OF", "CACHE_SECONDS", "FIGURES_SECONDS", "WALL_PATH", "SECRET_KEY", "SESSION_HOURS",
            "SECURE_COOKIES", "PROXY_USER_HEADER", "TRUSTED_PROXIES", "HOST", "PORT", "WEB_CONCURRENCY",
-           "THREADS", "SEED_DEMO")
+           "THREADS", "SEED_DEMO", "SESSIONS_PATH")  # the session store lives beside each test's users file
 
 
 def pytest_configure():

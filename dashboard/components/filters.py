@@ -33,6 +33,9 @@ class ID:
     BAR = "filter-bar"
 
 
+# Who may run the callbacks defined here (dashboard/access.py): the filter bar's options name owners
+# and campaigns, which every viewer page shows, but a wall link does not.
+CALLBACK_ROLE = "viewer"
 TEAMS = vocabulary.TEAMS
 FILTER_KEYS = ("grain", "start", "end", "segment", "source", "campaign", "owner", "team")
 

@@ -1,6 +1,6 @@
 """Admin: who may sign in, the wall screens' read-only links, and loading a CRM export from the
 browser. The same stores and importer as `app.py user`, `wall-token` and `import`; only the
-admin role reaches this page and its callbacks (ids `admin-`)."""
+admin role reaches this page and its callbacks (declared below: `role="admin"`)."""
 from __future__ import annotations
 
 import base64
@@ -21,7 +21,8 @@ from dashboard.json_store import StoreError
 from dashboard.users import ROLES, UserError, add_user, list_users, remove_user
 from dashboard.wall.tokens import TokenError, create_link, list_links, revoke_link
 
-dash.register_page(__name__, path="/admin", name="Admin", title="Admin", order=9)
+dash.register_page(__name__, path="/admin", name="Admin", title="Admin", order=9,
+                   role="admin", shared_figures=False)
 
 USERS = "admin-users"
 USER_NAME, USER_ROLE, USER_PASSWORD, USER_ADD, USER_REMOVE = (

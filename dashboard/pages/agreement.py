@@ -21,7 +21,8 @@ from dashboard.components.layout import metric_label, page_header, render_safely
 from dashboard.metrics.calendar import parse_period_key, to_local_dates
 from dashboard.sla import WEEKDAYS, Agreement, AgreementError, Commitment
 
-dash.register_page(__name__, path="/agreement", name="Agreement", title="Agreement", order=6)
+dash.register_page(__name__, path="/agreement", name="Agreement", title="Agreement", order=6,
+                   role="viewer", shared_figures=True)
 
 BODY = "agreement-body"
 NEXT_REVIEW = "agreement-next-review"

@@ -20,7 +20,8 @@ from dashboard.metrics.closed_loop_view import rows_to_chart
 from dashboard.reports.closed_loop import BY_CAMPAIGN, BY_SOURCE, LoopReport, closed_loop_report
 from dashboard.reports.context import ReportContext
 
-dash.register_page(__name__, path="/closed-loop", name="Closed loop", title="Closed loop", order=4)
+dash.register_page(__name__, path="/closed-loop", name="Closed loop", title="Closed loop", order=4,
+                   role="viewer", shared_figures=True)
 
 BY = "loop-by"
 BODY = "loop-body"

@@ -38,7 +38,8 @@ from dashboard.reports.funnel import (
     summary_report,
 )
 
-dash.register_page(__name__, path="/funnel", name="Funnel", title="Funnel", order=1)
+dash.register_page(__name__, path="/funnel", name="Funnel", title="Funnel", order=1,
+                   role="viewer", shared_figures=True)
 
 SUMMARY = "funnel-summary"
 CONVERSION = "funnel-conversion"

@@ -34,7 +34,8 @@ from dashboard.reports.leads import LeadsReport, TimelineReport, leads_report, t
 from queries.db import get_engine
 from queries.loaders import Filters
 
-dash.register_page(__name__, path="/leads", name="Leads", title="Leads", order=5)
+dash.register_page(__name__, path="/leads", name="Leads", title="Leads", order=5,
+                   role="manager", shared_figures=False)
 
 QUERY = "leads-query"  # dcc.Store with the narrowing query arguments
 BODY = "leads-body"

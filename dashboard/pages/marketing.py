@@ -18,7 +18,8 @@ from dashboard.metrics.pacing import status_of
 from dashboard.reports.context import ReportContext
 from dashboard.reports.marketing import MarketingReport, marketing_report
 
-dash.register_page(__name__, path="/marketing", name="Marketing", title="Marketing", order=2)
+dash.register_page(__name__, path="/marketing", name="Marketing", title="Marketing", order=2,
+                   role="viewer", shared_figures=True)
 
 BODY = "marketing-body"
 CARD = "marketing-card-{}"

@@ -21,7 +21,8 @@ from dashboard.reports.quality import QualityReport, data_quality_report
 from queries.db import get_engine
 from queries.loaders import Filters, load_unresolved_references
 
-dash.register_page(__name__, path="/data-quality", name="Data quality", title="Data quality", order=7)
+dash.register_page(__name__, path="/data-quality", name="Data quality", title="Data quality", order=7,
+                   role="viewer", shared_figures=True)
 
 BODY = "quality-body"
 SUMMARY = "quality-summary"

@@ -19,7 +19,8 @@ from dashboard.reports.pack import pack_report
 from queries.db import get_engine
 from queries.loaders import load_unresolved_references
 
-dash.register_page(__name__, path="/review", name="Review", title="Review", order=8)
+dash.register_page(__name__, path="/review", name="Review", title="Review", order=8,
+                   role="manager", shared_figures=False)
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,8 @@ from dashboard.components.sections import graph, range_stamp, section, table
 from dashboard.reports.context import ReportContext
 from dashboard.reports.sales import periods_report, response_report
 
-dash.register_page(__name__, path="/sales", name="Sales", title="Sales", order=3)
+dash.register_page(__name__, path="/sales", name="Sales", title="Sales", order=3,
+                   role="viewer", shared_figures=True)
 
 RESPONSE_BODY = "sales-response-body"
 PERIOD_BODY = "sales-period-body"

@@ -16,7 +16,8 @@ from dashboard.reports.context import ReportContext
 from dashboard.reports.scoreboard import ScoreboardReport, scoreboard_report
 from dashboard.sla import Agreement
 
-dash.register_page(__name__, path="/", name="Scoreboard", title="Scoreboard", order=0)
+dash.register_page(__name__, path="/", name="Scoreboard", title="Scoreboard", order=0,
+                   role="viewer", shared_figures=True)
 
 BODY = "scoreboard-body"
 CURRENT_HORIZONS = ("today", "this_week", "this_month", "this_quarter")

@@ -2,7 +2,7 @@
 figures reloaded every few minutes without a page reload, and the last good numbers kept with
 a "stale" banner while the database is away. Options in the URL: `views`, `seconds`, `refresh`.
 
-Every id here starts with `wall-` (the read-only wall links may update only these).
+Declared `role="wall"`: a read-only wall link may run this page's callbacks and no other page's.
 """
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from dashboard.wall.views import TITLES, view_id
 
 log = logging.getLogger(__name__)
 
-dash.register_page(__name__, path="/wall", name="Wall screen", title="Wall screen", nav=False, order=90)
+dash.register_page(__name__, path="/wall", name="Wall screen", title="Wall screen", nav=False, order=90,
+                   role="wall", shared_figures=True)
 
 PLAYLIST = "wall-playlist"
 STATUS = "wall-status"

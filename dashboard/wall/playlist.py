@@ -11,10 +11,10 @@ import os
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from queries.db import PROJECT_ROOT
+from queries.yaml_lines import YamlSyntaxError, load_yaml
 
 DEFAULT_PLAYLIST_PATH = PROJECT_ROOT / "data" / "wall.yaml"
 VIEW_NAMES = ("meeting", "week", "month", "funnel", "breaches", "loop")
@@ -108,9 +108,9 @@ def load_playlist(path: str | Path | None = None) -> Playlist:
     except (OSError, UnicodeDecodeError) as error:
         raise PlaylistError(f"{path}: cannot be read ({error})") from error
     try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise PlaylistError(f"{path}: not YAML ({str(error).splitlines()[0]})") from error
+        _node, raw = load_yaml(text)
+    except YamlSyntaxError as error:
+        raise PlaylistError(f"{path}: not YAML ({error})") from error
     if raw is None:
         return Playlist()
     if not isinstance(raw, dict):
