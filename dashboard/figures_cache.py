@@ -5,8 +5,9 @@ one computation instead of twenty, and the server's workers share it through the
 The key is the one recipe's: kind `figures`, the code's version, the data version, the
 agreement in force, the as_of bucket (a frozen AS_OF, else the current span of
 `settings.figures_seconds`), the callback's whole request body as parameters, and the role the
-access check gave the request, so figures are never shared across roles. Only the page bodies
-named in CACHEABLE_OUTPUTS are kept, and never an answer the page marked as a fault
+access check gave the request, so figures are never shared across roles. Only the answers of
+callbacks defined by a page that declares `shared_figures=True` in its `register_page` call
+are kept (`access.callback_declaration`), and never an answer the page marked as a fault
 (`components.layout.mark_not_cacheable`). While one worker computes an answer the others
 asking for the same wait for it (the key's lock).
 """
@@ -23,12 +24,6 @@ from dashboard.cache import key
 
 log = logging.getLogger(__name__)
 
-# The callbacks whose answer depends only on their inputs, the data, the agreement and as_of.
-CACHEABLE_OUTPUTS = frozenset({
-    "scoreboard-body.children", "marketing-body.children", "sales-response-body.children",
-    "sales-period-body.children", "funnel-summary.children", "funnel-conversion.children",
-    "funnel-details.children", "loop-body.children", "quality-body.children",
-})
 
 
 def _clock() -> float:
@@ -51,6 +46,7 @@ class _NotKept(Exception):
 
 def install(server: flask.Flask, current_settings, current_cache) -> None:
     """Wrap Dash's callback endpoint on `server` with the figures cache."""
+    from dashboard.access import callback_declaration
     from dashboard.data import current_version
 
     endpoint = next(rule.endpoint for rule in server.url_map.iter_rules()
@@ -66,7 +62,7 @@ def install(server: flask.Flask, current_settings, current_cache) -> None:
             output = json.loads(body).get("output")
         except (ValueError, AttributeError):
             return dispatch(*args, **kwargs)
-        if output not in CACHEABLE_OUTPUTS:
+        if not callback_declaration(output).shared_figures:
             return dispatch(*args, **kwargs)
         try:
             version = current_version(settings, cache)

@@ -163,3 +163,20 @@ def test_two_apps_in_one_process_share_no_cached_figures(demo_settings, monkeypa
         names(second)[0])
     first.server.config[CACHE_KEY].reset()
     assert names(first) == [] and len(names(second)) == 1
+
+
+def test_only_callbacks_of_pages_that_share_their_figures_are_kept(demo_app):
+    """Which answers the cache may keep is read from the pages' declarations: every page body
+    of a page declaring shared_figures=True, nothing of the leads grid, the review downloads,
+    the admin page, the wall's refresh or the shell (filter options, agreement banner)."""
+    from dashboard.access import callback_declaration
+
+    demo_app.server.test_client().get("/")  # Dash takes the pages' callbacks over at its first request
+    with demo_app.server.test_request_context():
+        kept_outputs = {output for output in demo_app.callback_map
+                        if callback_declaration(output, demo_app).shared_figures}
+    assert kept_outputs == {
+        "scoreboard-body.children", "marketing-body.children", "sales-response-body.children",
+        "sales-period-body.children", "funnel-summary.children", "funnel-conversion.children",
+        "funnel-details.children", "loop-body.children", "quality-body.children", "agreement-body.children",
+    }

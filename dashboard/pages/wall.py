@@ -19,8 +19,11 @@ from dashboard.wall.views import TITLES, view_id
 
 log = logging.getLogger(__name__)
 
+# Its views are shared between screens by the wall's own render cache (dashboard/wall/screen.py); a
+# refresh's answer also carries the time it was made and whether the database answered, so it is
+# never given to another screen whole.
 dash.register_page(__name__, path="/wall", name="Wall screen", title="Wall screen", nav=False, order=90,
-                   role="wall", shared_figures=True)
+                   role="wall", shared_figures=False)
 
 PLAYLIST = "wall-playlist"
 STATUS = "wall-status"

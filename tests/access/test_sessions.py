@@ -10,7 +10,7 @@ import re
 import pytest
 
 from dashboard.users import UserError, add_user, list_users, remove_user
-from tests.access.conftest import PASSWORD, SCOREBOARD, client_as, post
+from tests.access.conftest import PASSWORD, client_as, post
 
 NO_ONE = "No one can sign in: add an admin with `python app.py user add NAME --role admin`."
 
