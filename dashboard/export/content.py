@@ -237,7 +237,8 @@ def commitment_sentence(row: pd.Series, complete: bool, month: pd.Timestamp, cur
     else:
         text = f"{label} {actual} against a target of {target}"
         if not complete:
-            return (f"{text} so far ({STATUS_LABELS[row['status']].lower()}). {versus_previous} had "
+            status = row["status"] if isinstance(row["status"], str) else None  # missing: NaN in a frame
+            return (f"{text} so far ({STATUS_LABELS[status].lower()}). {versus_previous} had "
                     f"{figure_text(metric, row['previous'], currency)}, {versus_year} "
                     f"{figure_text(metric, row['year_ago'], currency)} (complete months).")
     comparisons = [c for c in (change_text(row["mom"], not row["is_count"], versus_previous),

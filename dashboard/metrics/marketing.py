@@ -41,7 +41,8 @@ def against_target(kpis: pd.DataFrame, scored: pd.DataFrame, commitment_id: str 
         by_period = rows.set_index("period_start").reindex(frame.index)
     frame["target"] = by_period["target"].astype(float).to_numpy()
     frame["expected"] = by_period["expected"].astype(float).to_numpy()
-    frame["status"] = by_period["status"].where(by_period["status"].notna(), None).to_numpy()
+    status = by_period["status"].astype(object)
+    frame["status"] = status.where(status.notna(), None).set_axis(frame.index)  # object: None stays None
     return frame.reset_index()
 
 

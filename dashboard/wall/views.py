@@ -50,6 +50,7 @@ def _value(metric: str, value, currency: str) -> str:
 
 def _status(status: str | None, word: bool = True) -> html.Span:
     """A status as colour and icon, with its word unless `word` is False (the word then shows on hover)."""
+    status = status if isinstance(status, str) else None  # a frame's missing status is NaN
     css = status if status in ("ahead", "at_risk", "behind") else "none"
     text = f"{STATUS_ICONS[status]} {STATUS_LABELS[status]}" if word else STATUS_ICONS[status]
     return html.Span(text, className=f"wall-status {css}", title=STATUS_LABELS[status])
