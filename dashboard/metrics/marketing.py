@@ -78,7 +78,9 @@ def _group_labels(values: pd.Series, by: str, campaigns: pd.DataFrame | None) ->
     if by == "campaign":
         names = dict(zip(campaigns["id"].astype(int), campaigns["name"])) if campaigns is not None else {}
         ids = pd.to_numeric(values, errors="coerce").astype("Int64")
-        labels = ids.map(lambda i: names.get(int(i), f"Campaign {int(i)}") if pd.notna(i) else None)
+        # object: pandas 3 keeps Int64 for a map that gives only None, and then refuses the placeholder
+        labels = pd.Series([names.get(int(i), f"Campaign {int(i)}") if pd.notna(i) else None for i in ids],
+                           index=values.index, dtype=object)
     else:
         labels = values.where(values.notna() & (values.astype(str).str.strip() != ""))
     return labels.fillna(NO_GROUP[by]).astype(str)

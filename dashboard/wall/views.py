@@ -85,7 +85,7 @@ def _tile(row, currency: str, name: str) -> html.Div:
         html.Div(_value(metric, row["actual"], currency), className="wall-tile-actual", id=f"wall-{name}-{row['id']}"),
         *lines,
         _status(row["status"]),
-    ], className=f"wall-tile {row['status'] or 'none'}")
+    ], className=f"wall-tile {row['status'] if isinstance(row['status'], str) else 'none'}")
 
 
 def scoreboard_view(tiles: pd.DataFrame, currency: str, name: str) -> html.Div:
