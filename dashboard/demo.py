@@ -363,7 +363,7 @@ def _clock(today: dt.date, cutoff: dt.datetime) -> _Clock:
     first_day = today - dt.timedelta(days=HISTORY_DAYS)
     days = pd.date_range(first_day, periods=HISTORY_DAYS + 1 + HORIZON_DAYS, freq="D")
     holidays = {day for year in range(first_day.year, days[-1].year + 1) for day in _finnish_holidays(year)}
-    working = (days.weekday < 5) & ~np.isin(days.date, list(holidays))
+    working = (days.day_of_week < 5) & ~np.isin(days.date, list(holidays))
     worked_before = np.concatenate([[0], np.cumsum(working)[:-1]])
     local_cutoff = cutoff.astimezone(TIMEZONE).replace(tzinfo=None)
     cutoff_seconds = np.floor((local_cutoff - dt.datetime.combine(first_day, dt.time())).total_seconds())
@@ -478,9 +478,9 @@ def _ascii(name: str) -> str:
 def _daily_lead_flow(clock: _Clock) -> np.ndarray:
     """Relative organic lead flow per day: weekdays, Nordic seasons, holidays and mild growth."""
     days = pd.date_range(clock.first_day, periods=clock.n_days, freq="D")
-    flow = WEEKDAY_FLOW[days.weekday] * MONTH_FLOW[days.month - 1]
+    flow = WEEKDAY_FLOW[days.day_of_week] * MONTH_FLOW[days.month - 1]
     flow = flow * np.where((days.month == 12) & (days.day >= 20), LATE_DECEMBER_FLOW, 1.0)
-    flow = flow * np.where((days.weekday < 5) & ~clock.working[: clock.n_days], HOLIDAY_FLOW, 1.0)
+    flow = flow * np.where((days.day_of_week < 5) & ~clock.working[: clock.n_days], HOLIDAY_FLOW, 1.0)
     return flow * np.linspace(*GROWTH, clock.n_days)
 
 
@@ -522,7 +522,7 @@ def _leads(
     segment_draw = rng.random(n_leads)
     segment = np.zeros(n_leads, dtype=np.int64)
     for key, shares in SEGMENT_SHARES.items():
-        rows = profile == key if key is not None else np.array([p is None for p in profile])
+        rows = profile == key if key is not None else pd.isna(profile)  # no profile: None or NaN
         segment[rows] = np.searchsorted(np.cumsum(shares) / sum(shares), segment_draw[rows], side="right")
     company_draw = rng.random(n_leads)
     company = np.zeros(n_leads, dtype=np.int64)
@@ -966,6 +966,12 @@ def _money(amounts) -> list[Decimal | None]:
     return [None if a is None or a != a else Decimal(f"{a:.2f}") for a in amounts]
 
 
+def _texts(values: pd.Series) -> list[str | None]:
+    """Text as str, missing as None (pandas' string dtype holds it as NaN, which no driver
+    should write into a text column)."""
+    return values.astype(object).where(values.notna(), None).tolist()
+
+
 def _rows(columns: dict[str, list]) -> list[dict]:
     """Columns of equal length as a list of row dicts for `insert()`."""
     names = list(columns)
@@ -1045,9 +1051,9 @@ def _lead_rows(clock: _Clock, journeys: pd.DataFrame, campaigns: pd.DataFrame) -
         "sql_at": _utc(clock, journeys["sql"].to_numpy()),
         "opportunity_at": _utc(clock, journeys["opportunity"].to_numpy()),
         "disqualified_at": _utc(clock, journeys["disqualified"].to_numpy()),
-        "disqualified_reason": journeys["disqualified_reason"].tolist(),
+        "disqualified_reason": _texts(journeys["disqualified_reason"]),
         "recycled_at": _utc(clock, journeys["recycled"].to_numpy()),
-        "recycled_reason": journeys["recycled_reason"].tolist(),
+        "recycled_reason": _texts(journeys["recycled_reason"]),
         "first_touch_at": _utc(clock, first_touch),
     })
 
@@ -1101,7 +1107,7 @@ def _deal_rows(clock: _Clock, deals: pd.DataFrame, journeys: pd.DataFrame, compa
         "expected_close_on": expected_close_on,
         "closed_at": _utc(clock, closed),
         "is_won": [None if w is None else bool(w) for w in is_won],
-        "lost_reason": deals["lost_reason"].tolist(),
+        "lost_reason": _texts(deals["lost_reason"]),
         "probability": [None if p is None else Decimal(f"{p:.2f}") for p in probability],
     })
 

@@ -2,7 +2,7 @@
 
 Frames carry the schema's column names; ids are the database's integer ids; timestamps are
 `datetime64[ns, UTC]`; amounts and probabilities are floats; `is_won` is pandas' nullable
-boolean. Nothing here imports Dash.
+boolean; text is pandas' string dtype, a missing value NaN (not None). Nothing here imports Dash.
 """
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, Select, and_, or_, select
+from sqlalchemy import Engine, Select, String, and_, or_, select
 
 from queries.epoch import epoch_micros
-from queries.schema import Activity, Campaign, Deal, Lead, Owner, UnresolvedReference
+from queries.schema import Activity, Base, Campaign, Deal, Lead, Owner, UnresolvedReference
 
 LEAD_TIMESTAMPS = (
     "created_at", "mql_at", "assigned_at", "sal_at", "sql_at", "opportunity_at",
@@ -31,11 +31,9 @@ DEAL_COLUMNS = (
     "lost_reason", "probability",
 )
 ACTIVITY_COLUMNS = ("id", "external_id", "lead_id", "contact_id", "owner_id", "team", "type", "occurred_at")
-# Low-cardinality text kept as one shared object per distinct value (`_shared_strings`).
-SHARED_TEXT = frozenset({
-    "source", "segment", "disqualified_reason", "recycled_reason", "pipeline", "stage", "currency",
-    "lost_reason", "team", "type", "country",
-})
+# Every text column of the schema (no column name is text in one table and not in another).
+TEXT_COLUMNS = frozenset(column.name for table in Base.metadata.tables.values() for column in table.columns
+                         if isinstance(column.type, String))
 FETCH_ROWS = 50_000  # rows per fetch: bounds the memory of the driver's row objects
 OWNER_COLUMNS = ("id", "external_id", "name", "email", "team", "active")
 CAMPAIGN_COLUMNS = ("id", "external_id", "name", "channel", "started_on", "ended_on", "cost", "currency")
@@ -134,22 +132,14 @@ def _chunk_frame(rows: list, columns: tuple[str, ...], timestamps: tuple[str, ..
 
 def canonical_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """One dtype per column whatever the rows (and however they were fetched or merged): ids
-    int64, or float64 where one is missing; repeated text as shared objects."""
+    int64, or float64 where one is missing; text as pandas' string dtype (Arrow-backed,
+    missing as NaN), also where a chunk or the whole result held no text (object dtype)."""
     for column in frame.columns:
         if (column == "id" or column.endswith("_id")) and column != "external_id":
             numbers = pd.to_numeric(frame[column], errors="coerce").astype("float64")
             frame[column] = numbers if numbers.isna().any() else numbers.astype("int64")
-    return _shared_strings(frame)
-
-
-def _shared_strings(frame: pd.DataFrame) -> pd.DataFrame:
-    """Repeated text (sources, segments, reasons, types) as one shared object per distinct
-    value: the same object dtype and values, a fraction of the memory."""
-    for column in frame.columns:
-        if column in SHARED_TEXT and frame[column].dtype == object and len(frame):
-            codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
-            values = np.append(np.asarray(uniques, dtype=object), None).take(codes)  # -1: None
-            frame[column] = values
+        elif column in TEXT_COLUMNS and frame[column].dtype != "str":
+            frame[column] = frame[column].astype("str")
     return frame
 
 

@@ -206,7 +206,7 @@ def _reconciled(
         ).astype("int64").set_index("block")
         ids = frame["id"].astype("int64")
         ours = ids.groupby(ids - ids % BUCKET).agg(["count", "sum"])
-        both = theirs.join(ours, how="outer", lsuffix="_db", rsuffix="_cache").fillna(-1)
+        both = theirs.join(ours, how="outer", suffixes=("_db", "_cache")).fillna(-1)
         differ = both.index[(both["count_db"] != both["count_cache"]) | (both["sum_db"] != both["sum_cache"])].tolist()
         in_blocks = or_(*(and_(subquery.c.id >= b, subquery.c.id < b + BUCKET) for b in differ))
         found = pd.Index(connection.execute(select(subquery.c.id).where(in_blocks)).scalars().all())

@@ -108,7 +108,7 @@ def test_demo005_two_years_of_leads_with_seasons(tables):
     created = pd.to_datetime(tables["leads"]["created_at"], utc=True).dt.tz_convert(HELSINKI)
     assert created.min().date() >= TODAY - dt.timedelta(days=730)
     assert created.min().date() <= TODAY - dt.timedelta(days=720)
-    weekdays = created[created.dt.weekday < 5]
+    weekdays = created[created.dt.day_of_week < 5]
     assert len(weekdays) > 0.9 * len(created)
     assert weekdays.dt.hour.between(8, 16).mean() > 0.7
     per_month = created.dt.month.value_counts()

@@ -38,6 +38,7 @@ NO_DATA = (
 
 def status_badge(status: str | None) -> html.Span:
     """A status as colour, icon and word (readable without colour)."""
+    status = status if isinstance(status, str) else None  # a frame's missing status is NaN
     css = status if status in ("ahead", "at_risk", "behind") else "none"
     return html.Span(f"{STATUS_ICONS[status]} {STATUS_LABELS[status]}", className=f"status {css}")
 

@@ -672,7 +672,7 @@ def _ids_by_external_id(
         statement = select(model_table.c.external_id, model_table.c.id).where(
             model_table.c.external_id.in_(wanted[start:start + LOOKUP_ROWS])
         )
-        ids.update(connection.execute(statement).tuples().all())
+        ids.update(connection.execute(statement).all())
     return ids
 
 

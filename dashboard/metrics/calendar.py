@@ -36,7 +36,7 @@ def period_starts(dates: pd.Series, grain: str) -> pd.Series:
     if grain == "day":
         return dates
     if grain == "week":
-        return dates - pd.to_timedelta(dates.dt.weekday, unit="D")
+        return dates - pd.to_timedelta(dates.dt.day_of_week, unit="D")
     if grain == "month":
         return dates.dt.to_period("M").dt.start_time
     if grain == "quarter":
@@ -132,7 +132,7 @@ class WorkCalendar:
     def is_working_day(self, dates: pd.DatetimeIndex | pd.Series) -> np.ndarray:
         """Whether each local date is a working weekday and no holiday."""
         index = pd.DatetimeIndex(dates)
-        return np.isin(index.weekday, self.weekdays) & ~index.isin(list(self.holidays))
+        return np.isin(index.day_of_week, self.weekdays) & ~index.isin(list(self.holidays))
 
     def working_days(self, start, end) -> pd.DatetimeIndex:
         """The working dates from `start` up to but not including `end`."""

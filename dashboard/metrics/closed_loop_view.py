@@ -45,9 +45,10 @@ def loop_table(stages: pd.DataFrame, deals: pd.DataFrame, campaigns: pd.DataFram
     key = "campaign_id" if by == "campaign" else "source"
     table = table.rename(columns={key: "key"})
     if by == "campaign":
-        channels = campaigns.set_index("id")["channel"]
+        channels = campaigns.set_index("id")["channel"].dropna()
         table["label"] = table.pop("name")
-        table["channel"] = [channels.get(i) if pd.notna(i) else None for i in table["key"]]
+        table["channel"] = pd.Series([channels.get(i) if pd.notna(i) else None for i in table["key"]],
+                                     index=table.index, dtype=object)  # a name or None, never NaN
     else:
         table["label"] = [key if key == NO_SOURCE else str(key).replace("_", " ") for key in table["key"]]
         table["channel"] = None

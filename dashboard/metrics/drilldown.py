@@ -143,6 +143,8 @@ def lead_timeline(stages: pd.DataFrame, deals: pd.DataFrame, activities: pd.Data
                 f"{label}: {reason}" if reason else label, who, **money)
 
     timeline = pd.DataFrame(events, columns=list(TIMELINE_COLUMNS))
+    for column in ("detail", "who", "currency"):  # text or None (pandas 3 would hold None as NaN)
+        timeline[column] = pd.Series([event[column] for event in events], dtype=object)
     if timeline.empty:
         return timeline
     timeline["at"] = pd.to_datetime(timeline["at"], utc=True).dt.tz_convert(tz)

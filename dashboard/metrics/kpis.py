@@ -186,7 +186,10 @@ def commitment_table(
                 scored = rate_pacing(actual, rate_target(commitment, start, end))
             rows.append({"period_start": start, "id": commitment.id, "team": commitment.team,
                          "metric": commitment.metric, "is_count": commitment.is_count, **scored})
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    if rows:  # a status is a word or None (pandas 3 would keep the words as strings and None as NaN)
+        frame["status"] = pd.Series([row["status"] for row in rows], dtype=object)
+    return frame
 
 
 def _plain(value):

@@ -41,7 +41,8 @@ def against_target(kpis: pd.DataFrame, scored: pd.DataFrame, commitment_id: str 
         by_period = rows.set_index("period_start").reindex(index=frame.index, columns=scored_fields)
     frame["target"] = by_period["target"].astype(float).to_numpy()
     frame["expected"] = by_period["expected"].astype(float).to_numpy()
-    frame["status"] = by_period["status"].where(by_period["status"].notna(), None).to_numpy()
+    status = by_period["status"].astype(object)
+    frame["status"] = status.where(status.notna(), None).set_axis(frame.index)  # object: None stays None
     return frame.reset_index()
 
 
@@ -77,7 +78,9 @@ def _group_labels(values: pd.Series, by: str, campaigns: pd.DataFrame | None) ->
     if by == "campaign":
         names = dict(zip(campaigns["id"].astype(int), campaigns["name"])) if campaigns is not None else {}
         ids = pd.to_numeric(values, errors="coerce").astype("Int64")
-        labels = ids.map(lambda i: names.get(int(i), f"Campaign {int(i)}") if pd.notna(i) else None)
+        # object: pandas 3 keeps Int64 for a map that gives only None, and then refuses the placeholder
+        labels = pd.Series([names.get(int(i), f"Campaign {int(i)}") if pd.notna(i) else None for i in ids],
+                           index=values.index, dtype=object)
     else:
         labels = values.where(values.notna() & (values.astype(str).str.strip() != ""))
     return labels.fillna(NO_GROUP[by]).astype(str)

@@ -17,7 +17,8 @@ def first_touches(mqls: pd.DataFrame, activities: pd.DataFrame) -> pd.Series:
     sales = sales.merge(mqls[["id", AT["mql"]]], left_on="lead_id", right_on="id", suffixes=("", "_lead"))
     sales = sales[sales["occurred_at"] >= sales[AT["mql"]]]
     first_activity = sales.groupby("lead_id")["occurred_at"].min()
-    from_activities = mqls["id"].map(first_activity).astype("datetime64[ns, UTC]")
+    # reindex, not Series.map: pandas 3 cannot map through an empty datetime Series
+    from_activities = first_activity.reindex(mqls["id"]).set_axis(mqls.index).astype("datetime64[ns, UTC]")
     return mqls["first_touch_at"].fillna(from_activities)
 
 

@@ -87,7 +87,8 @@ def rep_response(responses: pd.DataFrame, owners: pd.DataFrame, target: float | 
     if target is None:
         table["status"], table["shortfall"] = None, 0.0
     else:
-        table["status"] = [status_of(value, target) for value in table["attainment"]]
+        table["status"] = pd.Series([status_of(value, target) for value in table["attainment"]],
+                                    index=table.index, dtype=object)  # a word or None, never NaN
         table["shortfall"] = (target * table["known"] - table["met"]).clip(lower=0).astype(float)
     table = table.sort_values(["shortfall", "attainment", "known"], ascending=[False, True, False],
                               na_position="last", kind="stable")

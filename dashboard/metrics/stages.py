@@ -93,8 +93,9 @@ def effective_stages(leads: pd.DataFrame, deals: pd.DataFrame) -> pd.DataFrame:
     first_won = won.groupby("lead_id")["closed_at"].min()
 
     recorded = {stage: leads[column] for stage, column in RECORDED.items()}
-    recorded["opportunity"] = recorded["opportunity"].fillna(leads["id"].map(first_deal))
-    recorded["won"] = leads["id"].map(first_won).astype("datetime64[ns, UTC]")
+    # reindex, not Series.map: pandas 3 cannot map through an empty datetime Series
+    recorded["opportunity"] = recorded["opportunity"].fillna(first_deal.reindex(leads["id"]).set_axis(leads.index))
+    recorded["won"] = first_won.reindex(leads["id"]).set_axis(leads.index).astype("datetime64[ns, UTC]")
 
     frame = leads.copy()
     later = recorded["won"]

@@ -205,10 +205,13 @@ def render_details(report: DetailsReport) -> html.Div:
     stuck_rows = [[STAGE_NAMES[r.stage], f"{r.after_days} days", formatting.count(r.leads),
                    formatting.count(r.median_days_in_stage, 1)] for r in stuck_summary.itertuples()]
     listed = stuck_leads.head(STUCK_LIST_LENGTH)
-    lead_rows = [[dcc.Link(r.external_id or f"#{r.lead_id}", href=f"/leads?lead={r.lead_id}"), STAGE_NAMES[r.stage],
+    def text(value, missing: str) -> str:  # missing text is NaN in pandas' string dtype, not None
+        return value if isinstance(value, str) and value else missing
+
+    lead_rows = [[dcc.Link(text(r.external_id, f"#{r.lead_id}"), href=f"/leads?lead={r.lead_id}"), STAGE_NAMES[r.stage],
                   formatting.count(r.days_in_stage, 1),
                   owner_names.get(r.owner_id, "(unassigned)") if pd.notna(r.owner_id) else "(unassigned)",
-                  (r.source or "(no source)").replace("_", " ")]
+                  text(r.source, "(no source)").replace("_", " ")]
                  for r in listed.itertuples()]
     stuck_box = section(
         "Stuck right now",

@@ -113,8 +113,9 @@ def breach_rows(breaches: pd.DataFrame, tz) -> list[dict]:
             "owner": row.owner,
             "age_hours": round(float(row.age_hours), 2),
             "age_text": formatting.hours(row.age_hours),
-            "source": (row.source or "(no source)").replace("_", " "),
-            "segment": row.segment or "(no segment)",
+            # a missing source or segment is NaN in pandas' string dtype, not None
+            "source": (row.source if isinstance(row.source, str) and row.source else "(no source)").replace("_", " "),
+            "segment": row.segment if isinstance(row.segment, str) and row.segment else "(no segment)",
             "mql_at": row.mql_at.tz_convert(tz).strftime(LOCAL_STAMP),
         })
     return rows

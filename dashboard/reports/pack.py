@@ -130,7 +130,9 @@ def scorecard(record: dict, previous: dict, year_ago: dict, agreement: Agreement
             "mom": change(actual, before) if commitment.is_count else point_change(actual, before),
             "yoy": change(actual, last_year) if commitment.is_count else point_change(actual, last_year),
         })
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    frame["status"] = pd.Series([row["status"] for row in rows], dtype=object)  # a word or None, never NaN
+    return frame
 
 
 def key_figures(record: dict, previous: dict, year_ago: dict) -> pd.DataFrame:
@@ -183,7 +185,8 @@ def commitment_sentence(row: pd.Series, complete: bool, month: pd.Timestamp, cur
     else:
         text = f"{label} {actual} against a target of {target}"
         if not complete:
-            return (f"{text} so far ({STATUS_LABELS[row['status']].lower()}). {versus_previous} had "
+            status = row["status"] if isinstance(row["status"], str) else None  # missing: NaN in a frame
+            return (f"{text} so far ({STATUS_LABELS[status].lower()}). {versus_previous} had "
                     f"{figure_text(metric, row['previous'], currency)}, {versus_year} "
                     f"{figure_text(metric, row['year_ago'], currency)} (complete months).")
     comparisons = [c for c in (change_text(row["mom"], not row["is_count"], versus_previous),
@@ -271,9 +274,11 @@ def forecast_table(next_record: dict | None, agreement: Agreement, next_month: p
             "open_amount": amount if commitment.metric == "revenue_won" else None,
             "weighted_pipeline": weighted if commitment.metric == "revenue_won" else None,
         })
-    return pd.DataFrame(rows, columns=["month", "month_label", "id", "team", "metric", "label", "target",
-                                       "actual_so_far", "projected", "status", "open_deals", "open_amount",
-                                       "weighted_pipeline"])
+    frame = pd.DataFrame(rows, columns=["month", "month_label", "id", "team", "metric", "label", "target",
+                                        "actual_so_far", "projected", "status", "open_deals", "open_amount",
+                                        "weighted_pipeline"])
+    frame["status"] = pd.Series([row["status"] for row in rows], dtype=object)  # a word or None, never NaN
+    return frame
 
 
 def quality_table(findings) -> pd.DataFrame:

@@ -39,6 +39,7 @@ def _value(metric: str, value, currency: str) -> str:
 
 def _status(status: str | None, word: bool = True) -> html.Span:
     """A status as colour and icon, with its word unless `word` is False (the word then shows on hover)."""
+    status = status if isinstance(status, str) else None  # a frame's missing status is NaN
     css = status if status in ("ahead", "at_risk", "behind") else "none"
     text = f"{STATUS_ICONS[status]} {STATUS_LABELS[status]}" if word else STATUS_ICONS[status]
     return html.Span(text, className=f"wall-status {css}", title=STATUS_LABELS[status])
@@ -73,7 +74,7 @@ def _tile(row, currency: str, name: str) -> html.Div:
         html.Div(_value(metric, row["actual"], currency), className="wall-tile-actual", id=f"wall-{name}-{row['id']}"),
         *lines,
         _status(row["status"]),
-    ], className=f"wall-tile {row['status'] or 'none'}")
+    ], className=f"wall-tile {row['status'] if isinstance(row['status'], str) else 'none'}")
 
 
 def scoreboard_view(tiles: pd.DataFrame, currency: str, name: str) -> html.Div:
