@@ -94,22 +94,35 @@ def demo(
 @cli.command("import")
 def import_command(
     targets: list[str] = typer.Argument(..., metavar="[TABLE] FILE",
-                                        help="TABLE FILE.csv (owners, campaigns, contacts, leads, deals, activities); "
-                                             "`folder DIR` for a folder of TABLE.csv files; with --preset or "
-                                             "--mapping just the FILE (or the folder of a preset that reads several)."),
+                                        help="TABLE FILE.csv (owners, campaigns, contacts, leads, deals, activities, "
+                                             "campaign_costs); `folder DIR` for a folder of TABLE.csv files; with "
+                                             "--preset or --mapping just the FILE (or the folder of a preset that "
+                                             "reads several)."),
     mapping: list[str] = typer.Option([], "--map", help="FIELD=COLUMN: read FIELD from COLUMN (repeatable)."),
-    preset: str | None = typer.Option(None, "--preset", help="A shipped mapping for a CRM export: "
-                                      "hubspot-contacts, hubspot-deals, salesforce-leads, "
-                                      "salesforce-opportunities, pipedrive-deals, olist (data/presets/)."),
+    preset: str | None = typer.Option(None, "--preset", help="A shipped mapping for a CRM or ad platform "
+                                         "export (data/presets/, docs/IMPORT.md), or `auto`: the one whose columns "
+                                         "the file has. The generation of the export is told from its header."),
     mapping_file: Path | None = typer.Option(None, "--mapping", help="A mapping file (YAML, docs/IMPORT.md)."),
+    allow_partial: bool = typer.Option(False, "--allow-partial", help="Load a preset or mapping import even when it "
+                                       "leaves a commitment of the agreement without the data it needs (those "
+                                       "figures then show as not recorded)."),
     show_progress: bool | None = typer.Option(None, "--progress/--no-progress",
-                                              help="A progress bar on stderr (default: when stderr is a terminal)."),
+                                                 help="A progress bar on stderr (default: when stderr is a terminal)."),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
     sla: str | None = typer.Option(None, "--sla", help=SLA_HELP),
 ):
     """Load a CSV export: all rows or none, idempotent by external id."""
+    from dashboard.importing.coverage import Coverage, coverage_lines
     from dashboard.importing.importer import ImportFailed, import_csv, import_folder
-    from dashboard.importing.mapping import MappingError, import_mapping, load_mapping, preset_path
+    from dashboard.importing.mapping import (
+        MappingError,
+        import_mapping,
+        import_mappings,
+        load_mapping,
+        preset_paths,
+        recognise,
+        recognise_folder,
+    )
     from dashboard.importing.progress import TerminalProgress
 
     agreement = _agreement(sla)
@@ -121,7 +134,7 @@ def import_command(
         table, file = None, Path(targets[0])
     else:
         _fail("give TABLE FILE, `folder DIR`, or --preset/--mapping with FILE")
-    loaded_mapping = None
+    loaded_mapping, folder_files = None, []
     if preset or mapping_file:
         if preset and mapping_file:
             _fail("give --preset or --mapping, not both")
@@ -130,9 +143,33 @@ def import_command(
         if table not in (None, "folder"):
             _fail(f"with --preset or --mapping give only the file, not the table {table!r}")
         try:
-            loaded_mapping = load_mapping(preset_path(preset) if preset else mapping_file)
+            if preset:
+                if preset != "auto":
+                    preset_paths(preset)  # an unknown preset is refused before the file is read
+                if not file.exists():
+                    _fail(f"cannot read {file}: No such file or directory")
+                try:
+                    recognition = recognise(file, preset)
+                except MappingError:
+                    if not (preset == "auto" and file.is_dir()):
+                        raise
+                    folder_files, unknown = recognise_folder(file)  # an export folder of CSV files
+                    if not folder_files:
+                        raise
+                    for path, recognition in folder_files:
+                        typer.echo(f"recognised {path.name}: {recognition.summary}")
+                    for path in unknown:
+                        typer.echo(f"ignored {path.name}: no preset recognises it")
+                    loaded_mapping = folder_files[0][1].mapping
+                else:
+                    loaded_mapping = recognition.mapping
+                    typer.echo(f"recognised {recognition.summary}")
+            else:
+                loaded_mapping = load_mapping(mapping_file)
         except MappingError as error:
             _fail(f"the mapping is refused: {error}")
+        except ImportFailed as error:
+            _fail(f"nothing was written: {error}")
     fields = {}
     for item in mapping:
         field, _, column = item.partition("=")
@@ -141,9 +178,16 @@ def import_command(
         fields[field.strip()] = column.strip()
     engine = _engine(db, create=True)
     bar = TerminalProgress(sys.stderr) if (sys.stderr.isatty() if show_progress is None else show_progress) else None
+    coverage = None
     try:
-        if loaded_mapping is not None:
-            results = import_mapping(engine, loaded_mapping, file, tz=agreement.tz, report=bar)
+        if folder_files:
+            files = [(path, recognition.mapping) for path, recognition in folder_files]
+            coverage = Coverage(agreement.commitments, [mapping for _, mapping in files], file,
+                                allow_partial=allow_partial)
+            results = import_mappings(engine, files, tz=agreement.tz, report=bar, verify=coverage)
+        elif loaded_mapping is not None:
+            coverage = Coverage(agreement.commitments, loaded_mapping, file, allow_partial=allow_partial)
+            results = import_mapping(engine, loaded_mapping, file, tz=agreement.tz, report=bar, verify=coverage)
         elif table == "folder":
             results = import_folder(engine, file, tz=agreement.tz, report=bar)
         else:
@@ -155,12 +199,39 @@ def import_command(
     finally:
         if bar is not None:
             bar.finish()
+    described: set[str] = set()
     for result in results:
         source = f" <- {Path(result.file).name}" if loaded_mapping is not None else ""
         typer.echo(f"{result.table}{source}: {result.rows:,} rows, {result.inserted:,} inserted, "
                    f"{result.updated:,} updated, {result.unresolved:,} unknown references kept")
+        if loaded_mapping is not None and result.file not in described and result.header:
+            described.add(result.file)
+            for line in _file_shape_lines(result):
+                typer.echo(f"  {line}")
+        if result.left_out:
+            rows = "row" if result.left_out == 1 else "rows"
+            typer.echo(f"  {result.left_out:,} {rows} left out (not rows this table reads)")
         if result.skipped_columns:
             typer.echo(f"  not in the file, so left alone: {', '.join(result.skipped_columns)}")
+    if coverage is not None:
+        for line in coverage_lines(results, coverage.gaps):
+            typer.echo(line)
+
+
+def _file_shape_lines(result) -> list[str]:
+    """How a preset or mapping import read a file: encoding, delimiter, lines that were not rows."""
+    from dashboard.importing.shape import DELIMITER_NAMES, encoding_name
+
+    lines = [f"read as {encoding_name(result.encoding)}, {DELIMITER_NAMES.get(result.delimiter, 'comma')}-separated"]
+    if result.preamble:
+        first, last = result.preamble[0][0], result.preamble[-1][0]
+        lines.append(f"skipped {len(result.preamble)} title lines above the header (rows {first}-{last}: "
+                     f"{result.preamble[0][1]!r})")
+    if result.footer:
+        first, last = result.footer[0][0], result.footer[-1][0]
+        lines.append(f"skipped {len(result.footer)} closing lines after the rows (rows {first}-{last}: "
+                     f"{result.footer[0][1]!r})")
+    return lines
 
 
 @cli.command()

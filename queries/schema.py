@@ -226,6 +226,23 @@ class Activity(Base):
     updated_at: Mapped[dt.datetime | None] = _written_at()
 
 
+class CampaignCost(Base):
+    """What a campaign spent in one period (an ad platform's spend per day or month)."""
+
+    __tablename__ = "campaign_costs"
+    __table_args__ = (UniqueConstraint("external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str] = _external_id()
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
+    )
+    period_start: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
+    period_end: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    amount: Mapped[Decimal] = mapped_column(Numeric(16, 2), nullable=False)
+    currency: Mapped[str | None] = mapped_column(String(3))
+
+
 class UnresolvedReference(Base):
     """A reference to an external id that no loaded record had when it was imported."""
 
@@ -243,7 +260,7 @@ class UnresolvedReference(Base):
 # The tables whose rows the dashboard holds in memory and refreshes by `updated_at`.
 WRITE_STAMPED = ("leads", "deals", "activities")
 
-MODELS = {m.__tablename__: m for m in (Owner, Campaign, Contact, Lead, Deal, Activity)}
+MODELS = {m.__tablename__: m for m in (Owner, Campaign, Contact, Lead, Deal, Activity, CampaignCost)}
 
 # field -> referenced table, per table; the import resolves these by external id.
 REFERENCES: dict[str, dict[str, str]] = {
@@ -251,7 +268,10 @@ REFERENCES: dict[str, dict[str, str]] = {
     "leads": {"contact_id": "contacts", "campaign_id": "campaigns", "owner_id": "owners"},
     "deals": {"lead_id": "leads", "contact_id": "contacts", "owner_id": "owners"},
     "activities": {"lead_id": "leads", "contact_id": "contacts", "owner_id": "owners"},
+    "campaign_costs": {"campaign_id": "campaigns"},
 }
 
-# The order in which one export's tables load so that references resolve.
+# The order in which one CRM export's tables load so that references resolve.
 LOAD_ORDER = ("owners", "campaigns", "contacts", "leads", "deals", "activities")
+# Every table an import may write, in that order: the CRM's, then the ad platforms' spend.
+IMPORT_TABLES = LOAD_ORDER + ("campaign_costs",)

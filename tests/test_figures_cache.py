@@ -2,8 +2,6 @@
 filters, data, agreement, as_of and viewer; never an outage message kept."""
 from __future__ import annotations
 
-import types
-
 import pytest
 
 from bench.dash_client import DATABASE_DOWN_TEXT, DashCallbacks

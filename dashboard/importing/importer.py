@@ -1,7 +1,7 @@
 """CSV import (SPEC "Loading data"): one file into tables of the data model, all or nothing.
 
 `import_csv` runs for `app.py import TABLE FILE`; `import_folder` loads one export's files in
-`LOAD_ORDER`; `import_plans` runs the plans a mapping file (`dashboard/importing/mapping.py`)
+`IMPORT_TABLES`; `import_plans` runs the plans a mapping file (`dashboard/importing/mapping.py`)
 makes, all in one transaction. A file that breaks a rule below raises `ImportFailed` naming
 the file, the row, the column and the reason, and nothing of that import is written.
 
@@ -59,15 +59,19 @@ Writing
 """
 from __future__ import annotations
 
+import calendar
 import codecs
 import csv
 import datetime as dt
+import fnmatch
 import functools
+import io
 import itertools
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass, field as dataclass_field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import BinaryIO
@@ -91,13 +95,24 @@ from sqlalchemy import (
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from dashboard import vocabulary
-from queries.schema import LOAD_ORDER, MODELS, REFERENCES, WRITE_STAMPED, UnresolvedReference, UTCDateTime, utcnow
+from dashboard.importing.shape import (
+    SAMPLE_BYTES,
+    DateOrder,
+    NumberFormat,
+    ShapeError,
+    detect_encoding,
+    encoding_name,
+    sample_lines,
+    sniff_delimiter,
+)
+from queries.schema import IMPORT_TABLES, MODELS, REFERENCES, WRITE_STAMPED, UnresolvedReference, UTCDateTime, utcnow
 
 DEFAULT_TIMEZONE = "Europe/Helsinki"
 CHUNK_ROWS = 5_000  # rows read, checked and written at a time: what bounds the memory
 LOOKUP_ROWS = 1_000  # external ids per IN list; under every engine's parameter limits
 TEAMS = {"owners": vocabulary.TEAMS, "activities": vocabulary.ACTIVITY_TEAMS}
 TEXT_MAX_BYTES = 65_535
+HEADER_SEARCH = 30  # lines a report may print above its header (title, date range, filters)
 TRUE_WORDS = frozenset({"true", "yes", "1", "won"})
 FALSE_WORDS = frozenset({"false", "no", "0", "lost"})
 
@@ -133,6 +148,14 @@ class ImportResult:
     rows: int
     file: str = dataclass_field(default="", compare=False)
     skipped_columns: tuple[str, ...] = dataclass_field(default=(), compare=False)  # plan's, not in the file
+    # how the file was read, and what it gave (for the coverage report), beside the counts
+    header: tuple[str, ...] = dataclass_field(default=(), compare=False)
+    filled: Mapping[str, int] = dataclass_field(default_factory=dict, compare=False)  # field -> rows with a value
+    encoding: str = dataclass_field(default="", compare=False)
+    delimiter: str = dataclass_field(default="", compare=False)
+    preamble: tuple[tuple[int, str], ...] = dataclass_field(default=(), compare=False)  # (row, text) above the header
+    footer: tuple[tuple[int, str], ...] = dataclass_field(default=(), compare=False)  # (row, text) after the rows
+    left_out: int = dataclass_field(default=0, compare=False)  # rows the plan's `when` or `skip_unknown` left out
 
 
 @dataclass(frozen=True)
@@ -150,11 +173,12 @@ class ImportProgress:
 class Reading:
     """How a file's text is read: encoding, delimiter, date formats, number separators."""
 
-    encoding: str = "utf-8"
-    delimiter: str | None = None  # None: guessed from the header line
+    encoding: str = "utf-8"  # or "auto": detected from the file (mapping files)
+    delimiter: str | None = None  # None: guessed from the header line (mapping files: sniffed)
     date_formats: tuple[str, ...] = ()  # strptime formats tried after ISO 8601
-    decimal: str = "."
-    thousands: str = ""
+    decimal: str = "."  # or "auto": told from the file's amounts
+    thousands: str = ""  # separators allowed between groups of three digits, or "auto"
+    footers: tuple[str, ...] = ()  # patterns of a report's closing lines (the first cell matches)
 
 
 @dataclass(frozen=True)
@@ -178,6 +202,8 @@ class FieldSource:
     when_negate: bool = False
     join: tuple[str, ...] = ()
     split: str | None = None
+    prefix: str = ""  # put before a non-empty value (`google-ads ` + a campaign id)
+    end_of: str | None = None  # "month": a date moves to the last day of its month
 
 
 @dataclass(frozen=True)
@@ -196,6 +222,9 @@ class TablePlan:
     distinct: bool = False
     optional: bool = False  # the file may lack the id column: then this table is left alone
     update_only: bool = False  # adds fields to records loaded before; a new id is refused
+    skip_unknown: bool = False  # with update_only: a new id is left out instead
+    when: FieldSource | None = None  # only the rows whose cell in when.when_column passes
+    header_hint: frozenset[str] = frozenset()  # case-folded columns: find the header below a preamble
 
 
 class _NothingToRead(Exception):
@@ -283,13 +312,16 @@ def parse_date(text: str, formats: Iterable[str] = ()) -> dt.date:
 
 
 def plain_number(text: str, decimal: str = ".", thousands: str = "") -> str:
-    """A number written with a thousands separator or a decimal comma, as digits and a dot."""
-    if thousands and thousands in text:
-        digits = re.escape(thousands)
+    """A number written with thousands separators (any of `thousands`) or a decimal comma, as
+    digits and a dot."""
+    used = [separator for separator in thousands if separator in text]
+    if used:
+        digits = "[" + re.escape(thousands) + "]"
         point = re.escape(decimal)
         if not re.fullmatch(rf"[+-]?\d{{1,3}}(?:{digits}\d{{3}})+(?:{point}\d*)?", text):
-            raise ValueError(f"{text!r} has a misplaced thousands separator {thousands!r}")
-        text = text.replace(thousands, "")
+            raise ValueError(f"{text!r} has a misplaced thousands separator {used[0]!r}")
+        for separator in used:
+            text = text.replace(separator, "")
     if decimal != ".":
         if "." in text:
             raise ValueError(f"{text!r} is not a number (the decimal separator is {decimal!r})")
@@ -349,7 +381,8 @@ def _parse_text(field: _Field, text: str, table: str) -> str:
 
 
 def _parse_value(field: _Field, text: str, table: str, tz: ZoneInfo,
-                 reading: Reading = Reading(), formats: tuple[str, ...] = ()) -> object:
+                 reading: Reading = Reading(), formats: tuple[str, ...] = (),
+                 end_of: str | None = None) -> object:
     if not text:
         if field.required:
             name = "an id" if field.name == "external_id" else field.name
@@ -358,7 +391,10 @@ def _parse_value(field: _Field, text: str, table: str, tz: ZoneInfo,
     if field.kind == "timestamp":
         return parse_timestamp(text, tz, formats or reading.date_formats)
     if field.kind == "date":
-        return parse_date(text, formats or reading.date_formats)
+        day = parse_date(text, formats or reading.date_formats)
+        if end_of == "month":
+            day = day.replace(day=calendar.monthrange(day.year, day.month)[1])
+        return day
     if field.kind == "decimal":
         text = plain_number(text, reading.decimal, reading.thousands)
         return parse_decimal(text, field.scale, field.precision)
@@ -424,22 +460,39 @@ def table_fields(table: str) -> tuple[str, ...]:
 
 
 class _CountingLines:
-    """The file's lines decoded one at a time (a decoding error names its line), bytes counted."""
+    """The file's lines decoded one at a time (a decoding error names its line), bytes counted.
+
+    Encodings that write a line break as the byte 0x0A are decoded line by line, so an
+    undecodable byte is named by its line; UTF-16 is decoded as a stream."""
 
     def __init__(self, path: Path, binary: BinaryIO, encoding: str):
         self.path, self.binary, self.bytes_read = path, binary, 0
+        self.encoding = codecs.lookup(encoding).name
         self.decode = codecs.getdecoder(encoding)
-        self.encoding = encoding
 
     def __iter__(self) -> Iterator[str]:
+        if self.encoding.startswith("utf-16"):
+            yield from self._wide_lines()
+            return
         for number, raw in enumerate(self.binary, start=1):
             self.bytes_read += len(raw)
             try:
                 line = self.decode(raw)[0]
             except UnicodeDecodeError:
-                name = "UTF-8" if self.encoding == "utf-8" else self.encoding
-                raise ImportFailed(self.path, number, None, f"not {name} text") from None
+                raise ImportFailed(self.path, number, None, f"not {encoding_name(self.encoding)} text") from None
             yield line.removeprefix("\ufeff") if number == 1 else line
+
+    def _wide_lines(self) -> Iterator[str]:
+        text = io.TextIOWrapper(self.binary, encoding=self.encoding, newline="")
+        number = 0
+        try:
+            for number, line in enumerate(text, start=1):
+                self.bytes_read = self.binary.tell()
+                yield line.removeprefix("\ufeff") if number == 1 else line
+        except UnicodeDecodeError:
+            raise ImportFailed(self.path, number + 1, None, f"not {encoding_name(self.encoding)} text") from None
+        finally:
+            text.detach()
 
 
 def _delimiter(header_line: str) -> str:
@@ -448,8 +501,9 @@ def _delimiter(header_line: str) -> str:
 
 
 def _records(path: Path, lines: Iterable[str],
-             delimiter: str | None) -> Iterator[tuple[int, list[str]]]:
-    """Each non-blank record of the file, header first, with the line it starts on."""
+             delimiter: str | None) -> Iterator[tuple[int, list[str], bool]]:
+    """Each non-blank record of the file, header first, with the line it starts on and whether
+    blank lines (or rows of empty cells) came before it."""
     lines = iter(lines)
     blank_lines = 0
     for first_line in lines:
@@ -460,6 +514,7 @@ def _records(path: Path, lines: Iterable[str],
         return
     reader = csv.reader(itertools.chain([first_line], lines),
                         delimiter=delimiter or _delimiter(first_line), strict=True)
+    blank_before = False
     while True:
         start = blank_lines + reader.line_num + 1
         try:
@@ -469,7 +524,10 @@ def _records(path: Path, lines: Iterable[str],
         except csv.Error as error:
             raise ImportFailed(path, start, None, f"not readable as CSV: {error}") from None
         if any(cell.strip() for cell in cells):
-            yield start, cells
+            yield start, cells, blank_before
+            blank_before = False
+        else:
+            blank_before = True
 
 
 def _auto_plan(table: str, mapping: Mapping[str, str]) -> TablePlan:
@@ -488,17 +546,47 @@ def _auto_plan(table: str, mapping: Mapping[str, str]) -> TablePlan:
                      auto=True)
 
 
+class _Header:
+    """Where each column of a header is: by its exact name, else its name in any case, or a
+    `*` pattern that one column fits (`Amount spent (*)`)."""
+
+    def __init__(self, path: Path, row: int, names: list[str]):
+        self.path, self.row, self.names = path, row, names
+        self.position: dict[str, int] = {}
+        self.folded: dict[str, int] = {}
+        self.twice: set[str] = set()
+        for index, name in enumerate(names):
+            if name in self.position:
+                self.twice.add(name)
+            elif name:
+                self.position[name] = index
+            if name.casefold() in self.folded and name not in self.position:
+                self.twice.add(name.casefold())
+            self.folded.setdefault(name.casefold(), index)
+
+    def find(self, column: str) -> int | None:
+        """The column's index; None when absent; ImportFailed when the header names it twice."""
+        if "*" in column:
+            pattern = column.casefold()
+            matches = [index for index, name in enumerate(self.names)
+                       if name and fnmatch.fnmatchcase(name.casefold(), pattern)]
+            if len(matches) > 1:
+                names = ", ".join(repr(self.names[index]) for index in matches)
+                raise ImportFailed(self.path, self.row, column, f"several columns fit {column!r}: {names}")
+            return matches[0] if matches else None
+        if column in self.twice or (column not in self.position and column.casefold() in self.twice):
+            raise ImportFailed(self.path, self.row, column, f"the header names column {column!r} twice")
+        if column in self.position:
+            return self.position[column]
+        return self.folded.get(column.casefold())
+
+
 def _bind(path: Path, header_row: int, header: list[str],
           plan: TablePlan) -> tuple[dict[str, tuple[_Bound, ...]], tuple[str, ...]]:
     """Which cells each field reads: field -> bound sources; and the plan's missing columns."""
     fields = _fields(plan.table)
-    position: dict[str, int] = {}
-    twice: set[str] = set()
-    for index, name in enumerate(header):
-        if name in position:
-            twice.add(name)
-        elif name:
-            position[name] = index
+    columns = _Header(path, header_row, header)
+    position = columns.position
 
     wanted = {("external_id" if name == "id" else name): sources
               for name, sources in plan.fields.items()}
@@ -514,11 +602,9 @@ def _bind(path: Path, header_row: int, header: list[str],
                 wanted[field] = (FieldSource(field),)
 
     def index_of(column: str, field: str) -> int | None:
-        if column in twice:
-            raise ImportFailed(path, header_row, column,
-                               f"the header names column {column!r} twice")
-        if column in position:
-            return position[column]
+        index = columns.find(column)
+        if index is not None:
+            return index
         if plan.skip_missing:
             skipped.append(column)
             return None
@@ -547,8 +633,9 @@ def _bind(path: Path, header_row: int, header: list[str],
                 when_index = index_of(source.when_column, field)
                 if when_index is None:
                     continue
-            join_indexes = tuple(index_of(column, field) for column in source.join)
-            if None in join_indexes:
+            join_indexes = tuple(index for index in (index_of(column, field) for column in source.join)
+                                 if index is not None)  # skip_missing: the parts the file has
+            if source.join and not join_indexes:
                 continue
             values = None
             if source.values is not None:
@@ -577,9 +664,9 @@ def _bind(path: Path, header_row: int, header: list[str],
     return bound, tuple(dict.fromkeys(skipped))
 
 
-def _cell(bound: tuple[_Bound, ...], cells: list[str]) -> tuple[str, str | None, tuple[str, ...]]:
-    """A field's text on a row from its first source that gives one: (text, column, formats)."""
-    text, column, formats = "", None, ()
+def _cell(bound: tuple[_Bound, ...], cells: list[str]) -> tuple[str, str | None, FieldSource | None]:
+    """A field's text on a row from its first source that gives one: (text, column, source)."""
+    text, column, chosen = "", None, None
     for source in bound:
         if source.when_index is not None:
             matches = cells[source.when_index].strip().casefold() in source.source.when_values
@@ -604,50 +691,202 @@ def _cell(bound: tuple[_Bound, ...], cells: list[str]) -> tuple[str, str | None,
                 elif source.source.other == "refuse":
                     known = ", ".join(repr(value) for value in source.source.values)
                     raise ValueError(f"{text!r} is not one of the values the mapping knows: {known}")
-        formats = source.source.formats
+        chosen = source.source
         if text:
+            if chosen.prefix:
+                text = chosen.prefix + text
             break
-    return text, column, formats
+    return text, column, chosen
+
+
+def _row_text(cells: list[str]) -> str:
+    """A record's non-empty cells as one line of text, for messages."""
+    return " ".join(cell.strip() for cell in cells if cell.strip())[:80]
 
 
 class _Reader:
-    """One pass over a file for one plan: its rows parsed and checked, in chunks."""
+    """One pass over a file for one plan: its rows parsed and checked, in chunks.
+
+    A plan from a mapping file (not `auto`) also reads the file's shape from the file: its
+    encoding and delimiter when the mapping leaves them open, the header below any title lines
+    of a report (the line among the first HEADER_SEARCH that names most of the mapping's
+    columns), a closing block of lines that are not rows (after a blank line, at most one
+    filled cell each, or lines the mapping's `footers` describe), the decimal separator and
+    the date order (from the first CHUNK_ROWS rows, see `shape`).
+    """
 
     def __init__(self, path: Path, plan: TablePlan, reading: Reading, tz: ZoneInfo):
         self.path, self.plan, self.reading, self.tz = path, plan, reading, tz
         self.lines: _CountingLines | None = None
         self.skipped_columns: tuple[str, ...] = ()
+        self.header: tuple[str, ...] = ()
+        self.encoding = self.delimiter = ""
+        self.preamble: tuple[tuple[int, str], ...] = ()
+        self.footer: tuple[tuple[int, str], ...] = ()
+        self.filled: Counter = Counter()
+        self.left_out = 0
+
+    def _shape(self, binary: BinaryIO) -> tuple[str, str | None]:
+        """The file's encoding and delimiter: declared, or (mapping files) read from its start."""
+        encoding, delimiter = self.reading.encoding, self.reading.delimiter
+        if encoding != "auto" and (delimiter is not None or self.plan.auto):
+            return encoding, delimiter
+        sample = binary.read(SAMPLE_BYTES)
+        binary.seek(0)
+        if encoding == "auto":
+            try:
+                encoding = detect_encoding(sample)
+            except ShapeError as error:
+                raise ImportFailed(self.path, None, None, error.reason) from None
+        if delimiter is None and not self.plan.auto:
+            delimiter = sniff_delimiter(sample_lines(sample, encoding, len(sample) < SAMPLE_BYTES)[:200])
+        return encoding, delimiter
+
+    def _find_header(self, records: Iterator) -> tuple[tuple | None, Iterator]:
+        """The header record (below a report's title lines), and the records after it."""
+        if self.plan.auto or not self.plan.header_hint:
+            return next(records, None), records
+        head = list(itertools.islice(records, HEADER_SEARCH))
+        if not head:
+            return None, records
+        hint = self.plan.header_hint
+        overlaps = [sum(cell.strip().casefold() in hint for cell in cells) for _, cells, _ in head]
+        at = overlaps.index(max(overlaps)) if max(overlaps) > 0 else 0
+        self.preamble = tuple((number, _row_text(cells)) for number, cells, _ in head[:at])
+        return head[at], itertools.chain(head[at + 1:], records)
 
     def rows(self, binary: BinaryIO) -> Iterator[_Row]:
         """Each data row with a value per bound field (distinct plans skip rows with no id)."""
-        path, table = self.path, self.plan.table
+        path, plan, table = self.path, self.plan, self.plan.table
         fields = _fields(table)
-        self.lines = _CountingLines(path, binary, self.reading.encoding)
-        records = _records(path, self.lines, self.reading.delimiter)
-        header_row, header = next(records, (None, None))
-        if header is None:
+        encoding, delimiter = self._shape(binary)
+        self.encoding = codecs.lookup(encoding).name
+        self.lines = _CountingLines(path, binary, encoding)
+        records = _records(path, self.lines, delimiter)
+        first, records = self._find_header(records)
+        if first is None:
             raise ImportFailed(path, None, None, "no header: the file is empty")
+        header_row, header, _ = first
         header = [cell.strip() for cell in header]
-        bound, self.skipped_columns = _bind(path, header_row, header, self.plan)
+        self.header = tuple(header)
+        self.delimiter = delimiter or ""
+        bound, self.skipped_columns = _bind(path, header_row, header, plan)
         self.id_column = bound["external_id"][0].source.column or "id"
-        reading, tz, distinct = self.reading, self.tz, self.plan.distinct
-        for number, cells in records:
+        keep = self._row_filter(header_row, header)
+        reading, records = self._decide_numbers_and_dates(bound, header, records)
+        dates = self.dates
+        tz, distinct = self.tz, plan.distinct
+        shaped = not plan.auto
+        footers = [re.compile(pattern, re.IGNORECASE) for pattern in reading.footers] if shaped else []
+
+        def parsed(number: int, cells: list[str]) -> _Row | None:
             if len(cells) != len(header):
                 raise ImportFailed(path, number, None,
                                    f"{len(cells)} cells, but the header has {len(header)}")
+            if keep is not None and not keep(cells):
+                self.left_out += 1
+                return None
             values = {}
             for name, sources in bound.items():
                 column = None
                 try:
-                    text, column, formats = _cell(sources, cells)
+                    text, column, source = _cell(sources, cells)
                     if distinct and name == "external_id" and not text:
-                        break
-                    values[name] = _parse_value(fields[name], text, table, tz, reading, formats)
+                        return None
+                    field = fields[name]
+                    formats, end_of = (), None
+                    if source is not None:
+                        formats, end_of = source.formats, source.end_of
+                    if field.kind in ("timestamp", "date") and text:
+                        formats = tuple(f for f in (formats or reading.date_formats) if f not in dates.excluded)
+                        if not dates.decided and not _TIMESTAMP.fullmatch(text):
+                            dates.check(text, number, column or name)
+                            formats = tuple(f for f in formats if f not in dates.excluded)
+                    values[name] = _parse_value(field, text, table, tz, reading, formats, end_of)
+                except ShapeError as error:
+                    raise ImportFailed(path, error.row, error.column, error.reason) from None
                 except ValueError as error:
                     column = column or sources[0].source.column or f"{name} (constant)"
                     raise ImportFailed(path, number, column, str(error)) from None
-            else:
-                yield _Row(number, values)
+            for name, value in values.items():
+                if value is not None:
+                    self.filled[name] += 1
+            return _Row(number, values)
+
+        held: list[tuple[int, list[str]]] = []  # lines that may be a closing block, not rows
+        for number, cells, blank_before in records:
+            if shaped:
+                filled = [cell.strip() for cell in cells if cell.strip()]
+                described = any(pattern.match(filled[0]) for pattern in footers)
+                if described or (len(filled) <= 1 and (held or blank_before)):
+                    held.append((number, cells))
+                    continue
+                for held_number, held_cells in held:  # rows after all: read them as rows
+                    row = parsed(held_number, held_cells)
+                    if row is not None:
+                        yield row
+                held = []
+            row = parsed(number, cells)
+            if row is not None:
+                yield row
+        self.footer = tuple((number, _row_text(cells)) for number, cells in held)
+
+    def _row_filter(self, header_row: int, header: list[str]) -> Callable[[list[str]], bool] | None:
+        """The plan's `when`: which rows the table reads (others are left out and counted)."""
+        when = self.plan.when
+        if when is None:
+            return None
+        index = _Header(self.path, header_row, header).find(when.when_column)
+        if index is None:
+            if self.plan.skip_missing:
+                self.skipped_columns += (when.when_column,)
+                return None
+            raise ImportFailed(self.path, None, when.when_column,
+                               f"column {when.when_column!r}, which says which rows to read, is not in the file")
+        values, negate = when.when_values, when.when_negate
+        return lambda cells: (cells[index].strip().casefold() in values) != negate
+
+    def _decide_numbers_and_dates(self, bound: dict[str, tuple[_Bound, ...]], header: list[str],
+                                  records: Iterator) -> tuple[Reading, Iterator]:
+        """The reading with the decimal separator and date order this file uses, told from its
+        first CHUNK_ROWS rows where the mapping leaves them open."""
+        reading, fields = self.reading, _fields(self.plan.table)
+        formats = list(reading.date_formats)
+        for name, sources in bound.items():
+            if fields[name].kind in ("timestamp", "date"):
+                formats += [f for source in sources for f in source.source.formats]
+        self.dates = DateOrder(formats)
+        numbers = NumberFormat() if reading.decimal == "auto" else None
+        if numbers is None and reading.thousands == "auto":
+            reading = replace(reading, thousands=", \u00a0" if reading.decimal == "." else ". \u00a0")
+        if numbers is None and self.dates.decided:
+            return reading, records
+        sample = list(itertools.islice(records, CHUNK_ROWS))
+        for number, cells, _ in sample:
+            if len(cells) != len(header):
+                continue
+            for name, sources in bound.items():
+                kind = fields[name].kind
+                for source in sources:
+                    if source.index is None:
+                        continue
+                    text = cells[source.index].strip()
+                    if not text:
+                        continue
+                    column = source.source.column
+                    if numbers is not None and kind in ("decimal", "probability"):
+                        numbers.observe(text.removesuffix("%"), number, column)
+                    elif kind in ("timestamp", "date") and not self.dates.decided and not _TIMESTAMP.fullmatch(text):
+                        self.dates.observe(text, number, column)
+        try:
+            if numbers is not None:
+                decimal, thousands = numbers.decide(self.delimiter)
+                reading = replace(reading, decimal=decimal,
+                                  thousands=thousands if reading.thousands == "auto" else reading.thousands)
+            self.dates.decide()
+        except ShapeError as error:
+            raise ImportFailed(self.path, error.row, error.column, error.reason) from None
+        return reading, itertools.chain(sample, records)
 
     def first_row_of(self, external_id: str) -> int | None:
         """The first row that names `external_id` (to say where a repeated id was first)."""
@@ -838,7 +1077,11 @@ def _import_plan(connection: Connection, path: Path, plan: TablePlan, reading: R
             chunk = list({row.values["external_id"]: row for row in chunk}.values())
         existing = _ids_by_external_id(connection, table,
                                        (row.values["external_id"] for row in chunk))
-        if plan.update_only:
+        if plan.update_only and plan.skip_unknown:
+            known = [row for row in chunk if row.values["external_id"] in existing]
+            reader.left_out += len(chunk) - len(known)
+            chunk = known
+        elif plan.update_only:
             for row in chunk:
                 if row.values["external_id"] not in existing:
                     raise ImportFailed(path, row.number, reader.id_column,
@@ -851,7 +1094,7 @@ def _import_plan(connection: Connection, path: Path, plan: TablePlan, reading: R
                     if touched.seen(record_id):
                         raise repeated(row.values["external_id"], row.number)
                     touched.mark(record_id)
-        new, changed, pending = _write_chunk(connection, table, chunk, existing)
+        new, changed, pending = _write_chunk(connection, table, chunk, existing) if chunk else (0, 0, 0)
         inserted, updated, unresolved = inserted + new, updated + changed, unresolved + pending
         rows_done += rows_in_chunk
         on_chunk(rows_done, reader.lines.bytes_read)
@@ -870,7 +1113,9 @@ def _import_plan(connection: Connection, path: Path, plan: TablePlan, reading: R
         except _NothingToRead:
             id_columns = tuple(source.column for source in plan.fields.get("id", ()) if source.column)
             return ImportResult(table=table, inserted=0, updated=0, unresolved=0, rows=0,
-                                file=str(path), skipped_columns=id_columns)
+                                file=str(path), skipped_columns=id_columns, header=reader.header,
+                                encoding=reader.encoding, delimiter=reader.delimiter,
+                                preamble=reader.preamble)
         for row in itertools.chain([first] if first else [], rows):
             external_id = row.values["external_id"]
             if not plan.distinct:
@@ -884,11 +1129,14 @@ def _import_plan(connection: Connection, path: Path, plan: TablePlan, reading: R
                 chunk, row_in_chunk = [], {}
         if chunk:
             write(chunk)
-    if rows_done == 0 and not plan.distinct:
+    if rows_done == 0 and not plan.distinct and not reader.left_out:
         raise ImportFailed(path, None, None, "no rows: the file has a header only")
     _resolve_pending(connection, table)
     return ImportResult(table=table, inserted=inserted, updated=updated, unresolved=unresolved,
-                        rows=rows_done, file=str(path), skipped_columns=reader.skipped_columns)
+                        rows=rows_done, file=str(path), skipped_columns=reader.skipped_columns,
+                        header=reader.header, filled=dict(reader.filled), encoding=reader.encoding,
+                        delimiter=reader.delimiter, preamble=reader.preamble, footer=reader.footer,
+                        left_out=reader.left_out)
 
 
 # ---------------------------------------------------------------- the import
@@ -896,24 +1144,27 @@ def _import_plan(connection: Connection, path: Path, plan: TablePlan, reading: R
 
 def import_plans(
     engine: Engine,
-    plans: Iterable[tuple[Path | str, TablePlan]],
+    plans: Iterable[tuple[Path | str, TablePlan] | tuple[Path | str, TablePlan, Reading]],
     reading: Reading = Reading(),
     tz: ZoneInfo | None = None,
     report: Callable[[ImportProgress], object] | None = None,
     progress: Callable[[int], object] | None = None,
+    verify: Callable[[Connection, list[ImportResult]], object] | None = None,
 ) -> list[ImportResult]:
-    """Run each (file, plan) in order, in one transaction: every plan's rows or none.
+    """Run each (file, plan) in order, in one transaction: every plan's rows or none. A plan
+    may bring its own Reading (file, plan, reading); else `reading` reads it.
 
-    `report(ImportProgress)` and `progress(rows_written)` are called after each chunk.
+    `report(ImportProgress)` and `progress(rows_written)` are called after each chunk;
+    `verify(connection, results)` before the transaction commits: what it raises undoes all.
     """
-    plans = [(Path(path), plan) for path, plan in plans]
+    plans = [(Path(item[0]), item[1], item[2] if len(item) > 2 else reading) for item in plans]
     tz = tz or ZoneInfo(DEFAULT_TIMEZONE)
-    for path, plan in plans:
+    for path, plan, _reading in plans:
         if plan.table not in MODELS:
-            tables = ", ".join(LOAD_ORDER)
+            tables = ", ".join(IMPORT_TABLES)
             raise ImportFailed(path, None, None, f"unknown table {plan.table!r}; one of: {tables}")
     sizes = []
-    for path, _plan in plans:
+    for path, _plan, _reading in plans:
         try:
             sizes.append(os.stat(path).st_size)
         except OSError as error:
@@ -927,7 +1178,7 @@ def import_plans(
                 # A lookup prepared while the table was empty keeps its sequential-scan plan as
                 # the table grows; plan each with the table's size at the time instead.
                 connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
-            for number, (path, plan) in enumerate(plans):
+            for number, (path, plan, plan_reading) in enumerate(plans):
                 bytes_before = sum(sizes[:number])
 
                 def on_chunk(rows: int, bytes_read: int, path=path, plan=plan,
@@ -938,7 +1189,9 @@ def import_plans(
                         report(ImportProgress(str(path), plan.table, rows,
                                               bytes_before + bytes_read, total))
 
-                results.append(_import_plan(connection, path, plan, reading, tz, on_chunk))
+                results.append(_import_plan(connection, path, plan, plan_reading, tz, on_chunk))
+            if verify is not None:
+                verify(connection, results)
     except (IntegrityError, DataError, OperationalError) as error:
         failing = plans[len(results)][0] if len(results) < len(plans) else plans[-1][0]
         reason = f"the database refused the rows: {error.orig}"
@@ -962,7 +1215,7 @@ def import_csv(
     """
     path = Path(path)
     if table not in MODELS:
-        tables = ", ".join(LOAD_ORDER)
+        tables = ", ".join(IMPORT_TABLES)
         raise ImportFailed(path, None, None, f"unknown table {table!r}; one of: {tables}")
     try:
         plan = _auto_plan(table, dict(mapping or {}))
@@ -975,7 +1228,7 @@ def import_folder(
     engine: Engine, folder: Path | str, tz: ZoneInfo | None = None,
     report: Callable[[ImportProgress], object] | None = None,
 ) -> list[ImportResult]:
-    """Load a folder's `TABLE.csv` files in LOAD_ORDER, all in one transaction.
+    """Load a folder's `TABLE.csv` files in IMPORT_TABLES, all in one transaction.
 
     A reader sees the data as it was before or the whole folder, never a part (leads whose
     deals have not landed yet). The first file that fails raises its `ImportFailed` (which
@@ -984,9 +1237,9 @@ def import_folder(
     folder = Path(folder)
     if not folder.is_dir():
         raise ImportFailed(folder, None, None, "not a folder")
-    files = [(table, folder / f"{table}.csv") for table in LOAD_ORDER]
+    files = [(table, folder / f"{table}.csv") for table in IMPORT_TABLES]
     files = [(table, path) for table, path in files if path.is_file()]
     if not files:
-        names = ", ".join(f"{table}.csv" for table in LOAD_ORDER)
+        names = ", ".join(f"{table}.csv" for table in IMPORT_TABLES)
         raise ImportFailed(folder, None, None, f"none of {names} is in the folder")
     return import_plans(engine, [(path, _auto_plan(table, {})) for table, path in files], tz=tz, report=report)

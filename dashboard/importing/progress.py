@@ -1,55 +1,55 @@
-"""A one-line progress bar for long imports on a terminal: percent by bytes, rows and rows/s.
+"""The progress bar of long imports on a terminal (rich): percent by bytes, rows and rows/s.
 
 `TerminalProgress` is passed as the importer's `report` callback by `app.py import` when
-stderr is a terminal or `--progress` is given; it redraws at most every `interval` seconds.
+stderr is a terminal or `--progress` is given; it redraws at most every `interval` seconds
+and draws the final state when `finish` is called.
 """
 from __future__ import annotations
 
 import time
 from typing import TextIO
 
-from dashboard.importing.importer import ImportProgress
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
-BAR_WIDTH = 30
+from dashboard.importing.importer import ImportProgress
 
 
 class TerminalProgress:
-    """Draws `[#####-----]  42%  120,000 rows  35,100 rows/s  leads <- file.csv` on one line."""
+    """`table <- file.csv  ━━━━━━━━━━━━━━━━╸━━━━━━━  42%  120,000 rows  35,100 rows/s` on one line."""
 
-    def __init__(self, stream: TextIO, interval: float = 0.2, clock=time.monotonic):
-        self.stream, self.interval, self.clock = stream, interval, clock
+    def __init__(self, stream: TextIO, interval: float = 0.2, clock=time.monotonic, width: int | None = None):
+        self.interval, self.clock = interval, clock
         self.started = clock()
         self.drawn_at: float | None = None
         self.rows_by_pass: dict[tuple[str, str], int] = {}
-        self.last: ImportProgress | None = None
+        self.console = Console(file=stream, force_terminal=True, width=width, highlight=False)
+        self.bar = Progress(
+            TextColumn("{task.description}"), BarColumn(bar_width=30), TaskProgressColumn(),
+            TextColumn("{task.fields[rows]:,} rows"), TextColumn("{task.fields[rate]:,.0f} rows/s"),
+            console=self.console, auto_refresh=False, transient=False,
+        )
+        self.task = None
 
     def __call__(self, progress: ImportProgress) -> None:
         self.rows_by_pass[(progress.file, progress.table)] = progress.rows
-        self.last = progress
-        now = self.clock()
-        if self.drawn_at is None or now - self.drawn_at >= self.interval:
-            self.draw(now)
-
-    def line(self, now: float) -> str:
-        """The bar's text for the latest report."""
-        progress = self.last
-        share = progress.bytes_read / progress.bytes_total if progress.bytes_total else 1.0
-        share = min(max(share, 0.0), 1.0)
-        filled = round(share * BAR_WIDTH)
         rows = sum(self.rows_by_pass.values())
-        elapsed = max(now - self.started, 1e-9)
+        now = self.clock()
+        rate = rows / max(now - self.started, 1e-9)
         name = progress.file.rsplit("/", 1)[-1]
-        return (f"[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {share:4.0%}  {rows:,} rows  "
-                f"{rows / elapsed:,.0f} rows/s  {progress.table} <- {name}")
-
-    def draw(self, now: float) -> None:
-        self.drawn_at = now
-        self.stream.write("\r" + self.line(now) + "\x1b[K")
-        self.stream.flush()
+        described = {"description": f"{progress.table} <- {name}", "completed": progress.bytes_read,
+                     "total": progress.bytes_total or 1, "rows": rows, "rate": rate}
+        if self.task is None:
+            self.bar.start()
+            self.task = self.bar.add_task(**described)
+        else:
+            self.bar.update(self.task, **described)
+        if self.drawn_at is None or now - self.drawn_at >= self.interval:
+            self.drawn_at = now
+            self.bar.refresh()
 
     def finish(self) -> None:
         """Draw the final state and end the line (call once the import returned or failed)."""
-        if self.last is not None:
-            self.draw(self.clock())
-            self.stream.write("\n")
-            self.stream.flush()
+        if self.task is not None:
+            self.bar.refresh()
+            self.bar.stop()

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.metrics.calendar import WorkCalendar, period_of
-from dashboard.metrics.stages import AT
+from dashboard.metrics.stages import AT, times_by_id
 
 MET, MISSED, PENDING = "met", "missed", "pending"
 
@@ -17,8 +17,7 @@ def first_touches(mqls: pd.DataFrame, activities: pd.DataFrame) -> pd.Series:
     sales = sales.merge(mqls[["id", AT["mql"]]], left_on="lead_id", right_on="id", suffixes=("", "_lead"))
     sales = sales[sales["occurred_at"] >= sales[AT["mql"]]]
     first_activity = sales.groupby("lead_id")["occurred_at"].min()
-    # reindex, not Series.map: pandas 3 cannot map through an empty datetime Series
-    from_activities = first_activity.reindex(mqls["id"]).set_axis(mqls.index).astype("datetime64[ns, UTC]")
+    from_activities = times_by_id(mqls["id"], first_activity).astype("datetime64[ns, UTC]")
     return mqls["first_touch_at"].fillna(from_activities)
 
 

@@ -79,6 +79,15 @@ def _known_at(dataset: Dataset, as_of: pd.Timestamp) -> Dataset:
     return Dataset(leads, deals, activities, dataset.owners, dataset.campaigns, dataset.loaded_at)
 
 
+def times_by_id(ids: pd.Series, times: pd.Series) -> pd.Series:
+    """The timestamp `times` holds for each of `ids` (NaT where it holds none). pandas 3 maps
+    through an empty Series as float64, which a timestamp cannot become: a database with leads
+    but no deals (or no sales activities) gets NaT in UTC throughout instead."""
+    if times.empty:
+        return pd.Series(pd.NaT, index=ids.index, dtype="datetime64[ns, UTC]")
+    return ids.map(times)
+
+
 def effective_stages(leads: pd.DataFrame, deals: pd.DataFrame) -> pd.DataFrame:
     """The leads with `at_<stage>` columns: the recorded date, or the earliest later stage's
     date where it is missing; opportunity and won also come from the lead's deals (SPEC 1).
@@ -93,9 +102,8 @@ def effective_stages(leads: pd.DataFrame, deals: pd.DataFrame) -> pd.DataFrame:
     first_won = won.groupby("lead_id")["closed_at"].min()
 
     recorded = {stage: leads[column] for stage, column in RECORDED.items()}
-    # reindex, not Series.map: pandas 3 cannot map through an empty datetime Series
-    recorded["opportunity"] = recorded["opportunity"].fillna(first_deal.reindex(leads["id"]).set_axis(leads.index))
-    recorded["won"] = first_won.reindex(leads["id"]).set_axis(leads.index).astype("datetime64[ns, UTC]")
+    recorded["opportunity"] = recorded["opportunity"].fillna(times_by_id(leads["id"], first_deal))
+    recorded["won"] = times_by_id(leads["id"], first_won).astype("datetime64[ns, UTC]")
 
     frame = leads.copy()
     later = recorded["won"]

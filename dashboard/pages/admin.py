@@ -154,7 +154,7 @@ def load_upload(contents: str, filename: str, kind: str, settings) -> list:
     """Write the uploaded file to a private temporary folder under its own name and import it;
     the results, one per table. Raises ImportFailed, MappingError or ValueError."""
     from dashboard.importing.importer import ImportFailed, import_csv
-    from dashboard.importing.mapping import import_mapping, load_mapping, preset_path
+    from dashboard.importing.mapping import import_mapping, recognise
     from queries.db import init_db
 
     _, _, data = (contents or "").partition(",")
@@ -170,7 +170,7 @@ def load_upload(contents: str, filename: str, kind: str, settings) -> list:
         tz = settings.agreement().tz
         try:
             if what == "preset":
-                return import_mapping(engine, load_mapping(preset_path(name)), path, tz=tz)
+                return import_mapping(engine, recognise(path, name).mapping, path, tz=tz)
             if what == "table" and name in TABLES:
                 return [import_csv(engine, name, path, tz=tz)]
         except ImportFailed as error:  # name the file as the admin knows it, not the temporary copy

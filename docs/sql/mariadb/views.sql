@@ -22,6 +22,18 @@ SELECT c.id,
        c.currency_code AS currency
 FROM crm_campaigns c;
 
+-- The example sync copies no ad-platform spend, so this view is empty and each campaign's cost
+-- is its `cost` (SPEC "Closed loop"). A sync that copies spend per day or month selects it here.
+CREATE VIEW campaign_costs AS
+SELECT CAST(NULL AS SIGNED) AS id,
+       CAST(NULL AS CHAR) AS external_id,
+       CAST(NULL AS SIGNED) AS campaign_id,
+       CAST(NULL AS DATE) AS period_start,
+       CAST(NULL AS DATE) AS period_end,
+       CAST(NULL AS DECIMAL(16, 2)) AS amount,
+       CAST(NULL AS CHAR(3)) AS currency
+FROM DUAL WHERE FALSE;
+
 CREATE VIEW contacts AS
 SELECT c.id,
        CAST(c.id AS CHAR) AS external_id,
