@@ -34,6 +34,7 @@ import dash
 import flask
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from markupsafe import escape
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from dashboard.access_store import AccessStore, sessions_path
 from dashboard.json_store import StoreError
@@ -475,8 +476,13 @@ class Access:
     def _callback_body(self) -> dict:
         """The callback request's JSON, read once (Dash reads the same bytes again); MalformedRequest
         when it is not JSON or nests deeper than any body Dash sends."""
+        request = flask.request
+        data = request.get_data(cache=True)
+        if not request.content_length and request.max_content_length is not None \
+                and len(data) >= request.max_content_length:
+            raise RequestEntityTooLarge()  # a chunked body is cut at the limit by werkzeug, silently
         try:
-            payload = json.loads(flask.request.get_data(cache=True) or b"{}")
+            payload = json.loads(data or b"{}")
         except (ValueError, RecursionError):
             raise MalformedRequest("not JSON") from None
         if _too_deep(payload):

@@ -29,6 +29,17 @@ def test_rl001_a_body_over_a_megabyte_is_refused_before_it_is_read(app, files, w
     assert post(client, SCOREBOARD if who != "wall" else WALL).status_code == 200
 
 
+def test_rl001b_a_chunked_body_over_the_limit_is_refused_too(app):
+    """Without a Content-Length (chunked), werkzeug stops reading at the limit without a word."""
+    import io
+
+    stream = io.BytesIO(json.dumps(dict(SCOREBOARD, padding="x" * (2 * BODY_LIMIT))).encode())
+    answer = client_as(app, "vera").post("/_dash-update-component", content_type="application/json",
+                                         environ_overrides={"wsgi.input": stream, "wsgi.input_terminated": True,
+                                                            "CONTENT_LENGTH": ""})
+    assert answer.status_code == 413 and answer.get_json() == {"error": "the request is too large"}
+
+
 def test_rl002_an_admin_may_post_an_upload_sized_body_and_no_more(app):
     client = client_as(app, "ada")
     padded = dict(SCOREBOARD, padding="x" * (BODY_LIMIT + 1))
