@@ -515,9 +515,10 @@ class Access:
 
     def _refuse(self, status: int, message: str, page: bool = False):
         if page:
+            links = "" if status == 503 else ("<p><a href='/'>Scoreboard</a> · "
+                                              "<a href='/login'>Sign in as someone else</a></p>")
             body = (f"<!doctype html><title>{status}</title><link rel=stylesheet href=/assets/00-bootstrap-5.3.8.min.css>"
-                    f"<main class='container mt-5'><h1 class='h4'>{escape(message)}</h1>"
-                    "<p><a href='/'>Scoreboard</a> · <a href='/login'>Sign in as someone else</a></p></main>")
+                    f"<main class='container mt-5'><h1 class='h4'>{escape(message)}</h1>{links}</main>")
             return flask.Response(body, status=status, mimetype="text/html")
         return flask.Response(json.dumps({"error": message}), status=status, mimetype="application/json")
 

@@ -132,8 +132,11 @@ def _register_serving_routes(server: flask.Flask) -> None:
     def healthz():
         """The status for anyone (a load balancer); the details (version, paths, database errors)
         for an admin, and on an installation open to everyone on loopback."""
+        access = server.extensions[ACCESS_EXTENSION]
         body, status = health_report(current_settings())
-        if not server.extensions[ACCESS_EXTENSION].may_see_details():
+        if access.users_state() not in (None, "open") and body["status"] == "ok":
+            body["status"] = "degraded"  # nobody can sign in: the users are gone
+        if not access.may_see_details():
             body = {"status": body["status"]}
         return flask.jsonify(body), status, {"Cache-Control": "no-store"}
 
