@@ -540,7 +540,7 @@ class Access:
                 wait = self.store.wait_before_sign_in(keys)
                 if wait:
                     seconds = max(1, math.ceil(wait))
-                    log.warning("sign-in throttled for %s from %s: %d s", name, address, seconds)
+                    log.warning("sign-in throttled from %s: %d s", address, seconds)  # a typed name may be a password
                     page = self._login_page(f"Too many failed sign-ins: wait {seconds} seconds and try again.")
                     return flask.Response(page, status=429, headers={"Retry-After": str(seconds)},
                                           mimetype="text/html")
