@@ -124,6 +124,7 @@ def import_command(
         recognise_folder,
     )
     from dashboard.importing.progress import TerminalProgress
+    from queries.import_lock import ImportBusy
 
     agreement = _agreement(sla)
     if targets[:1] == ["folder"] and len(targets) == 2:
@@ -192,7 +193,7 @@ def import_command(
             results = import_folder(engine, file, tz=agreement.tz, report=bar)
         else:
             results = [import_csv(engine, table, file, mapping=fields, tz=agreement.tz, report=bar)]
-    except ImportFailed as error:
+    except (ImportFailed, ImportBusy) as error:
         _fail(f"nothing was written: {error}")
     except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
         _fail(f"cannot read {file}: {error.strerror}")
@@ -435,10 +436,16 @@ def run(
     debug: bool = typer.Option(False, "--debug", help="Dash's debug mode (reloads on code changes)."),
 ):
     """Serve the dashboard; the first start creates the database and seeds the demo data."""
+    from dashboard.access import is_loopback
     from dashboard.application import create_app
     from dashboard.demo import database_is_empty, generate_demo
     from dashboard.settings import Settings
+    from queries.file_modes import serve_privately
 
+    if debug and not is_loopback(host):  # the Werkzeug debugger on its error pages runs what it is sent
+        _fail(f"refusing --debug on {host}: Dash's debug mode runs code sent to its error pages; "
+              "serve it on 127.0.0.1 only")
+    serve_privately()  # the database, its WAL, the caches and the session store: 0600, folders 0700
     _agreement(sla)
     engine = _engine(db, create=True)
     if seed_demo and database_is_empty(engine):

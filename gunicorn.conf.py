@@ -14,6 +14,13 @@ threads = int(os.environ.get("THREADS", "4"))
 preload_app = True  # build the app once, then fork: the agreement is checked once, before any worker
 timeout = 60
 graceful_timeout = 30
+# Requests gunicorn refuses before the app sees them (400): a request line (the URL, with the
+# filters in its query string) over 8190 bytes, more than 100 header fields, a field over 8190
+# bytes. gunicorn has no body limit: the app refuses bodies over 1 MB (an admin's upload: 270 MB)
+# with 413 before reading them (dashboard/access.py, BODY_LIMIT).
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
 keepalive = 75  # longer than a browser (or the load test) waits between requests: no close-while-reused race
 accesslog = "-"
 errorlog = "-"
@@ -29,7 +36,9 @@ def on_starting(server):
     from dashboard.demo import database_is_empty, generate_demo
     from dashboard.settings import Settings
     from queries.db import get_engine, init_db
+    from queries.file_modes import serve_privately
 
+    serve_privately()  # the database, its WAL and every cache file: 0600, folders 0700
     settings = Settings.from_env()
     host = bind.rsplit(":", 1)[0]
     try:

@@ -11,11 +11,13 @@ import sys
 from dashboard.application import create_app
 from dashboard.settings import Settings
 from dashboard.sla import AgreementError
+from queries.file_modes import serve_privately
 
 
 def build_server():
     """The dashboard's Flask app with Dash's first-request set-up already done, so that the
     forked workers' threads never race to register the page callbacks."""
+    serve_privately()  # the workers fork from here: every file they write is theirs alone
     try:
         settings = Settings.from_env()
     except ValueError as error:  # AgreementError (AS_OF is read in the agreement's zone) included

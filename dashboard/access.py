@@ -34,6 +34,7 @@ import dash
 import flask
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from markupsafe import escape
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from dashboard.access_store import AccessStore, sessions_path
 from dashboard.json_store import StoreError
@@ -475,8 +476,13 @@ class Access:
     def _callback_body(self) -> dict:
         """The callback request's JSON, read once (Dash reads the same bytes again); MalformedRequest
         when it is not JSON or nests deeper than any body Dash sends."""
+        request = flask.request
+        data = request.get_data(cache=True)
+        if not request.content_length and request.max_content_length is not None \
+                and len(data) >= request.max_content_length:
+            raise RequestEntityTooLarge()  # a chunked body is cut at the limit by werkzeug, silently
         try:
-            payload = json.loads(flask.request.get_data(cache=True) or b"{}")
+            payload = json.loads(data or b"{}")
         except (ValueError, RecursionError):
             raise MalformedRequest("not JSON") from None
         if _too_deep(payload):
@@ -509,9 +515,10 @@ class Access:
 
     def _refuse(self, status: int, message: str, page: bool = False):
         if page:
+            links = "" if status == 503 else ("<p><a href='/'>Scoreboard</a> · "
+                                              "<a href='/login'>Sign in as someone else</a></p>")
             body = (f"<!doctype html><title>{status}</title><link rel=stylesheet href=/assets/00-bootstrap-5.3.8.min.css>"
-                    f"<main class='container mt-5'><h1 class='h4'>{escape(message)}</h1>"
-                    "<p><a href='/'>Scoreboard</a> · <a href='/login'>Sign in as someone else</a></p></main>")
+                    f"<main class='container mt-5'><h1 class='h4'>{escape(message)}</h1>{links}</main>")
             return flask.Response(body, status=status, mimetype="text/html")
         return flask.Response(json.dumps({"error": message}), status=status, mimetype="application/json")
 
@@ -533,7 +540,7 @@ class Access:
                 wait = self.store.wait_before_sign_in(keys)
                 if wait:
                     seconds = max(1, math.ceil(wait))
-                    log.warning("sign-in throttled for %s from %s: %d s", name, address, seconds)
+                    log.warning("sign-in throttled from %s: %d s", address, seconds)  # a typed name may be a password
                     page = self._login_page(f"Too many failed sign-ins: wait {seconds} seconds and try again.")
                     return flask.Response(page, status=429, headers={"Retry-After": str(seconds)},
                                           mimetype="text/html")

@@ -8,9 +8,10 @@ import dash
 import dash_bootstrap_components as dbc
 import flask
 from dash import Dash, Input, Output, dcc, html
+from markupsafe import escape
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard.access import Access, csrf_token
+from dashboard.access import ACCESS_EXTENSION, Access, csrf_token
 from dashboard.agreement_state import agreement_problem, load_at_start
 from dashboard.cache import Cache
 from dashboard.components.filters import ID, filter_bar, register_filter_callbacks
@@ -85,7 +86,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         use_pages=True,
         pages_folder=str(PAGES_DIR),
         assets_folder=str(ASSETS_DIR),
-        title=agreement.name,
+        title=str(escape(agreement.name)),  # Dash writes the title into <title> as it is: text, never HTML
         suppress_callback_exceptions=True,
         update_title=None,
         serve_locally=True,
@@ -105,13 +106,19 @@ def create_app(settings: Settings | None = None) -> Dash:
         filter_bar(),
         html.Div(dash.page_container, className="page"),
     ])
-    register_filter_callbacks(app, lambda: filter_options(current_settings()))
+    register_filter_callbacks(app, lambda: filter_options(current_settings()),
+                              lambda: _local_today(current_settings()))
     _register_serving_routes(app.server)
     app.callback(
         Output(AGREEMENT_WARNING, "children"), Output(AGREEMENT_WARNING, "hidden"),
         Input(ID.URL, "pathname"), Input(AGREEMENT_CHECK, "n_intervals"),
     )(lambda _pathname, _ticks: agreement_warning(current_settings()))
     return app
+
+
+def _local_today(settings: Settings):
+    """as_of's date in the agreement's time zone."""
+    return settings.now().tz_convert(settings.agreement().tz).date()
 
 
 def agreement_warning(settings: Settings) -> tuple[str, bool]:
@@ -131,7 +138,14 @@ def _register_serving_routes(server: flask.Flask) -> None:
 
     @server.route("/healthz")
     def healthz():
+        """The status for anyone (a load balancer); the details (version, paths, database errors)
+        for an admin, and on an installation open to everyone on loopback."""
+        access = server.extensions[ACCESS_EXTENSION]
         body, status = health_report(current_settings())
+        if access.users_state() not in (None, "open") and body["status"] == "ok":
+            body["status"] = "degraded"  # nobody can sign in: the users are gone
+        if not access.may_see_details():
+            body = {"status": body["status"]}
         return flask.jsonify(body), status, {"Cache-Control": "no-store"}
 
     @server.errorhandler(SQLAlchemyError)

@@ -11,6 +11,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from queries.file_modes import private_folder
+
 
 class StoreError(ValueError):
     """The file cannot be used; says which and why."""
@@ -36,7 +38,7 @@ def read_json(path: Path, default):
 def write_json(path: Path, content) -> None:
     """Replace the file with `content` in one step, mode 0600."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:

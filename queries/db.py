@@ -7,6 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect
 
+from queries.file_modes import private_file
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "smarketing.db"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -73,8 +75,9 @@ def init_db(url: str | None = None) -> Engine:
     from alembic import command
 
     engine = get_engine(url)
-    if engine.dialect.name == "sqlite" and engine.url.database:
-        Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        # Created 0600 before SQLite opens it: its -wal and -shm files take the database's mode.
+        private_file(engine.url.database)
     if not served_by_views(engine):
         command.upgrade(_alembic_config(engine), "head")
     return engine

@@ -43,3 +43,10 @@ def private_file(path: Path | str) -> Path:
     os.close(descriptor)
     os.chmod(path, FILE_MODE)
     return path
+
+
+def serve_privately() -> int:
+    """Give this process (a server, and the workers it forks) the umask 0077, so that whatever it
+    or a library writes (database, WAL, caches, locks, snapshots) is 0600 and its folders 0700.
+    Returns the umask it replaced."""
+    return os.umask(0o077)

@@ -146,3 +146,21 @@ def test_every_command_has_help():
     for command in ("run", "init-db", "demo", "import", "kpis", "check"):
         result = runner.invoke(cli, [command, "--help"])
         assert result.exit_code == 0 and "Usage" in result.stdout, command
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::"])
+def test_run_refuses_debug_mode_on_a_network_address(small_db, tmp_path, monkeypatch, host):
+    """Dash's debug mode serves the Werkzeug debugger: code sent to it runs. Never beyond loopback,
+    even when users exist (that alone lets `run` serve the network)."""
+    import dash
+
+    from dashboard.users import add_user
+
+    users = tmp_path / "users.json"
+    add_user(users, "ada", "correct horse battery", "admin")
+    monkeypatch.setenv("USERS_PATH", str(users))
+    monkeypatch.setattr(dash.Dash, "run", lambda *args, **kwargs: pytest.fail("the app was served"))
+    result = runner.invoke(cli, ["run", "--host", host, "--debug", "--no-demo", "--db", small_db])
+    assert result.exit_code == 2
+    assert (f"error: refusing --debug on {host}: Dash's debug mode runs code sent to its error pages; "
+            "serve it on 127.0.0.1 only") in result.stderr

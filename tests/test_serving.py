@@ -64,3 +64,40 @@ def test_a_bad_setting_refuses_the_start_saying_why(tmp_path):
     with pytest.raises(RuntimeError, match="gunicorn exited"):
         server.start()
     assert "error: a setting is refused, not starting: FIGURES_SECONDS='soon'" in server.log()
+
+
+def test_limits_and_file_modes_under_gunicorn(demo_settings, tmp_path):
+    """gunicorn refuses a request line over 8190 bytes; the app a viewer's body over 1 MB, announced
+    or chunked; and the files the workers write are theirs alone."""
+    import re
+    import stat
+
+    from dashboard.users import add_user
+
+    users = tmp_path / "users.json"
+    add_user(users, "vera", "correct horse battery", "viewer")
+    env = {"USERS_PATH": str(users), "SECRET_KEY_PATH": str(tmp_path / "secret.key")}
+    with GunicornServer(demo_settings.database_url, tmp_path / "gunicorn.log", workers=1, threads=2,
+                        cache_dir=tmp_path / "cache", extra_env=env) as server:
+        assert requests.get(f"{server.base_url}/?segment={'x' * 9000}", timeout=10).status_code in (400, 414)
+        session = requests.Session()
+        csrf = re.search(r'name="csrf" value="([^"]+)"', session.get(f"{server.base_url}/login", timeout=10).text)
+        signed = session.post(f"{server.base_url}/login", timeout=10, allow_redirects=False,
+                              data={"name": "vera", "password": "correct horse battery", "csrf": csrf.group(1)})
+        assert signed.status_code == 302
+        callback = f"{server.base_url}/_dash-update-component"
+        headers = {"Content-Type": "application/json"}
+        assert session.post(callback, data=b" " * (2 * 2**20), headers=headers, timeout=30).status_code == 413
+        # Chunked, so no Content-Length to refuse it by: exactly the limit, all of which the server reads
+        # (more would be refused too, but the client then sees the connection close while it sends).
+        chunks = (b" " * 65536 for _ in range(16))
+        assert session.post(callback, data=chunks, headers=headers, timeout=30).status_code == 413
+        body = {"output": "scoreboard-body.children", "outputs": {"id": "scoreboard-body", "property": "children"},
+                "inputs": [{"id": "filter-state", "property": "data", "value": None}], "state": [],
+                "changedPropIds": []}
+        assert session.post(callback, json=body, timeout=60).status_code == 200
+    written = [path for path in (tmp_path / "cache").rglob("*")] + [tmp_path / "sessions.db", tmp_path / "secret.key"]
+    assert len(written) > 3
+    for path in written:
+        expected = 0o700 if path.is_dir() else 0o600
+        assert stat.S_IMODE(path.stat().st_mode) == expected, path

@@ -3,11 +3,17 @@
 The filters live in the URL's query string (`?grain=week&start=...&segment=SMB,Enterprise`),
 so a copied link reproduces the view; `ViewFilters.from_query` reads them and ignores values
 it cannot read rather than failing.
+
+What one view may ask for is bounded, so that no link and no callback body makes a page work
+for minutes: at most MAX_PERIODS periods of its grain (the start moves up), dates within
+EARLIEST..LATEST, at most MAX_VALUES values per filter. The filter bar says what it cut
+(`ViewFilters.notices`).
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from urllib.parse import parse_qs, urlencode
 
 import dash_bootstrap_components as dbc
@@ -31,6 +37,7 @@ class ID:
     TEAM = "filter-team"
     STATE = "filter-state"  # dcc.Store with the ViewFilters as a dict
     BAR = "filter-bar"
+    NOTICE = "filter-notice"  # what the bar cut from the view asked for
 
 
 # Who may run the callbacks defined here (dashboard/access.py): the filter bar's options name owners
@@ -38,6 +45,11 @@ class ID:
 CALLBACK_ROLE = "viewer"
 TEAMS = vocabulary.TEAMS
 FILTER_KEYS = ("grain", "start", "end", "segment", "source", "campaign", "owner", "team")
+MAX_PERIODS = 400  # a day view of 13 months, a week view of 7 years, a month view of 33
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+MAX_VALUES = 100
+LONGER_GRAINS = {"day": "a week, month or quarter view", "week": "a month or quarter view",
+                 "month": "a quarter view", "quarter": None}
 
 
 def default_range(today: dt.date) -> tuple[dt.date, dt.date]:
@@ -45,6 +57,17 @@ def default_range(today: dt.date) -> tuple[dt.date, dt.date]:
     month = today.month - 5
     start = dt.date(today.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
     return start, today
+
+
+def earliest_start(end: dt.date, grain: str) -> dt.date:
+    """The earliest start of a range ending on `end` that spans at most MAX_PERIODS periods of `grain`."""
+    if grain == "day":
+        return end - dt.timedelta(days=MAX_PERIODS - 1)
+    if grain == "week":
+        return end - dt.timedelta(weeks=MAX_PERIODS - 1)
+    months = (MAX_PERIODS - 1) * (3 if grain == "quarter" else 1)
+    index = end.year * 12 + end.month - 1 - months
+    return max(dt.date(index // 12, index % 12 + 1, 1), EARLIEST)
 
 
 @dataclass(frozen=True)
@@ -59,34 +82,47 @@ class ViewFilters:
     campaign_ids: tuple[int, ...] = ()
     owner_ids: tuple[int, ...] = ()
     teams: tuple[str, ...] = ()
+    cuts: tuple[str, ...] = field(default=(), compare=False)  # what reading the query left out, said
 
     @classmethod
     def from_query(cls, query: dict) -> ViewFilters:
-        """From URL query arguments (values may be strings, comma lists or lists)."""
-        def values(name) -> list[str]:
+        """From URL query arguments (values may be strings, comma lists or lists), within the bounds."""
+        cuts: list[str] = []
+
+        def values(name, plural: str | None = None) -> list[str]:
             raw = query.get(name) or []
             raw = raw if isinstance(raw, (list, tuple)) else [raw]
-            return [part.strip() for item in raw for part in str(item).split(",") if part.strip()]
+            found = [part.strip() for item in raw[:MAX_VALUES + 1] for part in str(item).split(",") if part.strip()]
+            if plural and len(found) > MAX_VALUES:
+                cuts.append(f"Only the first {MAX_VALUES} {plural} are used.")
+            return found[:MAX_VALUES]
 
         def date(name):
             try:
-                return dt.date.fromisoformat(values(name)[0])
+                day = dt.date.fromisoformat(values(name)[0])
             except (IndexError, ValueError):
                 return None
+            if not EARLIEST <= day <= LATEST:
+                cuts.append(f"{name} {day.isoformat()} is outside {EARLIEST} to {LATEST}: ignored.")
+                return None
+            return day
 
-        def ints(name):
-            return tuple(int(v) for v in values(name) if v.isdigit())
+        def ints(name, plural):
+            return tuple(int(v) for v in values(name, plural) if v.isdigit() and len(v) <= 18)
 
         grain = (values("grain") or ["week"])[0]
+        grain = grain if grain in GRAINS else "week"
         start, end = date("start"), date("end")
         if start and end and end < start:
             start, end = end, start
+        if start and end and start < earliest_start(end, grain):
+            start = earliest_start(end, grain)
+            cuts.append(_range_notice(grain, start, end))
         return cls(
-            grain=grain if grain in GRAINS else "week",
-            start=start, end=end,
-            segments=tuple(values("segment")), sources=tuple(values("source")),
-            campaign_ids=ints("campaign"), owner_ids=ints("owner"),
-            teams=tuple(t for t in values("team") if t in TEAMS),
+            grain=grain, start=start, end=end,
+            segments=tuple(values("segment", "segments")), sources=tuple(values("source", "sources")),
+            campaign_ids=ints("campaign", "campaigns"), owner_ids=ints("owner", "owners"),
+            teams=tuple(t for t in values("team") if t in TEAMS), cuts=tuple(cuts),
         )
 
     @classmethod
@@ -117,8 +153,22 @@ class ViewFilters:
         return f"?{query}" if query else ""
 
     def date_range(self, today: dt.date) -> tuple[dt.date, dt.date]:
+        """The range the view covers, both ends included: at most MAX_PERIODS periods of its grain."""
         start, end = default_range(today)
-        return self.start or start, self.end or end
+        start, end = self.start or start, self.end or end
+        if end < start:
+            start, end = end, start
+        return max(start, earliest_start(end, self.grain)), end
+
+    def notices(self, today: dt.date) -> list[str]:
+        """What the view asked for and does not get, in words for the filter bar."""
+        start, end = default_range(today)
+        asked = min(self.start or start, self.end or end)
+        start, end = self.date_range(today)
+        said = list(self.cuts)
+        if start > asked and _range_notice(self.grain, start, end) not in said:
+            said.append(_range_notice(self.grain, start, end))
+        return said
 
     @property
     def data_filters(self) -> Filters:
@@ -129,18 +179,36 @@ class ViewFilters:
         data = asdict(self)
         data["start"] = self.start.isoformat() if self.start else None
         data["end"] = self.end.isoformat() if self.end else None
+        data["cuts"] = list(self.cuts)
         return data
 
     @classmethod
     def from_dict(cls, data: dict | None) -> ViewFilters:
         if not data:
             return cls()
-        return cls.from_query({
+        if not isinstance(data, dict):
+            return cls()
+
+        def listed(key) -> list:
+            value = data.get(key) or []
+            return list(value[:MAX_VALUES + 1]) if isinstance(value, (list, tuple)) else [value]
+
+        read = cls.from_query({
             "grain": data.get("grain"), "start": data.get("start"), "end": data.get("end"),
-            "segment": list(data.get("segments") or []), "source": list(data.get("sources") or []),
-            "campaign": [str(v) for v in data.get("campaign_ids") or []],
-            "owner": [str(v) for v in data.get("owner_ids") or []], "team": list(data.get("teams") or []),
+            "segment": listed("segments"), "source": listed("sources"),
+            "campaign": [str(v) for v in listed("campaign_ids")], "owner": [str(v) for v in listed("owner_ids")],
+            "team": listed("teams"),
         })
+        kept = data.get("cuts")
+        if isinstance(kept, list) and all(isinstance(cut, str) for cut in kept[:10]):
+            read = dataclasses.replace(read, cuts=tuple(dict.fromkeys([*kept[:10], *read.cuts])))
+        return read
+
+
+def _range_notice(grain: str, start: dt.date, end: dt.date) -> str:
+    longer = LONGER_GRAINS[grain]
+    return (f"A {grain} view covers at most {MAX_PERIODS} {grain}s: showing {start} to {end}"
+            + (f"; choose {longer} for a longer range." if longer else "."))
 
 
 def _dropdown(component_id: str, placeholder: str, multi: bool = True, width: int = 2) -> dbc.Col:
@@ -150,7 +218,7 @@ def _dropdown(component_id: str, placeholder: str, multi: bool = True, width: in
 
 def filter_bar() -> html.Div:
     """The filter bar's controls (values and options are filled from the URL and the data)."""
-    return html.Div(id=ID.BAR, className="filter-bar", children=dbc.Row([
+    return html.Div(id=ID.BAR, className="filter-bar", children=[dbc.Row([
         dbc.Col(dcc.Dropdown(
             id=ID.GRAIN, clearable=False, value="week",
             options=[{"label": f"By {g}", "value": g} for g in GRAINS],
@@ -163,7 +231,7 @@ def filter_bar() -> html.Div:
         _dropdown(ID.CAMPAIGN, "All campaigns"),
         _dropdown(ID.OWNER, "All owners", width=1),
         _dropdown(ID.TEAM, "All teams", width=1),
-    ], className="g-2"))
+    ], className="g-2"), html.Div(id=ID.NOTICE, className="filter-notice", role="status")])
 
 
 FILTER_CONTROLS = (
@@ -201,8 +269,17 @@ def sync_filters(search, *values):
             *[no_update] * len(FILTER_CONTROLS)]
 
 
-def register_filter_callbacks(app, options_loader) -> None:
-    """Wire the filter bar to the URL and fill its options from the data."""
+def show_notices(state, today: dt.date) -> list:
+    """The filter bar's notice: what the view asked for and does not get (nothing when all is given)."""
+    return [html.Div(text) for text in ViewFilters.from_dict(state).notices(today)]
+
+
+def register_filter_callbacks(app, options_loader, today_loader) -> None:
+    """Wire the filter bar to the URL, fill its options from the data, and say what it cut
+    (`today_loader()`: as_of's date in the agreement's time zone)."""
+    app.callback(Output(ID.NOTICE, "children"), Input(ID.STATE, "data"))(
+        lambda state: show_notices(state, today_loader()))
+
     app.callback(
         Output(ID.URL, "search"), Output(ID.STATE, "data"),
         *[Output(component, prop) for component, prop in FILTER_CONTROLS],

@@ -105,6 +105,7 @@ from dashboard.importing.shape import (
     sample_lines,
     sniff_delimiter,
 )
+from queries.import_lock import import_lock
 from queries.schema import IMPORT_TABLES, MODELS, REFERENCES, WRITE_STAMPED, UnresolvedReference, UTCDateTime, utcnow
 
 DEFAULT_TIMEZONE = "Europe/Helsinki"
@@ -1173,7 +1174,7 @@ def import_plans(
     total = sum(sizes)
     results = []
     try:
-        with engine.begin() as connection:
+        with import_lock(engine), engine.begin() as connection:  # ImportBusy while another import runs
             if connection.dialect.name == "postgresql":
                 # A lookup prepared while the table was empty keeps its sequential-scan plan as
                 # the table grows; plan each with the table's size at the time instead.

@@ -150,12 +150,25 @@ def change_link(_create, _revoke, name, chosen):
     return message, _links_table(settings), _link_options(settings)
 
 
+def upload_name(filename: str | None) -> str:
+    """The uploaded file's name as messages show it: its last part, without control characters,
+    at most 118 characters; `upload.csv` for a name that is no file name ('', '.', '..')."""
+    name = "".join(character for character in (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+                   if character.isprintable())
+    if name.strip(". ") == "":
+        return "upload.csv"
+    return name if len(name) <= 118 else name[:117] + "…"
+
+
 def load_upload(contents: str, filename: str, kind: str, settings) -> list:
-    """Write the uploaded file to a private temporary folder under its own name and import it;
-    the results, one per table. Raises ImportFailed, MappingError or ValueError."""
+    """Write the uploaded file to a private temporary folder under a name of our own and import it;
+    the results, one per table. Raises ImportFailed, ImportBusy, MappingError or ValueError.
+
+    The schema is not migrated here: the server did that at its start (concurrent uploads raced
+    to migrate); a database without it fails the import, saying so."""
     from dashboard.importing.importer import ImportFailed, import_csv
     from dashboard.importing.mapping import import_mapping, recognise
-    from queries.db import init_db
+    from queries.db import get_engine
 
     _, _, data = (contents or "").partition(",")
     try:
@@ -163,10 +176,12 @@ def load_upload(contents: str, filename: str, kind: str, settings) -> list:
     except (binascii.Error, ValueError):
         raise ValueError("the upload could not be read; choose the file again") from None
     what, _, name = (kind or "").partition(":")
+    shown = upload_name(filename)
+    suffix = Path(shown).suffix.lower()
     with tempfile.TemporaryDirectory(prefix="smarketing-upload-") as folder:
-        path = Path(folder) / Path(filename or "upload.csv").name
+        path = Path(folder) / f"upload{suffix if suffix in ('.csv', '.txt', '.tsv') else '.csv'}"
         path.write_bytes(raw)
-        engine = init_db(settings.database_url)
+        engine = get_engine(settings.database_url)
         tz = settings.agreement().tz
         try:
             if what == "preset":
@@ -174,7 +189,7 @@ def load_upload(contents: str, filename: str, kind: str, settings) -> list:
             if what == "table" and name in TABLES:
                 return [import_csv(engine, name, path, tz=tz)]
         except ImportFailed as error:  # name the file as the admin knows it, not the temporary copy
-            raise ImportFailed(Path(error.file).name, error.row, error.column, error.reason) from None
+            raise ImportFailed(shown, error.row, error.column, error.reason) from None
         raise ValueError(f"choose what the file is (got {kind!r})")
 
 
@@ -184,11 +199,12 @@ def import_upload(contents, filename, kind):
     """Import the dropped file; every page shows the new figures at its next load."""
     from dashboard.importing.importer import ImportFailed
     from dashboard.importing.mapping import MappingError
+    from queries.import_lock import ImportBusy
 
     settings = current_settings()
     try:
         results = load_upload(contents, filename, kind, settings)
-    except (ImportFailed, MappingError, ValueError) as error:
+    except (ImportFailed, ImportBusy, MappingError, ValueError) as error:
         return dbc.Alert(["Nothing was written: ", str(error)], color="warning", className="py-2")
     forget_cached_data()
     return dbc.Alert([html.Div(f"{r.table}: {r.rows:,} rows, {r.inserted:,} inserted, {r.updated:,} updated, "

@@ -13,7 +13,7 @@ import dash
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
 from dashboard.application import current_settings
-from dashboard.wall.playlist import PlaylistError, load_playlist
+from dashboard.wall.playlist import PlaylistError, load_playlist, stored_views
 from dashboard.wall.screen import wall_views
 from dashboard.wall.views import TITLES, view_id
 
@@ -75,7 +75,7 @@ def layout(**query):
 def refresh_wall(_n, playlist, status):
     """Reload the figures; when the database fails, keep what is on screen and say since when."""
     now = dt.datetime.now(dt.timezone.utc).isoformat()
-    views = tuple(playlist["views"])
+    views = stored_views(playlist)  # at most every view once: what the layout wrote
     try:
         rendered = wall_views(current_settings(), views)
     except Exception as error:  # noqa: BLE001 - an unattended screen must keep its last good numbers

@@ -21,6 +21,7 @@ VIEW_NAMES = ("meeting", "week", "month", "funnel", "breaches", "loop")
 ViewName = Literal["meeting", "week", "month", "funnel", "breaches", "loop"]
 MIN_SECONDS, MAX_SECONDS = 2, 3600
 MIN_REFRESH, MAX_REFRESH = 1 / 60, 1440.0  # minutes: a second (tests, demos) to a day
+MAX_UNKNOWN_NOTICES = 3  # the footer names this many unknown views, then counts the rest
 
 
 class PlaylistError(ValueError):
@@ -54,7 +55,10 @@ class Playlist(BaseModel):
         if views is not None:
             names = [name.strip().lower() for name in views.split(",") if name.strip()]
             known = tuple(dict.fromkeys(name for name in names if name in VIEW_NAMES))
-            notices += [f"unknown view {name!r} left out" for name in names if name not in VIEW_NAMES]
+            unknown = [name for name in names if name not in VIEW_NAMES]
+            notices += [f"unknown view {name[:40]!r} left out" for name in unknown[:MAX_UNKNOWN_NOTICES]]
+            if len(unknown) > MAX_UNKNOWN_NOTICES:
+                notices.append(f"and {len(unknown) - MAX_UNKNOWN_NOTICES:,} more unknown views left out")
             if known:
                 changes["views"] = known
         seconds = _number(query, "seconds", MIN_SECONDS, MAX_SECONDS, notices)
@@ -69,6 +73,18 @@ class Playlist(BaseModel):
             if minutes is not None:
                 changes["refresh_minutes"] = minutes * scale
         return self.model_copy(update={**changes, "notices": tuple(notices)})
+
+
+def stored_views(stored) -> tuple[str, ...]:
+    """The views a screen's playlist store names (what `layout` wrote into it, posted back by every
+    refresh): known views, each once. Anything else was not written by the page (a body made by hand
+    asking for thousands of views): ValueError, which the callback endpoint answers with a 400."""
+    views = stored.get("views") if isinstance(stored, dict) else None
+    if (not isinstance(views, list) or not 1 <= len(views) <= len(VIEW_NAMES)
+            or not all(isinstance(view, str) and view in VIEW_NAMES for view in views)
+            or len(set(views)) != len(views)):
+        raise ValueError("not a playlist this screen was given")
+    return tuple(views)
 
 
 def _first(value):

@@ -83,6 +83,7 @@ def test_ss001_a_dashboard_that_had_users_stays_closed_when_they_run_out(app, fi
                     "changedPropIds": ["admin-user-add.n_clicks"]}
     answer = post(anonymous, create_admin)
     assert answer.status_code == 503 and answer.get_json() == {"error": NO_ONE}
+    assert anonymous.get("/healthz").get_json() == {"status": "degraded"}
     assert not files["users"].exists() or list_users(files["users"]) == []
 
 

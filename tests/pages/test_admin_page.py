@@ -100,3 +100,47 @@ def test_ad004_an_unreadable_upload_or_unknown_kind_is_refused(admin):
             "Nothing was written: the upload could not be read; choose the file again")
         assert "choose what the file is" in "".join(texts(module.import_upload(_csv("a\r\n1\r\n"), "x.csv", "table:x")))
     assert _leads(path) == []
+
+
+@pytest.mark.parametrize("filename, shown", [
+    ("..", "upload.csv"), (".", "upload.csv"), ("", "upload.csv"), ("../../etc/passwd", "passwd"),
+    ("x" * 300 + ".csv", "x" * 117 + "…"), ("bad\x00name\r\n.csv", "badname.csv"),
+])
+def test_ad005_an_upload_of_any_name_loads_and_is_named_safely(admin, filename, shown):
+    app, module, settings, path = admin
+    good = "external_id,created_at,source\r\nL1,2026-11-02T09:00:00Z,webinar\r\n"
+    with app.server.test_request_context():
+        result = module.import_upload(_csv(good), filename, "table:leads")
+    assert texts(result) == ["leads: 1 rows, 1 inserted, 0 updated, 0 unknown references kept"]
+    bad = "external_id,created_at,source\r\nL4,yesterday,ads\r\n"
+    with app.server.test_request_context():
+        result = module.import_upload(_csv(bad), filename, "table:leads")
+    assert "".join(texts(result)).startswith(f"Nothing was written: {shown} row 2 column created_at")
+
+
+def test_ad006_an_upload_does_not_migrate_the_schema(admin, monkeypatch):
+    """The server migrated at its start; twenty uploads at once must not race to migrate again."""
+    import alembic.command
+
+    app, module, settings, path = admin
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("an upload ran a migration")
+
+    monkeypatch.setattr(alembic.command, "upgrade", refuse)
+    good = "external_id,created_at,source\r\nL1,2026-11-02T09:00:00Z,webinar\r\n"
+    with app.server.test_request_context():
+        result = module.import_upload(_csv(good), "leads.csv", "table:leads")
+    assert texts(result) == ["leads: 1 rows, 1 inserted, 0 updated, 0 unknown references kept"]
+
+
+def test_ad007_an_upload_while_another_import_runs_is_refused_cleanly(admin):
+    from queries.db import get_engine
+    from queries.import_lock import import_lock
+
+    app, module, settings, path = admin
+    good = "external_id,created_at,source\r\nL1,2026-11-02T09:00:00Z,webinar\r\n"
+    with import_lock(get_engine(settings.database_url)), app.server.test_request_context():
+        result = module.import_upload(_csv(good), "leads.csv", "table:leads")
+    assert texts(result) == ["Nothing was written: ", "another import is running; try again when it has finished"]
+    assert _leads(path) == []

@@ -60,3 +60,39 @@ def test_sync_filters_sets_the_controls_from_the_url(monkeypatch):
     assert search is module.no_update
     assert controls == ["quarter", None, None, [], ["webinar"], [], [], []]
     assert ViewFilters.from_dict(state) == ViewFilters(grain="quarter", sources=("webinar",))
+
+
+TODAY = dt.date(2026, 11, 20)
+
+
+@pytest.mark.parametrize("search, start, notice", [
+    ("?grain=day&start=1926-01-01&end=2026-11-20", dt.date(2025, 10, 17),
+     "A day view covers at most 400 days: showing 2025-10-17 to 2026-11-20; choose a week, month or quarter "
+     "view for a longer range."),
+    ("?grain=day&start=1926-01-01", dt.date(2025, 10, 17),
+     "A day view covers at most 400 days: showing 2025-10-17 to 2026-11-20; choose a week, month or quarter "
+     "view for a longer range."),
+    ("?grain=month&start=1900-01-01&end=2026-11-20", dt.date(1993, 8, 1),
+     "A month view covers at most 400 months: showing 1993-08-01 to 2026-11-20; choose a quarter view for a "
+     "longer range."),
+    ("?grain=week&start=2019-06-01&end=2026-11-20", dt.date(2019, 6, 1), None),  # 391 weeks
+])
+def test_a_range_is_cut_to_400_periods_and_says_so(search, start, notice):
+    filters = ViewFilters.from_search(search)
+    assert filters.date_range(TODAY) == (start, TODAY)
+    assert filters.notices(TODAY) == ([notice] if notice else [])
+
+
+def test_dates_outside_the_years_a_crm_holds_are_ignored_and_said():
+    filters = ViewFilters.from_search("?start=0001-01-01&end=9999-12-31")
+    assert (filters.start, filters.end) == (None, None)
+    assert filters.notices(TODAY) == ["start 0001-01-01 is outside 1900-01-01 to 2199-12-31: ignored.",
+                                      "end 9999-12-31 is outside 1900-01-01 to 2199-12-31: ignored."]
+
+
+def test_a_filter_keeps_at_most_100_values():
+    names = [f"S{number}" for number in range(150)]
+    filters = ViewFilters.from_search("?segment=" + ",".join(names) + "&owner=" + ",".join(map(str, range(150))))
+    assert filters.segments == tuple(names[:100]) and filters.owner_ids == tuple(range(100))
+    assert filters.notices(TODAY) == ["Only the first 100 segments are used.", "Only the first 100 owners are used."]
+    assert ViewFilters.from_dict(filters.to_dict()) == filters

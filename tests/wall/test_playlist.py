@@ -45,3 +45,24 @@ def test_wp005_bad_url_values_are_left_out_and_said():
     assert playlist.views == ("month",) and playlist.seconds == 20 and playlist.refresh_minutes == 5
     assert playlist.notices == ("unknown view 'weak' left out", "seconds='fast' is not a number; ignored",
                                 "refresh=0 is outside 0.0166667..1440; ignored")
+
+
+def test_wp006_a_url_naming_thousands_of_unknown_views_gets_a_short_footer():
+    playlist = Playlist().with_query({"views": ",".join(f"v{n}" for n in range(6000))})
+    assert playlist.notices == ("unknown view 'v0' left out", "unknown view 'v1' left out",
+                                "unknown view 'v2' left out", "and 5,997 more unknown views left out")
+
+
+@pytest.mark.parametrize("stored, views", [
+    ({"views": ["week", "loop"], "titles": ["", ""], "seconds": 5}, ("week", "loop")),
+    ({"views": ["meeting"] * 6000}, None), ({"views": ["week", "week"]}, None), ({"views": ["payroll"]}, None),
+    ({"views": []}, None), ({"views": "week"}, None), (None, None), ({"views": [["week"]]}, None),
+])
+def test_wp007_the_views_a_screen_posts_back_are_checked(stored, views):
+    from dashboard.wall.playlist import stored_views
+
+    if views is None:
+        with pytest.raises(ValueError, match="not a playlist this screen was given"):
+            stored_views(stored)
+    else:
+        assert stored_views(stored) == views
