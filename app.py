@@ -251,8 +251,8 @@ def kpis(
     output: Format = typer.Option(Format.table, "--format", help="json, csv or table."),
 ):
     """Print the figures of SPEC's definitions, one row per period, with every commitment."""
-    from dashboard.components.filters import ViewFilters
     from dashboard.reports.context import ReportContext
+    from dashboard.reports.filters import ViewFilters
     from dashboard.reports.kpis import kpis_report
     from queries.loaders import load_dataset, load_owners
 

@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from dashboard.components.filters import ViewFilters
 from dashboard.reports.context import ReportContext
+from dashboard.reports.filters import ViewFilters
 from dashboard.reports.kpis import kpis_report
 from dashboard.sla import parse_agreement
 from tests.factories import dataset, t

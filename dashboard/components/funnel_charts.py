@@ -7,10 +7,10 @@ from plotly.subplots import make_subplots
 
 from dashboard.components.charts import FONT, base_figure
 from dashboard.components.labels import TARGET_COLOUR, TEAM_COLOURS
+from dashboard.vocabulary import STAGES_OF_FUNNEL
 
-STAGE_NAMES = {"lead": "Lead", "mql": "MQL", "sal": "SAL", "sql": "SQL", "opportunity": "Opportunity", "won": "Won"}
-STAGE_PLURALS = {"lead": "Leads", "mql": "MQLs", "sal": "SALs", "sql": "SQLs", "opportunity": "Opportunities",
-                 "won": "Won"}
+STAGE_NAMES = {stage.name: stage.label for stage in STAGES_OF_FUNNEL}
+STAGE_PLURALS = {stage.name: stage.plural for stage in STAGES_OF_FUNNEL}
 # Who owns each step: marketing makes MQLs, sales takes it from acceptance on.
 STEP_TEAM = {"lead": "marketing", "mql": "sales", "sal": "sales", "sql": "sales", "opportunity": "sales"}
 STAGE_COLOURS = {"lead": "#56B4E9", "mql": "#0072B2", "sal": "#E69F00", "sql": "#CC79A7",

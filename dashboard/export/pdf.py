@@ -30,6 +30,7 @@ from dashboard.export import tables
 from dashboard.export.content import TITLE
 from dashboard.export.figures import WIDTH
 from dashboard.reports.pack import MonthReport
+from dashboard.vocabulary import COMMITMENT_TEAMS
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),)
 INK, MUTED, RULE, HEAD_BG = colors.HexColor("#24292f"), colors.HexColor("#57606a"), colors.HexColor("#d0d7de"), \
@@ -157,7 +158,7 @@ def build_pdf(report: MonthReport, charts: list, images: dict[str, bytes]) -> by
                  "and as known now.", styles["note"]), PageBreak()]
 
     story += [_p("SLA scorecard", styles["h1"])]
-    for team in ("marketing", "sales"):
+    for team in COMMITMENT_TEAMS:
         if (report.scorecard["team"] == team).any():
             story += [_p(TEAM_LABELS[team], styles["h2"]), _table(tables.scorecard(report, team), styles)]
     story += [_p("Status: on track at or above the target (for a running month, its projection), at risk within "

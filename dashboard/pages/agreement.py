@@ -20,6 +20,7 @@ from dashboard.components.labels import METRIC_DEFINITIONS, METRIC_LABELS, TEAM_
 from dashboard.components.layout import metric_label, page_header, render_safely
 from dashboard.metrics.calendar import parse_period_key, to_local_dates
 from dashboard.sla import WEEKDAYS, Agreement, AgreementError, Commitment
+from dashboard.vocabulary import AGREEMENT_STAGES, COMMITMENT_TEAMS, STAGE
 
 dash.register_page(__name__, path="/agreement", name="Agreement", title="Agreement", order=6,
                    role="viewer", shared_figures=True)
@@ -28,8 +29,7 @@ BODY = "agreement-body"
 NEXT_REVIEW = "agreement-next-review"
 SOURCE = "agreement-source"
 
-STAGE_NAMES = {"lead": "Lead", "mql": "MQL (marketing-qualified lead)", "sal": "SAL (sales-accepted lead)",
-               "sql": "SQL (sales-qualified lead)", "opportunity": "Opportunity"}
+STAGE_NAMES = {name: STAGE[name].long_name for name in AGREEMENT_STAGES}
 COUNT_NOUNS = {"leads": "leads", "mqls": "MQLs", "sals": "SALs", "sqls": "SQLs",
                "opportunities": "opportunities", "deals_won": "won deals", "deals_lost": "lost deals"}
 PER_PERIOD = {"day": "a working day", "week": "a week", "month": "a month", "quarter": "a quarter"}
@@ -176,7 +176,7 @@ def render_agreement(agreement: Agreement, path, today: dt.date) -> html.Div:
     columns = [dbc.Col(html.Div([
         html.Div(f"{TEAM_LABELS[team]} commits to", className=f"team-heading {team}"),
         *[_commitment(c, agreement) for c in agreement.commitments if c.team == team],
-    ], className=f"team-column {team}"), lg=6, className="mb-3") for team in ("marketing", "sales")]
+    ], className=f"team-column {team}"), lg=6, className="mb-3") for team in COMMITMENT_TEAMS]
     return html.Div([
         dbc.Row([dbc.Col(summary, xl=5), dbc.Col(definitions, xl=7)]),
         dbc.Row(columns),

@@ -31,6 +31,7 @@ from dashboard.components.lead_query import LeadQuery
 from dashboard.metrics.drilldown import DATE_STAGES
 from dashboard.reports.context import ReportContext
 from dashboard.reports.leads import LeadsReport, TimelineReport, leads_report, timeline_report
+from dashboard.vocabulary import STAGES_OF_FUNNEL
 from queries.db import get_engine
 from queries.loaders import Filters
 
@@ -50,7 +51,7 @@ RULE_RECORDS = "leads-rule-records"
 TIMELINE = "leads-timeline"  # holds the timeline panel of the lead clicked or named in the URL
 TIMELINE_PANEL = "leads-timeline-panel"
 
-STAGE_LABELS = {"lead": "Lead", "mql": "MQL", "sal": "SAL", "sql": "SQL", "opportunity": "Opportunity", "won": "Won"}
+STAGE_LABELS = {stage.name: stage.label for stage in STAGES_OF_FUNNEL}
 STAGE_PLURALS = {"lead": "Leads created", "mql": "MQLs", "sal": "SALs", "sql": "SQLs",
                  "opportunity": "Opportunities", "won": "Won leads"}
 KIND_LABELS = {"stage": "Stage", "engagement": "Engagement", "touch": "Sales touch", "deal": "Deal"}

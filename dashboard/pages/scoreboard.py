@@ -15,13 +15,14 @@ from dashboard.components.layout import NO_DATA, empty_state, metric_label, page
 from dashboard.reports.context import ReportContext
 from dashboard.reports.scoreboard import ScoreboardReport, scoreboard_report
 from dashboard.sla import Agreement
+from dashboard.vocabulary import COMMITMENT_TEAMS, TEAM
 
 dash.register_page(__name__, path="/", name="Scoreboard", title="Scoreboard", order=0,
                    role="viewer", shared_figures=True)
 
 BODY = "scoreboard-body"
 CURRENT_HORIZONS = ("today", "this_week", "this_month", "this_quarter")
-POSSESSIVE = {"marketing": "Marketing's", "sales": "Sales'"}
+POSSESSIVE = {name: TEAM[name].possessive for name in COMMITMENT_TEAMS}
 
 
 def layout(**_query):
@@ -77,7 +78,7 @@ def render_scoreboard(report: ScoreboardReport) -> html.Div:
     order = {h: i for i, h in enumerate(("today", "this_week", "this_month", "this_quarter", "last_week", "last_month"))}
     board = board.assign(order=board["horizon"].map(order)).sort_values("order")
     columns = []
-    for team in ("marketing", "sales"):
+    for team in COMMITMENT_TEAMS:
         cards = [_commitment_card(board[board["id"] == c.id], agreement)
                  for c in agreement.commitments if c.team == team]
         month = board[(board["team"] == team) & (board["horizon"] == "this_month")]

@@ -16,11 +16,11 @@ from functools import cached_property
 import pandas as pd
 
 from dashboard.cache import Cache, key
-from dashboard.components.filters import ViewFilters
 from dashboard.metrics import funnel, response
 from dashboard.metrics.calendar import WorkCalendar, local_midnight, period_range
 from dashboard.metrics.kpis import commitment_table, kpi_table
 from dashboard.metrics.stages import AT, as_known_at, effective_stages, latest_date, settled
+from dashboard.reports.filters import ViewFilters
 from dashboard.settings import Settings
 from dashboard.sla import Agreement
 from queries.loaders import Dataset, Filters

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard.components.filters import ViewFilters
 from dashboard.metrics import funnel
 from dashboard.metrics.funnel_views import (
     PAIRS,
@@ -26,6 +25,7 @@ from dashboard.metrics.funnel_views import (
 )
 from dashboard.metrics.marketing import commitment_for
 from dashboard.reports.context import ReportContext
+from dashboard.reports.filters import ViewFilters
 from dashboard.sla import Agreement
 
 COHORT, PERIOD_RATIO = "cohort", "ratio"  # the two ways of showing conversion (SPEC 3, 4)

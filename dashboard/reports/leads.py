@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Engine
 
-from dashboard.components.filters import ViewFilters
 from dashboard.components.lead_query import LeadQuery
 from dashboard.metrics.drilldown import lead_timeline, leads_table, rule_lead_ids, rule_records, select_leads
 from dashboard.metrics.funnel import current_stage
 from dashboard.reports.context import ReportContext
+from dashboard.reports.filters import ViewFilters
 from dashboard.reports.quality import findings_of
 from dashboard.sla import Agreement
 from queries.drilldown import load_companies, load_contact, load_lead_activities

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard.components.filters import ViewFilters
 from dashboard.metrics import acceptance
 from dashboard.metrics.calendar import period_end, period_start
 from dashboard.metrics.funnel_views import stage_counts
@@ -24,6 +23,7 @@ from dashboard.metrics.marketing import (
 )
 from dashboard.metrics.targets import count_target, daily_targets, rate_target
 from dashboard.reports.context import ReportContext
+from dashboard.reports.filters import ViewFilters
 from dashboard.sla import Agreement
 
 BREAKDOWN_BY = ("source", "campaign", "segment")

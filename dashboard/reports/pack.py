@@ -25,6 +25,7 @@ from dashboard.metrics.sales import pipeline_by_month, pipeline_by_stage, rep_re
 from dashboard.metrics.targets import rate_target
 from dashboard.reports.context import ReportContext
 from dashboard.sla import Agreement
+from dashboard.vocabulary import COMMITMENT_TEAMS
 
 TREND_MONTHS = 13
 # The figures of the month shown beside their comparisons, in funnel order.
@@ -217,7 +218,7 @@ def summary_sentences(report_fields: dict) -> list[str]:
     sentences = []
     if not complete:
         sentences.append(report_fields["partial_note"])
-    sentences += [team_sentence(board, team) for team in ("marketing", "sales") if (board["team"] == team).any()]
+    sentences += [team_sentence(board, team) for team in COMMITMENT_TEAMS if (board["team"] == team).any()]
     sentences += [commitment_sentence(row, complete, month, currency) for _, row in board.iterrows()]
     funnel = report_fields["funnel"]
     created = int(funnel["leads"].iloc[0])

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard.components.filters import ViewFilters
 from dashboard.metrics.calendar import period_start
 from dashboard.metrics.deals import weighted_pipeline
 from dashboard.metrics.sales import (
@@ -23,6 +22,7 @@ from dashboard.metrics.sales import (
 )
 from dashboard.metrics.targets import rate_target
 from dashboard.reports.context import ReportContext
+from dashboard.reports.filters import ViewFilters
 from dashboard.sla import Agreement
 
 

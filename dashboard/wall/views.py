@@ -11,6 +11,7 @@ from dash import html
 from dashboard.components import formatting
 from dashboard.components.labels import METRIC_LABELS, STATUS_ICONS, STATUS_LABELS
 from dashboard.reports.wall import WallReport
+from dashboard.vocabulary import COMMITMENT_TEAMS, STAGES_OF_FUNNEL, TEAM
 
 TITLES = {
     "meeting": "Weekly meeting: where we stand",
@@ -20,9 +21,8 @@ TITLES = {
     "breaches": "Open response breaches by rep",
     "loop": "Closed loop by source: leads of the last 12 months",
 }
-TEAM_NAMES = {"marketing": "Marketing", "sales": "Sales"}
-STAGE_NAMES = {"lead": "Leads", "mql": "MQLs", "sal": "SALs", "sql": "SQLs", "opportunity": "Opportunities",
-               "won": "Won"}
+TEAM_NAMES = {name: TEAM[name].label for name in COMMITMENT_TEAMS}
+STAGE_NAMES = {stage.name: stage.plural for stage in STAGES_OF_FUNNEL}
 MAX_REPS = 8
 MAX_SOURCES = 8
 MAX_RISKS = 5

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pandas as pd
 
-from dashboard.components.filters import ViewFilters
 from dashboard.reports.context import ReportContext
+from dashboard.reports.filters import ViewFilters
 from dashboard.sla import Agreement, parse_agreement
 from queries.loaders import Dataset
 
