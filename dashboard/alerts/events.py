@@ -187,7 +187,7 @@ def pace_event(row, context: ReportContext, config: AlertsConfig, rule: Rule, be
         lines.append(f"Still needed: {needed} a working day to reach the target.")
     if commitment.description:
         lines.append(f"The agreement: {commitment.description}")
-    link = f"{config.link_base}/scoreboard"
+    link = f"{config.link_base}/"
     lines.append(f"Scoreboard: {link}")
     facts = [("Commitment", f"{label} ({team})"), ("Actual", actual), ("Target", target),
              ("Status", STATUS_LABELS[status])]
@@ -221,7 +221,7 @@ def stale_event(newest: pd.Timestamp | None, as_of: pd.Timestamp, context: Repor
     age = (pd.Timestamp(as_of) - pd.Timestamp(newest)).total_seconds() / 3600
     if age <= rule.after_hours:
         return None
-    link = f"{config.link_base}/quality"
+    link = f"{config.link_base}/data-quality"
     return Event(
         kind="stale_data", key=f"stale_data:{_stamp(newest)}",
         subject=f"The dashboard's data is {age:,.0f} h old: no import since {_local(newest, context)}",

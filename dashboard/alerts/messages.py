@@ -107,7 +107,7 @@ def digest_message(context: ReportContext, board: pd.DataFrame, breaches: pd.Dat
     rep_rows = [[row.owner, formatting.count(row.breaches), formatting.hours(row.oldest_hours)]
                 for row in reps.itertuples(index=False)] if reps is not None else []
     text += [f"- {owner}: {count} (the oldest {oldest})" for owner, count, oldest in rep_rows] or ["- none"]
-    link = f"{link_base}/scoreboard"
+    link = f"{link_base}/"
     text += ["", f"Scoreboard: {link}"]
 
     body = "<h3>Last week's results</h3>" + _table(
