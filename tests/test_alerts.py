@@ -517,3 +517,52 @@ def test_alt013_the_shipped_alerts_file_is_good():
     config = load_alerts()
     assert [rule.event for rule in config.rules] == ["breach_soon", "breach", "pace", "stale_data"]
     assert config.schedule.digest.day == "mon"
+
+
+def test_alt014_notify_command_sends_once_and_says_so(tmp_path, agreement, mailbox, monkeypatch):
+    """`app.py notify` on the fixture: the breach once, then nothing; a bad file is refused."""
+    from typer.testing import CliRunner
+
+    from app import cli
+
+    url = f"sqlite:///{tmp_path}/a.db"
+    fixture_database(url)
+    (tmp_path / "alerts.yaml").write_text(BREACH_RULE)
+    for name, value in (("SMTP_HOST", "127.0.0.1"), ("SMTP_PORT", str(mailbox.smtp.port)), ("SMTP_STARTTLS", "off"),
+                        ("SMTP_FROM", "alerts@example.com")):
+        monkeypatch.setenv(name, value)
+    args = ["notify", "--db", url, "--sla", str(tmp_path / "sla.yaml"), "--alerts", str(tmp_path / "alerts.yaml"),
+            "--as-of", "2026-11-03T08:06"]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    assert first.output == ("sent: email:rep@example.com: Response breach: MQL L1 has waited 6.1 h (window 4 h)\n"
+                            "1 sent, 0 failed, 0 paused\n")
+    again = CliRunner().invoke(cli, args)
+    assert again.output == "0 sent, 0 failed, 0 paused\n"
+    assert len(mailbox.messages) == 1
+
+    (tmp_path / "alerts.yaml").write_text("rules:\n  - id: b\n    event: breach\n    to: [nobody]\n")
+    refused = CliRunner().invoke(cli, args)
+    assert refused.exit_code == 2
+    assert f"{tmp_path / 'alerts.yaml'} line 4: rules.0.to.0: 'nobody' is not owner" in refused.output
+
+
+def test_alt015_scheduler_jobs_fire_at_the_files_times(tmp_path, agreement):
+    """The digest Monday 08:30 and the pack daily 08:00, Helsinki time; a pass every 5 minutes."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from dashboard.alerts.scheduler import build_scheduler
+
+    config = alerts_file(tmp_path, """\
+schedule:
+  digest: {day: mon, at: "08:30", to: [a@example.com]}
+  pack: {at: "08:00", to: [a@example.com]}
+""")
+    scheduler = build_scheduler(None, agreement, config, every_minutes=5, scheduler_class=BackgroundScheduler)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert sorted(jobs) == ["alerts", "digest", "pack"]
+    wednesday = helsinki("2026-11-04 12:00").to_pydatetime()
+    assert pd.Timestamp(jobs["digest"].trigger.get_next_fire_time(None, wednesday)) == helsinki("2026-11-09 08:30")
+    assert pd.Timestamp(jobs["pack"].trigger.get_next_fire_time(None, wednesday)) == helsinki("2026-11-05 08:00")
+    assert jobs["alerts"].trigger.interval == dt.timedelta(minutes=5)
+    assert jobs["digest"].args[3] == ("digest",) and jobs["pack"].args[3] == ("pack",)
