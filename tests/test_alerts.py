@@ -566,3 +566,15 @@ schedule:
     assert pd.Timestamp(jobs["pack"].trigger.get_next_fire_time(None, wednesday)) == helsinki("2026-11-05 08:00")
     assert jobs["alerts"].trigger.interval == dt.timedelta(minutes=5)
     assert jobs["digest"].args[3] == ("digest",) and jobs["pack"].args[3] == ("pack",)
+
+
+def test_alt016_the_log_names_the_digest_by_its_subject(tmp_path, agreement, mailbox):
+    engine = fixture_database(f"sqlite:///{tmp_path}/a.db")
+    config = alerts_file(tmp_path, "schedule:\n  digest: {day: mon, at: \"08:30\", to: [a@example.com]}\n")
+    sender = Sender(config, SmtpSettings(None, 25, None, None, False, None))  # no mail server: skipped, not recorded
+    result = notify(engine, agreement, config, helsinki("2026-11-09 09:00"), sender=sender)
+    assert result.deliveries == [("not configured", "email:a@example.com", "Test SLA: the week 2026-W46 digest")]
+    assert result.notes == ["email: SMTP_HOST is not set"] and deliveries(engine) == []
+    notify(engine, agreement, config, helsinki("2026-11-09 09:00"), sender=Sender(config, mailbox.smtp),
+           only=("digest",))
+    assert store.recent_deliveries(engine)["subject"].tolist() == ["Test SLA: the week 2026-W46 digest"]

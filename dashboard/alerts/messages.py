@@ -70,6 +70,15 @@ def _value(metric: str, value, currency: str) -> str:
     return formatting.metric_value(metric, value, currency)
 
 
+def digest_subject(context: ReportContext) -> str:
+    year, week, _ = pd.Timestamp(context.as_of).tz_convert(context.agreement.tz).date().isocalendar()
+    return f"{context.agreement.name}: the week {year}-W{week:02d} digest"
+
+
+def pack_subject(agreement_name: str, label: str) -> str:
+    return f"{agreement_name}: the leadership pack for {label}"
+
+
 def digest_message(context: ReportContext, board: pd.DataFrame, breaches: pd.DataFrame | None,
                    charts: dict[str, tuple[str, bytes]], link_base: str) -> Message:
     """The Monday digest: the week's numbers against last week's, last week's results, what is
@@ -77,7 +86,7 @@ def digest_message(context: ReportContext, board: pd.DataFrame, breaches: pd.Dat
     agreement, currency = context.agreement, context.agreement.currency
     local = pd.Timestamp(context.as_of).tz_convert(agreement.tz)
     year, week, _ = local.date().isocalendar()
-    subject = f"{agreement.name}: the week {year}-W{week:02d} digest"
+    subject = digest_subject(context)
     changes = week_changes(board, _order(context)) if not board.empty else pd.DataFrame()
     risks = commitments_at_risk(board) if not board.empty else pd.DataFrame()
     reps = breaches_by_rep(breaches) if breaches is not None else None
@@ -146,7 +155,7 @@ def _plain(value):
 def pack_message(agreement_name: str, label: str, summary: list[str], attachments: list[tuple[str, str, bytes]],
                  link_base: str, month_key: str) -> Message:
     """The monthly pack: its summary sentences, the files attached, a link to the Review page."""
-    subject = f"{agreement_name}: the leadership pack for {label}"
+    subject = pack_subject(agreement_name, label)
     link = f"{link_base}/review"
     names = [filename for filename, _, _ in attachments]
     text = [subject, "", *summary, "", f"Attached: {', '.join(names)}.", f"Every month's pack: {link}"]

@@ -18,7 +18,9 @@ from dashboard.alerts.channels import (
     PAYLOADS, Message, SendError, SmtpSettings, post_json, send_email, with_retries,
 )
 from dashboard.alerts.config import AlertsConfig, Rule
-from dashboard.alerts.messages import digest_message, event_message, pack_message, summary_message
+from dashboard.alerts.messages import (
+    digest_message, digest_subject, event_message, pack_message, pack_subject, summary_message,
+)
 from dashboard.reports.context import ReportContext
 from dashboard.reports.sales import response_report
 from dashboard.reports.scoreboard import scoreboard_report
@@ -231,7 +233,7 @@ class Pass:
 
         for destination in destinations(self.config, digest.to, digest.chat):
             claim = store.Claim(delivery_key("digest", key, destination), "digest", "digest", key, destination,
-                                f"Digest {key.partition(':')[2]}")
+                                digest_subject(self.context))
             if store.recorded(self.engine, [claim.delivery_key]).get(claim.delivery_key) not in (None, store.FAILED):
                 continue
             email = destination.startswith("email:")
@@ -257,7 +259,8 @@ class Pass:
 
         for destination in destinations(self.config, pack.to, pack.chat):
             claim = store.Claim(delivery_key("pack", key, destination), "pack", "pack", key, destination,
-                                f"Pack {key.partition(':')[2]}")
+                                pack_subject(self.context.agreement.name,
+                                             f"{pd.Timestamp(key.partition(':')[2] + '-01'):%B %Y}"))
             if store.recorded(self.engine, [claim.delivery_key]).get(claim.delivery_key) not in (None, store.FAILED):
                 continue
             email = destination.startswith("email:")

@@ -75,7 +75,7 @@ def layout(**_query):
     kinds = [{"label": f"{name} (one table)", "value": f"table:{name}"} for name in TABLES]
     kinds += [{"label": f"preset {name}", "value": f"preset:{name}"} for name in preset_names()]
     return html.Div([
-        page_header("Admin", "Who may sign in, the wall screens' links, and loading a CRM export."),
+        page_header("Admin", "Who may sign in, the wall screens' links, loading a CRM export, and the alerts."),
         dbc.Row([
             dbc.Col(section("Users", html.Div(_users_table(settings), id=USERS), dbc.Row([
                 dbc.Col(dbc.Input(id=USER_NAME, placeholder="user name", maxLength=64), md=4),
