@@ -11,7 +11,8 @@ WORKERS ?= auto
 
 help:
 	@echo "make run    create the virtualenv, the database with demo data on first start, and serve on http://$(HOST):$(PORT)/"
-	@echo "make serve  serve with gunicorn: several worker processes, for a company server (README, Serving)"
+	@echo "make serve  serve with gunicorn: several worker processes, for a company server (README, Serving);"
+	@echo "            it starts no alerts: add 'python app.py scheduler' beside it (docs/ALERTS.md)"
 	@echo "make test   install the test tools, lint, run every test (browser tests skip without Chromium)"
 	@echo "make test-fast  the tests without a browser or a server process (-m 'not browser and not serving')"
 	@echo "make lint   ruff and vulture (pyproject.toml): style, imports, unused code and arguments"
@@ -38,6 +39,7 @@ run: $(VENV)/.installed
 
 # Production serving: gunicorn.conf.py migrates the schema once, then forks the workers.
 serve: $(VENV)/.installed
+	@echo "alerts, digest and pack: run '$(BIN)/python app.py scheduler' beside this (or cron 'app.py notify'; docs/ALERTS.md)"
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py wsgi:server
 
 # 50 simulated users for 60 s against a gunicorn it starts on a free port (docs/PERFORMANCE.md).

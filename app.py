@@ -425,6 +425,87 @@ def export(
         typer.echo(f"wrote {path} ({path.stat().st_size:,} bytes)")
 
 
+ALERTS_HELP = "The alerts file (default: ALERTS_PATH, else data/alerts.yaml)."
+
+
+def _alerts(path: Optional[str]):
+    from dashboard.alerts.config import AlertsError, load_alerts
+
+    try:
+        return load_alerts(path)
+    except AlertsError as error:
+        _fail(f"the alerts file is refused: {error}")
+
+
+def _check_alerts_file(path: Optional[str]) -> None:
+    """At start: an alerts file that is there must be good (a missing one means no alerts)."""
+    from dashboard.alerts.config import alerts_path
+
+    if path or alerts_path().is_file():
+        _alerts(path)
+
+
+class Only(str, Enum):
+    breach_soon = "breach_soon"
+    breach = "breach"
+    pace = "pace"
+    stale_data = "stale_data"
+    digest = "digest"
+    pack = "pack"
+
+
+@cli.command()
+def notify(
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="The instant of the pass (ISO 8601; local time of the "
+                                        "agreement without an offset). Default: now."),
+    only: list[Only] = typer.Option([], "--only", help="Only these kinds (repeatable): breach_soon, breach, pace, "
+                                    "stale_data, digest, pack."),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+    sla: Optional[str] = typer.Option(None, "--sla", help=SLA_HELP),
+    alerts: Optional[str] = typer.Option(None, "--alerts", help=ALERTS_HELP),
+):
+    """One pass of the alerts: find the events due now, send each once, record it (for cron)."""
+    from dashboard.alerts.runner import KINDS, notify as notify_pass
+
+    agreement = _agreement(sla)
+    config = _alerts(alerts)
+    instant = _as_of(as_of, agreement)
+    engine = _engine(db, create=True)  # the alert tables come with the newest migration
+    result = notify_pass(engine, agreement, config, instant, tuple(k.value for k in only) or KINDS)
+    for status, destination, subject in result.deliveries:
+        typer.echo(f"{status}: {destination}: {subject}")
+    for rule in result.held:
+        typer.echo(f"held until working hours: {rule}")
+    for note in result.notes:
+        typer.echo(f"not configured, skipped: {note}")
+    counts = {status: result.count(status) for status in ("sent", "failed", "paused")}
+    typer.echo(", ".join(f"{count} {status}" for status, count in counts.items()))
+    if counts["failed"]:
+        raise typer.Exit(1)
+
+
+@cli.command()
+def scheduler(
+    every: float = typer.Option(5.0, "--every", help="Minutes between alert passes."),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+    sla: Optional[str] = typer.Option(None, "--sla", help=SLA_HELP),
+    alerts: Optional[str] = typer.Option(None, "--alerts", help=ALERTS_HELP),
+):
+    """Run the alerts for good: a pass every few minutes, the digest and the pack at their times."""
+    from dashboard.alerts.scheduler import build_scheduler
+
+    agreement = _agreement(sla)
+    config = _alerts(alerts)
+    engine = _engine(db, create=True)
+    schedule = build_scheduler(engine, agreement, config, every_minutes=every)
+    typer.echo(f"alerts scheduler running: a pass every {every:g} min; jobs: "
+               + ", ".join(job.id for job in schedule.get_jobs()) + " (Ctrl-C stops it)")
+    try:
+        schedule.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
 @cli.command()
 def run(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to serve on."),
@@ -447,6 +528,7 @@ def run(
               "serve it on 127.0.0.1 only")
     serve_privately()  # the database, its WAL, the caches and the session store: 0600, folders 0700
     _agreement(sla)
+    _check_alerts_file(None)
     engine = _engine(db, create=True)
     if seed_demo and database_is_empty(engine):
         typer.echo("empty database: writing two years of demo data (about a minute) ...")

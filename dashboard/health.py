@@ -11,7 +11,7 @@ from dashboard import __version__
 from dashboard.agreement_state import agreement_problem
 from dashboard.settings import Settings
 from queries.db import PROJECT_ROOT
-from queries.health import head_revision, probe_database
+from queries.health import head_revision, probe_alerts, probe_database
 
 
 @functools.lru_cache(maxsize=1)
@@ -57,9 +57,12 @@ def health_report(settings: Settings) -> tuple[dict, int]:
             "problem": problem.reason if problem else None,
         },
     }
+    alerts = probe_alerts(settings.database_url) if probe.reachable else None
+    if alerts is not None:  # the alerts' deliveries (docs/ALERTS.md): a failed one degrades the health
+        checks["alerts"] = alerts
     if not probe.reachable:
         status = "down"
-    elif not probe.schema_current or problem is not None:
+    elif not probe.schema_current or problem is not None or (alerts is not None and alerts["failed"]):
         status = "degraded"
     else:
         status = "ok"

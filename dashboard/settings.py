@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.agreement_state import agreement_in_force
+from dashboard.alerts.config import alerts_path
 from dashboard.sla import Agreement, agreement_path, load_agreement
 from dashboard.users import users_path
 from dashboard.wall.playlist import playlist_path
@@ -36,6 +37,7 @@ class Settings:
     as_of: pd.Timestamp | None = None  # None: the wall clock at each request
     cache_seconds: float = 60.0
     wall_path: Path = field(default_factory=playlist_path)  # the wall screen's playlist
+    alerts_path: Path = field(default_factory=alerts_path)  # who hears of what (docs/ALERTS.md)
     # Access (README "Access"): who may sign in, the wall links, the session key and cookies.
     users_path: Path = field(default_factory=users_path)
     wall_tokens_path: Path = field(default_factory=tokens_path)
@@ -54,7 +56,7 @@ class Settings:
     def __post_init__(self):
         object.__setattr__(self, "database_url", normalise_url(self.database_url))
         object.__setattr__(self, "sla_path", Path(self.sla_path))
-        for name in ("wall_path", "users_path", "wall_tokens_path", "secret_key_path"):
+        for name in ("wall_path", "alerts_path", "users_path", "wall_tokens_path", "secret_key_path"):
             object.__setattr__(self, name, Path(getattr(self, name)))
         if self.cache_dir is not None:
             object.__setattr__(self, "cache_dir", Path(self.cache_dir))

@@ -87,3 +87,18 @@ def probe_database(url: str, timeout: int = PROBE_TIMEOUT_SECONDS) -> DatabasePr
         detail = f"{error.__class__.__name__}: {reason[0] if reason else ''}".rstrip(": ")
         return DatabaseProbe(False, time.monotonic() - started, detail)
     return DatabaseProbe(True, time.monotonic() - started, None, revision, head_revision(), tables_present, newest)
+
+
+def probe_alerts(url: str, timeout: int = PROBE_TIMEOUT_SECONDS) -> dict | None:
+    """The alerts' delivery failures (queries.alerts.failure_summary); None where the database
+    has no alert tables yet or does not answer. Never raises."""
+    from queries.alerts import failure_summary
+    from queries.schema import AlertDelivery
+
+    engine = _probe_engine(url, timeout)
+    try:
+        if AlertDelivery.__tablename__ not in inspect(engine).get_table_names():
+            return None
+        return failure_summary(engine)
+    except SQLAlchemyError:
+        return None

@@ -275,3 +275,47 @@ REFERENCES: dict[str, dict[str, str]] = {
 LOAD_ORDER = ("owners", "campaigns", "contacts", "leads", "deals", "activities")
 # Every table an import may write, in that order: the CRM's, then the ad platforms' spend.
 IMPORT_TABLES = LOAD_ORDER + ("campaign_costs",)
+
+
+class AlertBase(DeclarativeBase):
+    """The dashboard's own records about its alerts: apart from the data model, so a database
+    that serves the data model as views (docs/SQL-VIEWS.md) need not present these."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class AlertDelivery(AlertBase):
+    """One event told to one destination (an e-mail address or a chat channel), once: the
+    unique key is claimed and the outcome written in the transaction that sends it."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (UniqueConstraint("delivery_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_key: Mapped[str] = mapped_column(String(191), nullable=False)  # rule|event|destination
+    rule_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)  # breach_soon, breach, pace, stale_data, digest, pack
+    event_key: Mapped[str] = mapped_column(String(191), nullable=False, index=True)
+    destination: Mapped[str] = mapped_column(String(191), nullable=False)  # email:ADDRESS or chat:NAME
+    state: Mapped[str | None] = mapped_column(String(40))  # what the event announced (a pace status)
+    subject: Mapped[str] = mapped_column(String(300), nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False)  # sent or failed
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    error: Mapped[str | None] = mapped_column(Text)  # why the last attempt failed, secrets removed
+    grouped: Mapped[int] = mapped_column(Integer, nullable=False, default=1)  # events in the message it went in
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class AlertPause(AlertBase):
+    """A person who paused their own alerts (all of them, to their address), until a time or
+    until they resume."""
+
+    __tablename__ = "alert_pauses"
+    __table_args__ = (UniqueConstraint("address"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address: Mapped[str] = mapped_column(String(191), nullable=False)
+    paused_by: Mapped[str | None] = mapped_column(String(100))
+    paused_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

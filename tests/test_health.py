@@ -1,6 +1,7 @@
 """`/healthz` and the clean 503 a callback gets when the database is gone."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +15,8 @@ from dashboard.settings import Settings
 from queries.db import init_db
 from tests.agreements import agreement_file
 
-HEAD = sorted(p.name[:4] for p in (Path(__file__).resolve().parent.parent / "queries" / "migrations" / "versions").glob("0*.py"))[-1]  # the newest migration
+NEWEST = sorted((Path(__file__).resolve().parent.parent / "queries" / "migrations" / "versions").glob("0*.py"))[-1]
+HEAD = re.search(r"^revision = '([^']+)'", NEWEST.read_text(), re.M).group(1)  # the newest migration's revision id
 
 AS_OF = pd.Timestamp("2026-11-20 10:00", tz="UTC")
 CLOSED_PORT_URL = "postgresql://postgres@127.0.0.1:1/nowhere"  # nothing listens on port 1

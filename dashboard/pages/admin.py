@@ -1,6 +1,7 @@
-"""Admin: who may sign in, the wall screens' read-only links, and loading a CRM export from the
-browser. The same stores and importer as `app.py user`, `wall-token` and `import`; only the
-admin role reaches this page and its callbacks (declared below: `role="admin"`)."""
+"""Admin: who may sign in, the wall screens' read-only links, loading a CRM export from the
+browser, and the alerts (their rules, recent deliveries and pauses). The same stores and importer
+as `app.py user`, `wall-token` and `import`; only the admin role reaches this page and its
+callbacks (declared below: `role="admin"`)."""
 from __future__ import annotations
 
 import base64
@@ -14,6 +15,7 @@ import flask
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboard.application import current_settings
+from dashboard.components.alerts import alerts_config, deliveries_table, pauses_table, rules_table
 from dashboard.components.layout import page_header
 from dashboard.components.sections import section, table
 from dashboard.data import forget_cached_data
@@ -31,6 +33,7 @@ USER_MESSAGE = "admin-user-message"
 LINKS = "admin-links"
 LINK_NAME, LINK_CREATE, LINK_REVOKE, LINK_CHOICE, LINK_MESSAGE = (
     "admin-link-name", "admin-link-create", "admin-link-revoke", "admin-link-choice", "admin-link-message")
+ALERT_LOG = "admin-alert-log"
 IMPORT_KIND, IMPORT_UPLOAD, IMPORT_MESSAGE = "admin-import-kind", "admin-import-upload", "admin-import-message"
 TABLES = ("owners", "campaigns", "contacts", "leads", "deals", "activities")
 MAX_UPLOAD = 200 * 2**20  # larger exports: `app.py import`, which streams
@@ -74,7 +77,7 @@ def layout(**_query):
     kinds = [{"label": f"{name} (one table)", "value": f"table:{name}"} for name in TABLES]
     kinds += [{"label": f"preset {name}", "value": f"preset:{name}"} for name in preset_names()]
     return html.Div([
-        page_header("Admin", "Who may sign in, the wall screens' links, and loading a CRM export."),
+        page_header("Admin", "Who may sign in, the wall screens' links, loading a CRM export, and the alerts."),
         dbc.Row([
             dbc.Col(section("Users", html.Div(_users_table(settings), id=USERS), dbc.Row([
                 dbc.Col(dbc.Input(id=USER_NAME, placeholder="user name", maxLength=64), md=4),
@@ -104,7 +107,17 @@ def layout(**_query):
         ], className="g-2"), html.Div(id=IMPORT_MESSAGE, className="mt-2"),
             note="All rows or none: a file with a fault names its row and column and writes nothing. Presets and "
                  "mapping files: README, Commands, and docs/IMPORT.md. Files over 200 MB: use `app.py import`."),
+        _alerts_section(settings),
     ])
+
+
+def _alerts_section(settings) -> html.Div:
+    config, problem = alerts_config(settings)
+    body = [problem] if problem is not None else [html.H4("Rules", className="h6 mt-2"), rules_table(config)]
+    body += [html.H4("Recent deliveries", className="h6 mt-3"), html.Div(deliveries_table(settings), id=ALERT_LOG),
+             html.H4("Paused", className="h6 mt-3"), pauses_table(settings)]
+    return section("Alerts", *body, note=f"From {settings.alerts_path}; sent by `app.py notify` or `app.py scheduler` "
+                                         "(docs/ALERTS.md). Each person pauses their own on the My alerts page.")
 
 
 def _origin() -> str:
