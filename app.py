@@ -428,7 +428,7 @@ def export(
 ALERTS_HELP = "The alerts file (default: ALERTS_PATH, else data/alerts.yaml)."
 
 
-def _alerts(path: Optional[str]):
+def _alerts(path: str | None):
     from dashboard.alerts.config import AlertsError, load_alerts
 
     try:
@@ -437,7 +437,7 @@ def _alerts(path: Optional[str]):
         _fail(f"the alerts file is refused: {error}")
 
 
-def _check_alerts_file(path: Optional[str]) -> None:
+def _check_alerts_file(path: str | None) -> None:
     """At start: an alerts file that is there must be good (a missing one means no alerts)."""
     from dashboard.alerts.config import alerts_path
 
@@ -456,13 +456,13 @@ class Only(str, Enum):
 
 @cli.command()
 def notify(
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="The instant of the pass (ISO 8601; local time of the "
+    as_of: str | None = typer.Option(None, "--as-of", help="The instant of the pass (ISO 8601; local time of the "
                                         "agreement without an offset). Default: now."),
     only: list[Only] = typer.Option([], "--only", help="Only these kinds (repeatable): breach_soon, breach, pace, "
                                     "stale_data, digest, pack."),
-    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
-    sla: Optional[str] = typer.Option(None, "--sla", help=SLA_HELP),
-    alerts: Optional[str] = typer.Option(None, "--alerts", help=ALERTS_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    sla: str | None = typer.Option(None, "--sla", help=SLA_HELP),
+    alerts: str | None = typer.Option(None, "--alerts", help=ALERTS_HELP),
 ):
     """One pass of the alerts: find the events due now, send each once, record it (for cron)."""
     from dashboard.alerts.runner import KINDS, notify as notify_pass
@@ -487,9 +487,9 @@ def notify(
 @cli.command()
 def scheduler(
     every: float = typer.Option(5.0, "--every", help="Minutes between alert passes."),
-    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
-    sla: Optional[str] = typer.Option(None, "--sla", help=SLA_HELP),
-    alerts: Optional[str] = typer.Option(None, "--alerts", help=ALERTS_HELP),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    sla: str | None = typer.Option(None, "--sla", help=SLA_HELP),
+    alerts: str | None = typer.Option(None, "--alerts", help=ALERTS_HELP),
 ):
     """Run the alerts for good: a pass every few minutes, the digest and the pack at their times."""
     from dashboard.alerts.scheduler import build_scheduler

@@ -59,3 +59,16 @@ _.slide_width
 _.slide_height
 _.author
 _.__qualname__  # the review page's download callbacks, named apart for Dash
+
+# Names read by name: the alerts' --only choices (typer lists an Enum's members), gunicorn's
+# request limits, aiosmtpd's and http.server's handler hooks in the tests, the pytest fixtures
+# asked for their effect, and the role lookup the alerts' pause page uses through the store
+_.breach_soon
+_.stale_data
+limit_request_line
+limit_request_fields
+limit_request_field_size
+_.handle_DATA
+_.do_POST
+_.log_message
+open_umask

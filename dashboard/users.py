@@ -140,10 +140,6 @@ class UserDirectory:
         record = self._current().get(name)
         return User(name, record["role"], record.get("stamp", "")) if record else None
 
-    def role_of(self, name: str) -> str | None:
-        user = self.get(name)
-        return user.role if user else None
-
     def check(self, name: str, password: str) -> User | None:
         """The user when the password is theirs; None otherwise (in about the same time)."""
         password = password[:1024]  # nobody's is longer (MAX_PASSWORD): no need to hash more

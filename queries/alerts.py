@@ -3,8 +3,8 @@ that sends them, the pauses people set, and what the Admin page and /healthz rea
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pandas as pd
 from sqlalchemy import Engine, delete, func, insert, inspect, select, update

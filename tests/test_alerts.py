@@ -97,7 +97,7 @@ def mailbox():
 
     box = Mailbox()
 
-    def authenticator(server, session, envelope, mechanism, auth_data):
+    def authenticator(server, session, envelope, _mechanism, auth_data):
         if isinstance(auth_data, LoginPassword):
             box.logins.append((auth_data.login, auth_data.password))
             return AuthResult(success=auth_data.password == b"s3cret-pass")

@@ -219,7 +219,7 @@ def test_hubspot_engagements_fill_the_sales_side_of_classic_contacts(tmp_path):
     got our email on Mon 16 Mar (missed); 104 (Fri 6 Mar 11:00) answered by its SQL on Mon 9 Mar
     09:00, 6 working hours on, before its meeting (missed): attainment 1/3."""
     url = f"sqlite:///{tmp_path}/x.db"
-    calls, meetings, emails, contacts = load(url, "hubspot-engagements-calls.csv", "hubspot-engagements-meetings.csv",
+    calls, _meetings, emails, contacts = load(url, "hubspot-engagements-calls.csv", "hubspot-engagements-meetings.csv",
                                              "hubspot-engagements-emails.csv", "hubspot-contacts.csv")
     assert "  1 row left out (not rows this table reads)" in emails.stdout.splitlines()
     assert "not recorded" not in contacts.stdout

@@ -12,10 +12,10 @@ import ssl
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Callable
 
 from queries.alerts import FAILED, SENT, Outcome
 
@@ -60,13 +60,13 @@ class SmtpSettings:
     sender: str | None
 
     @classmethod
-    def from_env(cls, environ=None) -> "SmtpSettings":
+    def from_env(cls, environ=None) -> SmtpSettings:
         environ = os.environ if environ is None else environ
         port_text = environ.get("SMTP_PORT", "").strip() or "587"
         try:
             port = int(port_text)
         except ValueError:
-            raise ValueError(f"SMTP_PORT={port_text!r}: write a port number, e.g. 587")
+            raise ValueError(f"SMTP_PORT={port_text!r}: write a port number, e.g. 587") from None
         starttls = environ.get("SMTP_STARTTLS", "on").strip().lower() not in ("0", "off", "false", "no")
         return cls(environ.get("SMTP_HOST") or None, port, environ.get("SMTP_USER") or None,
                    environ.get("SMTP_PASSWORD") or None, starttls, environ.get("SMTP_FROM") or None)

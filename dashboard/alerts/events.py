@@ -14,8 +14,8 @@ from dashboard.components import formatting
 from dashboard.components.filters import ViewFilters
 from dashboard.components.labels import METRIC_LABELS, TEAM_LABELS
 from dashboard.metrics.calendar import period_key, period_start
-from dashboard.metrics.scoreboard import HORIZON_LABELS, HORIZONS
 from dashboard.metrics.sales import owner_names
+from dashboard.metrics.scoreboard import HORIZON_LABELS, HORIZONS
 from dashboard.reports.context import ReportContext
 from dashboard.reports.sales import response_report
 from dashboard.reports.scoreboard import scoreboard_report

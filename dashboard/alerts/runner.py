@@ -6,20 +6,30 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pandas as pd
 from sqlalchemy import Engine
 
-from dashboard.alerts import events as ev
-from dashboard.alerts import outputs
+from dashboard.alerts import events as ev, outputs
 from dashboard.alerts.channels import (
-    PAYLOADS, Message, SendError, SmtpSettings, post_json, send_email, with_retries,
+    PAYLOADS,
+    Message,
+    SendError,
+    SmtpSettings,
+    post_json,
+    send_email,
+    with_retries,
 )
 from dashboard.alerts.config import AlertsConfig, Rule
 from dashboard.alerts.messages import (
-    digest_message, digest_subject, event_message, pack_message, pack_subject, summary_message,
+    digest_message,
+    digest_subject,
+    event_message,
+    pack_message,
+    pack_subject,
+    summary_message,
 )
 from dashboard.reports.context import ReportContext
 from dashboard.reports.sales import response_report

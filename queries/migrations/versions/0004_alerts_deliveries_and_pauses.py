@@ -8,11 +8,10 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-04
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import queries.schema
-
 
 revision = '0004'
 down_revision = '0003'
