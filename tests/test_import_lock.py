@@ -16,9 +16,9 @@ LEADS = "id,created_at,source\nL1,2026-11-19T08:00:00Z,webinar\nL2,2026-11-20T07
 def test_il001_an_import_while_another_runs_is_refused_and_the_next_one_runs(db_url, tmp_path):
     engine = init_db(db_url)
     (tmp_path / "leads.csv").write_text(LEADS)
-    with import_lock(engine):
-        with pytest.raises(ImportBusy, match="^another import is running; try again when it has finished$"):
-            import_csv(engine, "leads", tmp_path / "leads.csv")
+    with import_lock(engine), pytest.raises(ImportBusy, match="^another import is running; try again when it "
+                                                             "has finished$"):
+        import_csv(engine, "leads", tmp_path / "leads.csv")
     assert import_csv(engine, "leads", tmp_path / "leads.csv").inserted == 2
 
 

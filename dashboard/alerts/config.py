@@ -230,9 +230,9 @@ def load_alerts(path: str | Path | None = None) -> AlertsConfig:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise AlertsError(path, None, "no such file")
+        raise AlertsError(path, None, "no such file") from None
     except (OSError, UnicodeDecodeError) as error:
-        raise AlertsError(path, None, f"cannot read it: {error}")
+        raise AlertsError(path, None, f"cannot read it: {error}") from error
     return parse_alerts(text, path)
 
 
@@ -241,7 +241,7 @@ def parse_alerts(text: str, path: str | Path = "<alerts>") -> AlertsConfig:
     try:
         root, data = load_yaml(text)
     except YamlSyntaxError as error:
-        raise AlertsError(path, error.line, f"not valid YAML: {error.problem}")
+        raise AlertsError(path, error.line, f"not valid YAML: {error.problem}") from error
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -256,7 +256,7 @@ def parse_alerts(text: str, path: str | Path = "<alerts>") -> AlertsConfig:
         message = first["msg"].removeprefix("Value error, ")
         if first["type"] == "missing":
             message = "a required field is missing"
-        raise AlertsError(path, _line_for(lines, loc), f"{field}: {message}")
+        raise AlertsError(path, _line_for(lines, loc), f"{field}: {message}") from None
     faults = _reference_faults(config)
     if faults:
         loc, message = faults[0]
