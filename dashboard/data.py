@@ -82,8 +82,8 @@ def _filters_in_memory(settings: Settings) -> bool:
 def dataset_for(settings: Settings, filters: Filters = Filters(), cache: Cache | None = None) -> Dataset:
     """Every record matching the filters (all of history: as_of is applied by the metrics)."""
     cache = cache if cache is not None else current_cache()
-    if cache is None:
-        return load_marked(get_engine(settings.database_url), filters)[0]
+    if cache is None:  # nothing kept: a cache of this call's own, so the load is settled all the same
+        cache = Cache()
     if not filters.is_empty and _filters_in_memory(settings):
         everything = dataset_for(settings, Filters(), cache)
         version = current_version(settings, cache)

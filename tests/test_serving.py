@@ -29,7 +29,16 @@ def test_ten_clients_for_five_seconds_get_no_error(served):
     asked = {kind for kind in summary["by_kind"]}
     assert "wall refresh" in asked and "filter sync" in asked and "agreement check" in asked
     assert any(f"{page} figures" in asked for page in PAGE_BODIES)
-    assert list((served.log_path.parent / "cache").glob("*.pickle")), "the workers shared no dataset"
+    from dashboard.cache import Cache
+    from dashboard.data import records_key
+
+    shared = Cache(served.log_path.parent / "cache")
+    try:
+        assert shared.read(records_key(served.env["DATABASE_URL"])) is not None, "the workers shared no records"
+        assert any(name.startswith("figures:") for name in shared.disk.iterkeys()), "the workers shared no figures"
+        assert not list((served.log_path.parent / "cache").rglob("*.pickle"))
+    finally:
+        shared.close()
 
 
 def test_health_through_gunicorn(served):
