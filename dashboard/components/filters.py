@@ -42,8 +42,9 @@ class ID:
 # and campaigns, which every viewer page shows, but a wall link does not.
 CALLBACK_ROLE = "viewer"
 def _dropdown(component_id: str, placeholder: str, multi: bool = True, width: int = 2) -> dbc.Col:
-    return dbc.Col(dcc.Dropdown(id=component_id, multi=multi, placeholder=placeholder, clearable=True),
-                   md=width, className="mb-2")
+    # maxHeight: Dash 4's taller option rows showed only three options in its default 200 px
+    return dbc.Col(dcc.Dropdown(id=component_id, multi=multi, placeholder=placeholder, clearable=True,
+                                maxHeight=320), md=width, className="mb-2")
 
 
 def filter_bar() -> html.Div:
@@ -68,6 +69,8 @@ FILTER_CONTROLS = (
     (ID.GRAIN, "value"), (ID.DATES, "start_date"), (ID.DATES, "end_date"), (ID.SEGMENT, "value"),
     (ID.SOURCE, "value"), (ID.CAMPAIGN, "value"), (ID.OWNER, "value"), (ID.TEAM, "value"),
 )
+# The dropdowns whose options come from the data (`fill_options`).
+OPTION_CONTROLS = (ID.SEGMENT, ID.SOURCE, ID.CAMPAIGN, ID.OWNER, ID.TEAM)
 
 
 def controls_to_filters(grain, start, end, segments, sources, campaigns, owners, teams) -> ViewFilters:
@@ -91,8 +94,7 @@ def sync_filters(search, *values):
     """URL changed: set the controls from it; a control changed: write the URL. Either way,
     the filter state store gets the result."""
     if ctx.triggered_id in (None, ID.URL):
-        filters = ViewFilters.from_search(search)
-        return [no_update, filters.to_dict(), *filters_to_controls(filters)]
+        return _controls_from_url(search)
     filters = controls_to_filters(*values)
     new_search = filters.merged_into(search)
     return [new_search if new_search != (search or "") else no_update, filters.to_dict(),
@@ -102,6 +104,20 @@ def sync_filters(search, *values):
 def show_notices(state, today: dt.date) -> list:
     """The filter bar's notice: what the view asked for and does not get (nothing when all is given)."""
     return [html.Div(text) for text in ViewFilters.from_dict(state).notices(today)]
+
+
+def sync_filters_with_options(search, *values_and_options):
+    """`sync_filters`, run after the dropdowns' options arrive: Dash 4's dropdown drops a value
+    that its options lack (all of them before the options are filled), so the controls are set
+    from the URL once the options are there, and again whenever the options are renewed."""
+    if any(prop.endswith(".options") for prop in ctx.triggered_prop_ids):
+        return _controls_from_url(search)
+    return sync_filters(search, *values_and_options[:len(FILTER_CONTROLS)])
+
+
+def _controls_from_url(search) -> list:
+    filters = ViewFilters.from_search(search)
+    return [no_update, filters.to_dict(), *filters_to_controls(filters)]
 
 
 def register_filter_callbacks(app, options_loader, today_loader) -> None:
@@ -115,7 +131,8 @@ def register_filter_callbacks(app, options_loader, today_loader) -> None:
         *[Output(component, prop) for component, prop in FILTER_CONTROLS],
         Input(ID.URL, "search"),
         *[Input(component, prop) for component, prop in FILTER_CONTROLS],
-    )(sync_filters)
+        *[Input(component, "options") for component in OPTION_CONTROLS],
+    )(sync_filters_with_options)
 
     @app.callback(
         Output(ID.SEGMENT, "options"), Output(ID.SOURCE, "options"), Output(ID.CAMPAIGN, "options"),

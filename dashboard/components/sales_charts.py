@@ -144,8 +144,9 @@ def decisions_figure(decisions: pd.DataFrame) -> go.Figure:
         figure.data[-1].update(yaxis="y2", hovertemplate="%{y:.0%}<extra>Acceptance target</extra>")
     figure.update_layout(
         barmode="stack",
+        # tickmode auto: plotly 7 syncs an overlaying axis's ticks to the left one (0 %, 28 %, 56 % ...)
         yaxis2={"overlaying": "y", "side": "right", "tickformat": ".0%", "range": [0, 1.05], "showgrid": False,
-                "title": "Accepted of decided"},
+                "tickmode": "auto", "title": "Accepted of decided"},
         legend={"y": -0.14, "yanchor": "top", "x": 0, "xanchor": "left"},
         margin={"l": 56, "r": 56, "t": 16, "b": 40},
     )

@@ -56,7 +56,9 @@ STAGE_PLURALS = {"lead": "Leads created", "mql": "MQLs", "sal": "SALs", "sql": "
                  "opportunity": "Opportunities", "won": "Won leads"}
 KIND_LABELS = {"stage": "Stage", "engagement": "Engagement", "touch": "Sales touch", "deal": "Deal"}
 STAMP = "%Y-%m-%d %H:%M"
-_DATE_COLUMN = {"minWidth": 150, "flex": 1}
+# Local times as text: AG Grid 33+ would take "2026-11-20 09:00" for a date and give it a date
+# filter (a US mm/dd/yyyy picker, clipped in the floating filter).
+_DATE_COLUMN = {"minWidth": 150, "flex": 1, "cellDataType": "text"}
 COLUMN_DEFS = [
     {"field": "external_id", "headerName": "Lead", "pinned": "left", "minWidth": 170, "flex": 1},
     {"field": "created", "headerName": "Created", "sort": "desc", **_DATE_COLUMN},

@@ -109,7 +109,7 @@ def breach_rows(breaches: pd.DataFrame, tz) -> list[dict]:
         name = row.external_id if isinstance(row.external_id, str) and row.external_id else f"#{row.lead_id}"
         rows.append({
             "lead": f"[{_markdown_text(name)}](/leads?lead={row.lead_id})",
-            "lead_id": int(row.lead_id),
+            "lead_id": str(int(row.lead_id)),  # the row id: AG Grid wants text
             "owner": row.owner,
             "age_hours": round(float(row.age_hours), 2),
             "age_text": formatting.hours(row.age_hours),
@@ -135,7 +135,7 @@ def breach_columns(agreement) -> list[dict]:
          "headerTooltip": f"Time since the lead became MQL, in {hours}, as of now."},
         {"field": "source", "headerName": "Source", "minWidth": 120, "flex": 1},
         {"field": "segment", "headerName": "Segment", "minWidth": 110, "flex": 1},
-        {"field": "mql_at", "headerName": "Became MQL", "minWidth": 150, "flex": 1,
+        {"field": "mql_at", "headerName": "Became MQL", "minWidth": 150, "flex": 1, "cellDataType": "text",
          "headerTooltip": f"The MQL time (recorded, or inferred from a later stage; SPEC 1), {agreement.timezone}."},
     ]
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from dashboard.components.filters import ID, ViewFilters, controls_to_filters, sync_filters
+from dashboard.components.filters import ID, ViewFilters, controls_to_filters, sync_filters, sync_filters_with_options
 
 
 def test_the_query_string_round_trips():
@@ -96,3 +96,35 @@ def test_a_filter_keeps_at_most_100_values():
     assert filters.segments == tuple(names[:100]) and filters.owner_ids == tuple(range(100))
     assert filters.notices(TODAY) == ["Only the first 100 segments are used.", "Only the first 100 owners are used."]
     assert ViewFilters.from_dict(filters.to_dict()) == filters
+
+
+def test_the_options_arriving_set_the_controls_from_the_url_again(monkeypatch):
+    """Dash 4's dropdown drops values its options lack: when the options arrive, the controls get
+    the URL's values again, whatever the dropdowns hold (here the segment dropped to [])."""
+    import dashboard.components.filters as module
+
+    class Triggered:
+        triggered_id = ID.SEGMENT
+        triggered_prop_ids = {"filter-segment.options": ID.SEGMENT, "filter-source.options": ID.SOURCE}
+
+    monkeypatch.setattr(module, "ctx", Triggered())
+    values = ["week", None, None, [], [], [], [], []]
+    options = [[{"label": "Enterprise", "value": "Enterprise"}], [], [], [], []]
+    search, state, *controls = sync_filters_with_options("?segment=Enterprise&stage=mql", *values, *options)
+    assert search is module.no_update
+    assert controls == ["week", None, None, ["Enterprise"], [], [], [], []]
+    assert ViewFilters.from_dict(state) == ViewFilters(segments=("Enterprise",))
+
+
+def test_a_control_changing_still_writes_the_url(monkeypatch):
+    import dashboard.components.filters as module
+
+    class Triggered:
+        triggered_id = ID.SEGMENT
+        triggered_prop_ids = {"filter-segment.value": ID.SEGMENT}
+
+    monkeypatch.setattr(module, "ctx", Triggered())
+    values = ["month", None, None, ["SMB"], [], [], [], []]
+    search, _state, *controls = sync_filters_with_options("?segment=Enterprise", *values, *[[]] * 5)
+    assert search == "?grain=month&segment=SMB"
+    assert all(c is module.no_update for c in controls)
