@@ -816,7 +816,7 @@ class _Reader:
 
         held: list[tuple[int, list[str]]] = []  # lines that may be a closing block, not rows
         for number, cells, blank_before in records:
-            if shaped:
+            if shaped and (footers or held or blank_before):
                 filled = [cell.strip() for cell in cells if cell.strip()]
                 described = any(pattern.match(filled[0]) for pattern in footers)
                 if described or (len(filled) <= 1 and (held or blank_before)):
@@ -879,15 +879,23 @@ class _Reader:
                         numbers.observe(text.removesuffix("%"), number, column)
                     elif kind in ("timestamp", "date") and not self.dates.decided and not _TIMESTAMP.fullmatch(text):
                         self.dates.observe(text, number, column)
+                        if self.dates.evidence:  # one date tells the order; the rest follow it
+                            self._settle_dates()
         try:
             if numbers is not None:
                 decimal, thousands = numbers.decide(self.delimiter)
                 reading = replace(reading, decimal=decimal,
                                   thousands=thousands if reading.thousands == "auto" else reading.thousands)
+        except ShapeError as error:
+            raise ImportFailed(self.path, error.row, error.column, error.reason) from None
+        self._settle_dates()
+        return reading, itertools.chain(sample, records)
+
+    def _settle_dates(self) -> None:
+        try:
             self.dates.decide()
         except ShapeError as error:
             raise ImportFailed(self.path, error.row, error.column, error.reason) from None
-        return reading, itertools.chain(sample, records)
 
     def first_row_of(self, external_id: str) -> int | None:
         """The first row that names `external_id` (to say where a repeated id was first)."""

@@ -146,6 +146,9 @@ def _reads(text: str, date_format: str) -> dt.datetime | None:
         return None
 
 
+_DAY_AND_MONTH = re.compile(r"\d{1,2}\D\d{1,2}\D")  # 03/04/..., 20.11....: what the order is about
+
+
 def _twin(date_format: str) -> str:
     """The format with the day and the month swapped (`%m/%d/%Y` -> `%d/%m/%Y`)."""
     return date_format.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
@@ -172,6 +175,8 @@ class DateOrder:
 
     def observe(self, text: str, row: int, column: str) -> None:
         """Note what one cell says about the order (before the file's order is decided)."""
+        if not _DAY_AND_MONTH.match(text):
+            return
         for date_format in self.ordered:
             if _reads(text, date_format) is not None and _reads(text, _twin(date_format)) is None:
                 self.evidence.setdefault(_order(date_format), (row, column, text))
