@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
+from dashboard.importing.importer import import_csv
 from queries.db import init_db
 from queries.import_lock import ImportBusy, import_lock
-from queries.importer import import_csv
 
 LEADS = "id,created_at,source\nL1,2026-11-19T08:00:00Z,webinar\nL2,2026-11-20T07:00:00Z,ads\n"
 

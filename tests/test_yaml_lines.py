@@ -34,8 +34,8 @@ def test_yl002_an_alias_bomb_in_the_agreement_is_refused_at_its_first_alias(tmp_
 
 
 def test_yl003_mapping_files_and_the_playlist_refuse_aliases_too(tmp_path):
+    from dashboard.importing.mapping import MappingError, load_mapping
     from dashboard.wall.playlist import PlaylistError, load_playlist
-    from queries.mapping import MappingError, load_mapping
 
     mapping = tmp_path / "crm.yaml"
     mapping.write_text(alias_bomb(3))
