@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import holidays as public_holidays
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, insert, select, text
@@ -371,28 +372,8 @@ def _clock(today: dt.date, cutoff: dt.datetime) -> _Clock:
 
 
 def _finnish_holidays(year: int) -> list[dt.date]:
-    """Finnish public holidays and the de-facto days off (Christmas and Midsummer Eve) of a year."""
-    easter = _easter_sunday(year)
-    midsummer_eve = next(dt.date(year, 6, d) for d in range(19, 26) if dt.date(year, 6, d).weekday() == 4)
-    return sorted([
-        dt.date(year, 1, 1), dt.date(year, 1, 6), easter - dt.timedelta(days=2),
-        easter + dt.timedelta(days=1), dt.date(year, 5, 1), easter + dt.timedelta(days=39),
-        midsummer_eve, dt.date(year, 12, 6), dt.date(year, 12, 24), dt.date(year, 12, 25),
-        dt.date(year, 12, 26),
-    ])
-
-
-def _easter_sunday(year: int) -> dt.date:
-    """Easter Sunday by the anonymous Gregorian algorithm."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = b // 4, b % 4
-    g = (8 * b + 13) // 25
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = c // 4, c % 4
-    weekday_shift = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * weekday_shift) // 451
-    month, day = divmod(h + weekday_shift - 7 * m + 114, 31)
-    return dt.date(year, month, day + 1)
+    """Finnish public holidays of a year, with the de-facto days off (Christmas and Midsummer Eve)."""
+    return sorted(public_holidays.country_holidays("FI", years=year))
 
 
 def _lognormal(median, sigma: float, normals: np.ndarray) -> np.ndarray:

@@ -9,10 +9,21 @@ import datetime as dt
 import os
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+import holidays as public_holidays
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from dashboard import vocabulary
 from queries.db import PROJECT_ROOT
@@ -26,6 +37,8 @@ RATE_METRICS = vocabulary.RATE_METRICS
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STAGES = vocabulary.AGREEMENT_STAGES
 PERIOD_KEY = re.compile(r"^\d{4}-(\d{2}|W\d{2}|Q[1-4]|\d{2}-\d{2})$")
+# The two forms of `holidays` (pydantic names the one it read in an error's location).
+HOLIDAY_DATES, HOLIDAY_COUNTRY = "list of dates", "country's holidays"
 
 
 class AgreementError(ValueError):
@@ -55,6 +68,51 @@ class WorkingHours(_Strict):
     def hours(self) -> float:
         start = dt.datetime.combine(dt.date.min, self.start)
         return (dt.datetime.combine(dt.date.min, self.end) - start).total_seconds() / 3600
+
+
+class CountryHolidays(_Strict):
+    """`holidays: {country: FI, subdivision: "01", extra: [2026-12-24]}`: a country's public
+    holidays (the `holidays` package; optionally with those of one of its subdivisions) plus
+    the extra days the teams agreed."""
+
+    country: str
+    subdivision: str | None = None
+    extra: list[dt.date] = Field(default_factory=list)
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, country: str) -> str:
+        if not re.fullmatch(r"[A-Z]{2}", country):
+            raise ValueError(f"{country!r} is not a country code: two capital letters (ISO 3166-1), "
+                             "such as FI, SE, NO or DK")
+        try:
+            public_holidays.country_holidays(country)
+        except NotImplementedError:
+            raise ValueError(f"unknown country {country!r}: the holidays package has no public holidays "
+                             "for it (ISO 3166-1 codes such as FI, SE, NO or DK)") from None
+        return country
+
+    @field_validator("subdivision")
+    @classmethod
+    def _known_subdivision(cls, subdivision: str | None, info: ValidationInfo) -> str | None:
+        country = info.data.get("country")  # absent when the country itself was refused
+        if subdivision is None or country is None:
+            return subdivision
+        calendar = type(public_holidays.country_holidays(country))
+        if subdivision not in calendar.subdivisions and subdivision not in calendar.subdivisions_aliases:
+            choice = f"one of {', '.join(calendar.subdivisions)}" if calendar.subdivisions else "it has none"
+            raise ValueError(f"{country} has no subdivision {subdivision!r} ({choice})")
+        return subdivision
+
+
+def _holidays_form(value) -> str:
+    return HOLIDAY_COUNTRY if isinstance(value, (dict, CountryHolidays)) else HOLIDAY_DATES
+
+
+Holidays = Annotated[
+    Annotated[list[dt.date], Tag(HOLIDAY_DATES)] | Annotated[CountryHolidays, Tag(HOLIDAY_COUNTRY)],
+    Discriminator(_holidays_form),
+]
 
 
 class Commitment(_Strict):
@@ -134,7 +192,7 @@ class Agreement(_Strict):
         default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"], min_length=1
     )
     working_hours: WorkingHours | None = None
-    holidays: list[dt.date] = Field(default_factory=list)
+    holidays: Holidays = Field(default_factory=list)
     definitions: dict[Literal["lead", "mql", "sal", "sql", "opportunity"], str]
     commitments: list[Commitment] = Field(min_length=1)
     # Optional knobs beyond SPEC's example, each with a sensible default.
@@ -176,6 +234,16 @@ class Agreement(_Strict):
     @property
     def weekday_numbers(self) -> tuple[int, ...]:
         return tuple(sorted(WEEKDAYS.index(day) for day in self.working_days))
+
+    @property
+    def holiday_dates(self) -> list[dt.date]:
+        """The days off the file lists itself: `holidays` as a list, or a country's `extra`."""
+        return self.holidays.extra if isinstance(self.holidays, CountryHolidays) else self.holidays
+
+    @property
+    def holiday_country(self) -> CountryHolidays | None:
+        """The country (and subdivision) whose public holidays are days off, if the file names one."""
+        return self.holidays if isinstance(self.holidays, CountryHolidays) else None
 
     @property
     def response_commitment(self) -> Commitment | None:
@@ -232,7 +300,7 @@ def parse_agreement(text: str, path: str | Path = "<agreement>") -> Agreement:
         return Agreement.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
-        loc = tuple(first["loc"])
+        loc = tuple(part for part in first["loc"] if part not in (HOLIDAY_DATES, HOLIDAY_COUNTRY))
         line = _line_for(lines_by_path(root), loc)
         field = ".".join(str(part) for part in loc) or "agreement"
         message = first["msg"].removeprefix("Value error, ")

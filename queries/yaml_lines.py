@@ -49,11 +49,36 @@ def load_yaml(text: str):
     """The document's node tree (for `lines_by_path`) and its data, from one parse; raises
     YamlSyntaxError naming the line where the text stops being YAML or uses an alias."""
     loader = NoAliasLoader(text)
+    node = None
     try:
         node = loader.get_single_node()
         return node, (loader.construct_document(node) if node is not None else None)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         raise YamlSyntaxError(mark.line + 1 if mark else None, str(error.problem or error)) from None
+    except ValueError as error:  # a scalar that reads as a date or time and is none, such as 2026-02-30
+        scalar = _unreadable_scalar(loader, node)
+        if scalar is None:
+            raise YamlSyntaxError(None, str(error)) from None
+        raise YamlSyntaxError(scalar.start_mark.line + 1, f"{scalar.value} is not a date: {error}") from None
     finally:
         loader.dispose()
+
+
+def _unreadable_scalar(loader: yaml.SafeLoader, node) -> yaml.ScalarNode | None:
+    """The first scalar of the document (in reading order) that its constructor refuses."""
+    pending = [node] if node is not None else []
+    while pending:
+        item = pending.pop(0)
+        if isinstance(item, yaml.ScalarNode):
+            constructor = loader.yaml_constructors.get(item.tag)
+            try:
+                if constructor is not None:
+                    constructor(loader, item)
+            except ValueError:
+                return item
+        elif isinstance(item, yaml.MappingNode):
+            pending[:0] = [part for pair in item.value for part in pair]
+        elif isinstance(item, yaml.SequenceNode):
+            pending[:0] = list(item.value)
+    return None

@@ -11,6 +11,7 @@ import functools
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+import holidays as public_holidays
 import numpy as np
 import pandas as pd
 
@@ -104,35 +105,56 @@ def local_midnight(day, tz: ZoneInfo) -> pd.Timestamp:
     return pd.Timestamp(day).tz_localize(tz_name(tz), nonexistent="shift_forward", ambiguous=False).tz_convert("UTC")
 
 
+@functools.lru_cache(maxsize=256)
+def country_holidays(country: str, subdivision: str | None, year: int) -> tuple[pd.Timestamp, ...]:
+    """A country's public holidays in one year (with its subdivision's, if named), as local dates,
+    from the `holidays` package."""
+    days = public_holidays.country_holidays(country, subdiv=subdivision, years=year)
+    return tuple(sorted(pd.Timestamp(day) for day in days))
+
+
 @dataclass(frozen=True)
 class WorkCalendar:
-    """Working days and hours of the agreement: weekdays, holidays, hours, time zone."""
+    """Working days and hours of the agreement: weekdays, holidays (the agreement's own days,
+    and a country's public holidays when it names one), hours, time zone."""
 
     tz: ZoneInfo
     weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
     holidays: frozenset = frozenset()
     day_start: dt.time | None = None
     day_end: dt.time | None = None
+    country: str | None = None
+    subdivision: str | None = None
 
     @classmethod
     def from_agreement(cls, agreement) -> WorkCalendar:
         hours = agreement.working_hours
+        country = agreement.holiday_country
         return cls(
             tz=agreement.tz,
             weekdays=agreement.weekday_numbers,
-            holidays=frozenset(pd.Timestamp(day) for day in agreement.holidays),
+            holidays=frozenset(pd.Timestamp(day) for day in agreement.holiday_dates),
             day_start=hours.start if hours else None,
             day_end=hours.end if hours else None,
+            country=country.country if country else None,
+            subdivision=country.subdivision if country else None,
         )
 
     @property
     def has_working_hours(self) -> bool:
         return self.day_start is not None
 
+    def holidays_in(self, years) -> list[pd.Timestamp]:
+        """Every day off of these years: the agreement's own days and the country's holidays."""
+        days = list(self.holidays)
+        if self.country is not None:
+            days += [day for year in years for day in country_holidays(self.country, self.subdivision, int(year))]
+        return days
+
     def is_working_day(self, dates: pd.DatetimeIndex | pd.Series) -> np.ndarray:
         """Whether each local date is a working weekday and no holiday."""
         index = pd.DatetimeIndex(dates)
-        return np.isin(index.day_of_week, self.weekdays) & ~index.isin(list(self.holidays))
+        return np.isin(index.day_of_week, self.weekdays) & ~index.isin(self.holidays_in(np.unique(index.year)))
 
     def working_days(self, start, end) -> pd.DatetimeIndex:
         """The working dates from `start` up to but not including `end`."""

@@ -110,6 +110,17 @@ def holidays_by_year(holidays: list[dt.date]) -> list[str]:
             for year, group in itertools.groupby(days, key=lambda d: d.year)]
 
 
+def holiday_lines(agreement: Agreement) -> list[str]:
+    """The agreement's holidays as the page shows them: a country's public holidays first (with
+    its subdivision's), then the listed days one line a year ('plus 2026: 24 Dec' after a country)."""
+    lines = holidays_by_year(agreement.holiday_dates)
+    country = agreement.holiday_country
+    if country is None:
+        return lines
+    within = f", with those of its subdivision {country.subdivision}" if country.subdivision else ""
+    return [f"The public holidays of {country.country}{within}", *(f"plus {line}" for line in lines)]
+
+
 def _facts(pairs) -> html.Dl:
     """Label-value pairs as a definition list; a third item is the value's component id."""
     return html.Dl([part for label, value, *component_id in pairs
@@ -139,7 +150,7 @@ def render_agreement(agreement: Agreement, path, today: dt.date) -> html.Div:
     review = agreement.next_review(today)
     hours = agreement.working_hours
     working_hours = f"{hours.start:%H:%M}–{hours.end:%H:%M}" if hours else "not set: response times count clock hours"
-    holidays = holidays_by_year(agreement.holidays)
+    holidays = holiday_lines(agreement)
     other = []
     if agreement.exchange_rates:
         other.append(("Exchange rates", ", ".join(f"1 {c} = {r:g} {agreement.currency}"

@@ -59,6 +59,17 @@ def test_holidays_one_line_a_year(agreement_page):
     assert agreement_page.holidays_by_year(days) == ["2026: 24 Dec, 25 Dec", "2027: 1 Jan"]
 
 
+def test_holidays_of_a_country_come_first_then_the_extra_days(agreement_page):
+    from tests.test_holidays import agreement
+
+    lines = agreement_page.holiday_lines
+    assert lines(agreement("{country: FI, extra: [2026-12-31, 2027-01-02]}")) == [
+        "The public holidays of FI", "plus 2026: 31 Dec", "plus 2027: 2 Jan"]
+    assert lines(agreement('{country: FI, subdivision: "01"}')) == [
+        "The public holidays of FI, with those of its subdivision 01"]
+    assert lines(agreement("[2026-12-24, 2026-12-25, 2027-01-01]")) == ["2026: 24 Dec, 25 Dec", "2027: 1 Jan"]
+
+
 def test_the_page_shows_the_agreement_and_its_next_review(demo_app, demo_settings):
     """As of Fri 20 Nov 2026, the quarterly review of an agreement made on 12 Jan 2026 is next
     on 12 Jan 2027 (after 12 Apr, 12 Jul and 12 Oct), 53 days away."""
