@@ -17,7 +17,9 @@ from dashboard.components.sections import section
 from queries import alerts as store
 from queries.db import get_engine
 
-dash.register_page(__name__, path="/alerts", name="My alerts", title="My alerts", order=10)
+# Each person's own pauses: signed-in viewers and up; nothing on it is shared between people.
+dash.register_page(__name__, path="/alerts", name="My alerts", title="My alerts", order=10,
+                   role="viewer", shared_figures=False)
 
 LENGTH, PAUSE, RESUME, MESSAGE, STATE = ("alerts-pause-length", "alerts-pause", "alerts-resume", "alerts-message",
                                          "alerts-state")
@@ -50,15 +52,19 @@ def layout(**_query):
     settings = current_settings()
     config, problem = alerts_config(settings)
     header = page_header("My alerts", "What the dashboard tells you by e-mail, and a pause for when you are away.")
+    # The pause callback's outputs are on the page whatever it shows, so the page they belong to is
+    # always the one that declares them (dashboard/access.py reads declarations, not ids).
+    unused = [html.Div(id=STATE, hidden=True), html.Div(id=MESSAGE, hidden=True)]
     if problem is not None:
-        return html.Div([header, section("Alerts", problem)])
+        return html.Div([header, section("Alerts", problem), *unused])
     address = my_address(config)
     if address is None:
         who = signed_in_user()
         reason = (f"The alerts file gives your user name {who!r} no e-mail address: ask an admin to add it under "
                   "`people`." if who else "Nobody is signed in (an open dashboard): there is no one whose alerts "
                   "to pause. Pausing needs users (README, Access).")
-        return html.Div([header, section("Alerts", html.P(reason, className="text-muted"), rules_table(config))])
+        return html.Div([header, section("Alerts", html.P(reason, className="text-muted"), rules_table(config)),
+                         *unused])
     return html.Div([
         header,
         section("Pause", html.Div(_state(settings, address), id=STATE), dbc.Row([

@@ -12,7 +12,7 @@ from tests.access.conftest import client_as, post, router, wall_client
 # README "Access": the least role that may open each page. This table is the truth the code is held to.
 PAGE_ROLES = {"/": "viewer", "/funnel": "viewer", "/marketing": "viewer", "/sales": "viewer",
               "/closed-loop": "viewer", "/agreement": "viewer", "/data-quality": "viewer", "/leads": "manager",
-              "/review": "manager", "/admin": "admin", "/wall": "wall"}
+              "/review": "manager", "/admin": "admin", "/wall": "wall", "/alerts": "viewer"}
 # The shell around every page (not in any page's layout): the filter bar is a viewer's (its options name
 # owners and campaigns), the agreement banner shows on the wall screen too.
 SHELL_ROLES = {"url": "viewer", "filter-state": "viewer", "filter-grain": "viewer", "filter-dates": "viewer",

@@ -71,11 +71,11 @@ def test_rl004_deep_json_is_a_clean_400_without_a_traceback(demo_settings, app, 
 
 def test_rl005_the_agreements_name_is_text_in_the_title(demo_settings, tmp_path):
     from dashboard.application import create_app
-    from dashboard.sla import DEFAULT_SLA_PATH
+    from tests.agreements import AGREEMENT_PATH
 
     name = 'Sales SLA</title><meta http-equiv="refresh" content="0;url=https://evil.example"><title>'
     sla = tmp_path / "sla.yaml"
-    text = DEFAULT_SLA_PATH.read_text()
+    text = AGREEMENT_PATH.read_text()
     first = next(line for line in text.splitlines() if line.startswith("name:"))
     sla.write_text(text.replace(first, f"name: '{name}'", 1))
     page = create_app(dataclasses.replace(demo_settings, sla_path=sla)).server.test_client().get("/")
@@ -96,12 +96,12 @@ def test_rl006_anonymous_health_checks_get_the_status_and_admins_the_details(app
 def test_rl007_a_day_range_of_a_century_is_cut_to_400_days_in_any_callback(app):
     """The filter state in a callback body is read through the same bound as the URL."""
     from dashboard.application import current_settings
-    from dashboard.view import current_view
+    from dashboard.reports.context import ReportContext
 
     state = {"grain": "day", "start": "1926-01-01", "end": "2026-11-20"}
     with app.server.test_request_context():
-        view = current_view(current_settings(), state)
-        open_ended = current_view(current_settings(), {"grain": "day", "start": "1926-01-01"})
+        view = ReportContext.for_request(current_settings(), state)
+        open_ended = ReportContext.for_request(current_settings(), {"grain": "day", "start": "1926-01-01"})
     assert (view.start, view.end) == (dt.date(2025, 10, 17), dt.date(2026, 11, 20))
     assert (open_ended.start, open_ended.end) == (dt.date(2025, 10, 17), dt.date(2026, 11, 20))
     client = client_as(app, "vera")
