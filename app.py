@@ -106,6 +106,9 @@ def import_command(
     allow_partial: bool = typer.Option(False, "--allow-partial", help="Load a preset or mapping import even when it "
                                        "leaves a commitment of the agreement without the data it needs (those "
                                        "figures then show as not recorded)."),
+    backfill: bool = typer.Option(False, "--backfill", help="Load history: what this import writes counts as "
+                                  "known from its own event times, like a table's first import (SPEC \"Recorded "
+                                  "time\"). Without it, new records and changes count as known from now."),
     show_progress: bool | None = typer.Option(None, "--progress/--no-progress",
                                                  help="A progress bar on stderr (default: when stderr is a terminal)."),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
@@ -185,14 +188,15 @@ def import_command(
             files = [(path, recognition.mapping) for path, recognition in folder_files]
             coverage = Coverage(agreement.commitments, [mapping for _, mapping in files], file,
                                 allow_partial=allow_partial)
-            results = import_mappings(engine, files, tz=agreement.tz, report=bar, verify=coverage)
+            results = import_mappings(engine, files, tz=agreement.tz, report=bar, verify=coverage, backfill=backfill)
         elif loaded_mapping is not None:
             coverage = Coverage(agreement.commitments, loaded_mapping, file, allow_partial=allow_partial)
-            results = import_mapping(engine, loaded_mapping, file, tz=agreement.tz, report=bar, verify=coverage)
+            results = import_mapping(engine, loaded_mapping, file, tz=agreement.tz, report=bar, verify=coverage,
+                                     backfill=backfill)
         elif table == "folder":
-            results = import_folder(engine, file, tz=agreement.tz, report=bar)
+            results = import_folder(engine, file, tz=agreement.tz, report=bar, backfill=backfill)
         else:
-            results = [import_csv(engine, table, file, mapping=fields, tz=agreement.tz, report=bar)]
+            results = [import_csv(engine, table, file, mapping=fields, tz=agreement.tz, report=bar, backfill=backfill)]
     except (ImportFailed, ImportBusy) as error:
         _fail(f"nothing was written: {error}")
     except (FileNotFoundError, IsADirectoryError, PermissionError) as error:

@@ -15,22 +15,28 @@ import pandas as pd
 from sqlalchemy import Engine, Select, String, and_, or_, select
 
 from queries.epoch import epoch_micros
+from queries.history import empty_changes, load_changes
 from queries.schema import Activity, Base, Campaign, Deal, Lead, Owner, UnresolvedReference
 
 LEAD_TIMESTAMPS = (
     "created_at", "mql_at", "assigned_at", "sal_at", "sql_at", "opportunity_at",
     "disqualified_at", "recycled_at", "first_touch_at",
 )
+# `recorded_at` (SPEC "Recorded time"): from when a record counts as known; empty in a frame
+# made by hand means known from its own event time.
 LEAD_COLUMNS = (
     "id", "external_id", "contact_id", "source", "campaign_id", "segment", "owner_id",
-    "disqualified_reason", "recycled_reason", *LEAD_TIMESTAMPS,
+    "disqualified_reason", "recycled_reason", *LEAD_TIMESTAMPS, "recorded_at",
 )
 DEAL_COLUMNS = (
     "id", "external_id", "lead_id", "contact_id", "owner_id", "name", "pipeline", "stage",
     "amount", "currency", "created_at", "expected_close_on", "closed_at", "is_won",
-    "lost_reason", "probability",
+    "lost_reason", "probability", "recorded_at",
 )
-ACTIVITY_COLUMNS = ("id", "external_id", "lead_id", "contact_id", "owner_id", "team", "type", "occurred_at")
+ACTIVITY_COLUMNS = ("id", "external_id", "lead_id", "contact_id", "owner_id", "team", "type", "occurred_at",
+                    "recorded_at")
+DEAL_TIMESTAMPS = ("created_at", "closed_at", "recorded_at")
+ACTIVITY_TIMESTAMPS = ("occurred_at", "recorded_at")
 # Every text column of the schema (no column name is text in one table and not in another).
 TEXT_COLUMNS = frozenset(column.name for table in Base.metadata.tables.values() for column in table.columns
                          if isinstance(column.type, String))
@@ -64,6 +70,8 @@ class Dataset:
     owners: pd.DataFrame
     campaigns: pd.DataFrame
     loaded_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    # what later imports changed in tracked fields (queries.history): reverted for an earlier as_of
+    changes: pd.DataFrame = field(default_factory=empty_changes)
 
     @property
     def is_empty(self) -> bool:
@@ -178,7 +186,7 @@ def leads_query(
 
 def read_leads(engine: Engine, statement: Select) -> pd.DataFrame:
     """The frame of a `leads_query` select, in id order."""
-    return _frame(engine, statement.order_by(Lead.id), LEAD_COLUMNS, LEAD_TIMESTAMPS)
+    return _frame(engine, statement.order_by(Lead.id), LEAD_COLUMNS, (*LEAD_TIMESTAMPS, "recorded_at"))
 
 
 def load_leads(
@@ -208,7 +216,7 @@ def deals_query(as_of: dt.datetime | None = None, filters: Filters = Filters()) 
 
 def read_deals(engine: Engine, statement: Select) -> pd.DataFrame:
     """The frame of a `deals_query` select, in id order, amounts as floats."""
-    frame = _frame(engine, statement.order_by(Deal.id), DEAL_COLUMNS, ("created_at", "closed_at"))
+    frame = _frame(engine, statement.order_by(Deal.id), DEAL_COLUMNS, DEAL_TIMESTAMPS)
     frame["amount"] = pd.to_numeric(frame["amount"], errors="coerce").astype(float)
     frame["probability"] = pd.to_numeric(frame["probability"], errors="coerce").astype(float)
     frame["is_won"] = frame["is_won"].astype("boolean")
@@ -240,7 +248,7 @@ def activities_query(
 
 def read_activities(engine: Engine, statement: Select) -> pd.DataFrame:
     """The frame of an `activities_query` select, in id order."""
-    return _frame(engine, statement.order_by(Activity.id), ACTIVITY_COLUMNS, ("occurred_at",))
+    return _frame(engine, statement.order_by(Activity.id), ACTIVITY_COLUMNS, ACTIVITY_TIMESTAMPS)
 
 
 def load_activities(
@@ -289,6 +297,7 @@ def load_dataset(engine: Engine, as_of: dt.datetime | None = None, filters: Filt
         activities=load_activities(engine, as_of, filtered_lead_ids(filters), team="sales"),
         owners=load_owners(engine),
         campaigns=load_campaigns(engine),
+        changes=load_changes(engine),
     )
 
 
@@ -328,6 +337,7 @@ def filter_dataset(dataset: Dataset, filters: Filters) -> Dataset:
         owners=owners,
         campaigns=dataset.campaigns,
         loaded_at=dataset.loaded_at,
+        changes=dataset.changes,
     )
 
 

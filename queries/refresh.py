@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, Select, and_, func, or_, select
 
+from queries.history import load_changes
 from queries.loaders import (
     Dataset,
     Filters,
@@ -97,6 +98,7 @@ def load_marked(engine: Engine, filters: Filters = Filters()) -> tuple[Dataset, 
         activities=read_activities(engine, queries["activities"]),
         owners=load_owners(engine),
         campaigns=load_campaigns(engine),
+        changes=load_changes(engine),
     )
     return dataset, mark
 
@@ -144,8 +146,20 @@ def refresh(
         report.changed[table] = len(touched)
         frame = _replaced(old, touched, fresh) if touched else old
         frames[table] = _reconciled(engine, table, model, queries[table], frame, report)
-    refreshed = Dataset(frames["leads"], frames["deals"], frames["activities"], owners, campaigns)
+    refreshed = Dataset(frames["leads"], frames["deals"], frames["activities"], owners, campaigns,
+                        changes=_appended_changes(engine, dataset.changes))
     return refreshed, new_mark, report
+
+
+def _appended_changes(engine: Engine, changes: pd.DataFrame) -> pd.DataFrame:
+    """The recorded changes: those held, then the ones appended since (the history is
+    append-only, so its ids tell what is new)."""
+    from queries.loaders import canonical_frame
+
+    newer = load_changes(engine, after_id=int(changes["id"].max()) if len(changes) else 0)
+    if newer.empty:
+        return changes
+    return canonical_frame(pd.concat([changes, newer], ignore_index=True)) if len(changes) else newer
 
 
 def _replaced(old: pd.DataFrame, touched: list, fresh: pd.DataFrame) -> pd.DataFrame:

@@ -66,6 +66,14 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def _recorded_at() -> Mapped[dt.datetime | None]:
+    """`recorded_at`: from when the record counts as known (SPEC "Recorded time"). An import
+    stamps its own time; a history load (a table's first import, or `import --backfill`)
+    stamps the record's own event time, so years of history loaded on day one count as known
+    when they happened."""
+    return mapped_column(UTCDateTime, index=True)
+
+
 def _written_at() -> Mapped[dt.datetime | None]:
     """`updated_at` of the tables the dashboard keeps in memory: when this database last wrote
     the row (set on every insert and update through SQLAlchemy), so a refresh loads only what
@@ -165,6 +173,7 @@ class Lead(Base):
     recycled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     recycled_reason: Mapped[str | None] = mapped_column(String(200))
     first_touch_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    recorded_at: Mapped[dt.datetime | None] = _recorded_at()
     updated_at: Mapped[dt.datetime | None] = _written_at()
 
 
@@ -196,6 +205,7 @@ class Deal(Base):
     is_won: Mapped[bool | None] = mapped_column(Boolean)
     lost_reason: Mapped[str | None] = mapped_column(String(200))
     probability: Mapped[float | None] = mapped_column(Numeric(5, 4))
+    recorded_at: Mapped[dt.datetime | None] = _recorded_at()
     updated_at: Mapped[dt.datetime | None] = _written_at()
 
 
@@ -223,6 +233,7 @@ class Activity(Base):
     type: Mapped[str] = mapped_column(String(50), nullable=False)
     detail: Mapped[str | None] = mapped_column(Text)
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    recorded_at: Mapped[dt.datetime | None] = _recorded_at()
     updated_at: Mapped[dt.datetime | None] = _written_at()
 
 
@@ -241,6 +252,23 @@ class CampaignCost(Base):
     period_end: Mapped[dt.date] = mapped_column(Date, nullable=False)
     amount: Mapped[Decimal] = mapped_column(Numeric(16, 2), nullable=False)
     currency: Mapped[str | None] = mapped_column(String(3))
+
+
+class RecordChange(Base):
+    """One change a later import made to a tracked field of a lead or deal: the value before,
+    the value after (as text, `queries.history` reads them back) and when it was recorded.
+    Append-only: written in the import's transaction, never updated."""
+
+    __tablename__ = "record_changes"
+    __table_args__ = (Index("ix_record_changes_table_name_record_id", "table_name", "record_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(20), nullable=False)
+    record_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    field: Mapped[str] = mapped_column(String(40), nullable=False)
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
 
 
 class UnresolvedReference(Base):
@@ -270,6 +298,18 @@ REFERENCES: dict[str, dict[str, str]] = {
     "activities": {"lead_id": "leads", "contact_id": "contacts", "owner_id": "owners"},
     "campaign_costs": {"campaign_id": "campaigns"},
 }
+
+# The fields whose later changes are kept with their recording time (SPEC "Recorded time"):
+# a lead's stages, decisions, owner, first touch, segment, source and campaign; a deal's
+# stage, amount, close and owner.
+TRACKED_FIELDS: dict[str, tuple[str, ...]] = {
+    "leads": ("mql_at", "assigned_at", "sal_at", "sql_at", "opportunity_at", "disqualified_at",
+              "disqualified_reason", "recycled_at", "recycled_reason", "first_touch_at", "owner_id",
+              "segment", "source", "campaign_id"),
+    "deals": ("stage", "amount", "currency", "closed_at", "is_won", "lost_reason", "owner_id"),
+}
+# The event time a history load stamps as `recorded_at`.
+EVENT_TIME = {"leads": "created_at", "deals": "created_at", "activities": "occurred_at"}
 
 # The order in which one CRM export's tables load so that references resolve.
 LOAD_ORDER = ("owners", "campaigns", "contacts", "leads", "deals", "activities")

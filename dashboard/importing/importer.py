@@ -105,8 +105,18 @@ from dashboard.importing.shape import (
     sample_lines,
     sniff_delimiter,
 )
+from queries.history import changes_of_updates, write_changes
 from queries.import_lock import import_lock
-from queries.schema import IMPORT_TABLES, MODELS, REFERENCES, WRITE_STAMPED, UnresolvedReference, UTCDateTime, utcnow
+from queries.schema import (
+    EVENT_TIME,
+    IMPORT_TABLES,
+    MODELS,
+    REFERENCES,
+    WRITE_STAMPED,
+    UnresolvedReference,
+    UTCDateTime,
+    utcnow,
+)
 
 DEFAULT_TIMEZONE = "Europe/Helsinki"
 CHUNK_ROWS = 5_000  # rows read, checked and written at a time: what bounds the memory
@@ -924,9 +934,21 @@ def _ids_by_external_id(
     return ids
 
 
+@dataclass(frozen=True)
+class Recording:
+    """When one import writes (SPEC "Recorded time"): its time, and whether what it writes is
+    history (a table's first import, or `--backfill`): known from its own event times, its
+    changes to earlier records not kept as changes."""
+
+    at: dt.datetime
+    history: bool = False
+
+
 def _write_chunk(connection: Connection, table: str, rows: list[_Row],
-                 existing: dict[str, int]) -> tuple[int, int, int]:
-    """Insert a chunk's new records and update its known ones: (inserted, updated, unresolved)."""
+                 existing: dict[str, int], recording: Recording) -> tuple[int, int, int]:
+    """Insert a chunk's new records and update its known ones: (inserted, updated, unresolved).
+    Each change an update makes to a tracked field is kept in `record_changes`, unless the
+    import is history."""
     model_table = MODELS[table].__table__
     unresolved_table = UnresolvedReference.__table__
     present = list(rows[0].values)
@@ -955,9 +977,11 @@ def _write_chunk(connection: Connection, table: str, rows: list[_Row],
             new_records.append(record)
 
     if new_records:
-        _insert(connection, model_table, new_records)
+        _insert(connection, model_table, new_records, recording)
     changed_fields = [field for field in present if field != "external_id"]
     if changed_records and changed_fields:
+        if not recording.history:
+            write_changes(connection, changes_of_updates(connection, table, changed_records, recording.at))
         statement = (
             update(model_table)
             .where(model_table.c.id == bindparam("b_id"))
@@ -983,13 +1007,17 @@ def _write_chunk(connection: Connection, table: str, rows: list[_Row],
     return len(new_records), len(changed_records), len(pending)
 
 
-def _insert(connection: Connection, model_table, records: list[dict]) -> None:
+def _insert(connection: Connection, model_table, records: list[dict], recording: Recording) -> None:
     """Insert new records: through COPY on PostgreSQL (row-by-row inserts are many times
     slower there), a multi-row insert elsewhere; same transaction either way. COPY knows no
-    column defaults, so the write time of the refreshed tables is set here for both."""
+    column defaults, so the write time of the refreshed tables is set here for both, and
+    their recording time: the import's, or for history the record's own event time."""
     if model_table.name in WRITE_STAMPED:
         written = utcnow()
-        records = [{**record, "updated_at": written} for record in records]
+        event_time = EVENT_TIME[model_table.name]
+        records = [{**record, "updated_at": written,
+                    "recorded_at": record[event_time] if recording.history else recording.at}
+                   for record in records]
     if connection.dialect.name != "postgresql" or len(records) < 100:
         connection.execute(insert(model_table), records)
         return
@@ -1067,7 +1095,7 @@ class _Touched:
 
 
 def _import_plan(connection: Connection, path: Path, plan: TablePlan, reading: Reading,
-                 tz: ZoneInfo, on_chunk: Callable[[int, int], object]) -> ImportResult:
+                 tz: ZoneInfo, on_chunk: Callable[[int, int], object], recording: Recording) -> ImportResult:
     """Stream one file through one plan inside the caller's transaction."""
     table = plan.table
     reader = _Reader(path, plan, reading, tz)
@@ -1103,7 +1131,7 @@ def _import_plan(connection: Connection, path: Path, plan: TablePlan, reading: R
                     if touched.seen(record_id):
                         raise repeated(row.values["external_id"], row.number)
                     touched.mark(record_id)
-        new, changed, pending = _write_chunk(connection, table, chunk, existing) if chunk else (0, 0, 0)
+        new, changed, pending = _write_chunk(connection, table, chunk, existing, recording) if chunk else (0, 0, 0)
         inserted, updated, unresolved = inserted + new, updated + changed, unresolved + pending
         rows_done += rows_in_chunk
         on_chunk(rows_done, reader.lines.bytes_read)
@@ -1159,9 +1187,11 @@ def import_plans(
     report: Callable[[ImportProgress], object] | None = None,
     progress: Callable[[int], object] | None = None,
     verify: Callable[[Connection, list[ImportResult]], object] | None = None,
+    backfill: bool = False,
 ) -> list[ImportResult]:
     """Run each (file, plan) in order, in one transaction: every plan's rows or none. A plan
-    may bring its own Reading (file, plan, reading); else `reading` reads it.
+    may bring its own Reading (file, plan, reading); else `reading` reads it. With `backfill`
+    what the import writes is history (SPEC "Recorded time"), as a table's first import is.
 
     `report(ImportProgress)` and `progress(rows_written)` are called after each chunk;
     `verify(connection, results)` before the transaction commits: what it raises undoes all.
@@ -1181,14 +1211,20 @@ def import_plans(
             raise ImportFailed(path, None, None, reason) from None
     total = sum(sizes)
     results = []
+    recording = Recording(utcnow(), history=backfill)
     try:
         with import_lock(engine), engine.begin() as connection:  # ImportBusy while another import runs
             if connection.dialect.name == "postgresql":
                 # A lookup prepared while the table was empty keeps its sequential-scan plan as
                 # the table grows; plan each with the table's size at the time instead.
                 connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+            # A table's first import is its history load (SPEC "Recorded time"): the tables
+            # empty when this import begins, whichever of its files fill them.
+            empty = {plan.table for _path, plan, _reading in plans
+                     if connection.execute(select(MODELS[plan.table].id).limit(1)).first() is None}
             for number, (path, plan, plan_reading) in enumerate(plans):
                 bytes_before = sum(sizes[:number])
+                plan_recording = replace(recording, history=True) if plan.table in empty else recording
 
                 def on_chunk(rows: int, bytes_read: int, path=path, plan=plan,
                              bytes_before=bytes_before) -> None:
@@ -1198,7 +1234,7 @@ def import_plans(
                         report(ImportProgress(str(path), plan.table, rows,
                                               bytes_before + bytes_read, total))
 
-                results.append(_import_plan(connection, path, plan, plan_reading, tz, on_chunk))
+                results.append(_import_plan(connection, path, plan, plan_reading, tz, on_chunk, plan_recording))
             if verify is not None:
                 verify(connection, results)
     except (IntegrityError, DataError, OperationalError) as error:
@@ -1216,6 +1252,7 @@ def import_csv(
     tz: ZoneInfo | None = None,
     progress: Callable[[int], object] | None = None,
     report: Callable[[ImportProgress], object] | None = None,
+    backfill: bool = False,
 ) -> ImportResult:
     """Load one CSV file into `table`, all of it or nothing (the `import` command).
 
@@ -1230,12 +1267,12 @@ def import_csv(
         plan = _auto_plan(table, dict(mapping or {}))
     except ValueError as error:
         raise ImportFailed(path, None, None, str(error)) from None
-    return import_plans(engine, [(path, plan)], tz=tz, report=report, progress=progress)[0]
+    return import_plans(engine, [(path, plan)], tz=tz, report=report, progress=progress, backfill=backfill)[0]
 
 
 def import_folder(
     engine: Engine, folder: Path | str, tz: ZoneInfo | None = None,
-    report: Callable[[ImportProgress], object] | None = None,
+    report: Callable[[ImportProgress], object] | None = None, backfill: bool = False,
 ) -> list[ImportResult]:
     """Load a folder's `TABLE.csv` files in IMPORT_TABLES, all in one transaction.
 
@@ -1251,4 +1288,5 @@ def import_folder(
     if not files:
         names = ", ".join(f"{table}.csv" for table in IMPORT_TABLES)
         raise ImportFailed(folder, None, None, f"none of {names} is in the folder")
-    return import_plans(engine, [(path, _auto_plan(table, {})) for table, path in files], tz=tz, report=report)
+    return import_plans(engine, [(path, _auto_plan(table, {})) for table, path in files], tz=tz, report=report,
+                        backfill=backfill)

@@ -491,6 +491,7 @@ def import_mapping(
     tz: ZoneInfo | None = None,
     report: Callable[[ImportProgress], object] | None = None,
     verify: Callable[[Connection, list[ImportResult]], object] | None = None,
+    backfill: bool = False,
 ) -> list[ImportResult]:
     """Load `target` (a file, or a folder for a preset that names its files) through `mapping`.
 
@@ -501,7 +502,8 @@ def import_mapping(
     if mapping.timezone:
         tz = ZoneInfo(mapping.timezone)
     plans = mapping.plans(Path(target))
-    return import_plans(engine, plans, reading=mapping.reading, tz=tz, report=report, verify=verify)
+    return import_plans(engine, plans, reading=mapping.reading, tz=tz, report=report, verify=verify,
+                        backfill=backfill)
 
 
 def import_mappings(
@@ -510,9 +512,10 @@ def import_mappings(
     tz: ZoneInfo | None = None,
     report: Callable[[ImportProgress], object] | None = None,
     verify: Callable[[Connection, list[ImportResult]], object] | None = None,
+    backfill: bool = False,
 ) -> list[ImportResult]:
     """Load several files, each through its own mapping, in one transaction: the tables of all
     in load order (so a folder's users load before the leads they own), all or nothing."""
     plans = [(path, plan, mapping.reading) for path, mapping in files for path, plan in mapping.plans(path)]
     plans.sort(key=lambda item: (IMPORT_TABLES.index(item[1].table), item[1].update_only))
-    return import_plans(engine, plans, tz=tz, report=report, verify=verify)
+    return import_plans(engine, plans, tz=tz, report=report, verify=verify, backfill=backfill)

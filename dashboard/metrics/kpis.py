@@ -5,6 +5,7 @@ exports and the command all read their numbers from it.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from typing import Protocol
@@ -15,7 +16,7 @@ from dashboard import vocabulary
 from dashboard.metrics import acceptance, deals, funnel, response
 from dashboard.metrics.calendar import WorkCalendar, local_midnight, period_end, period_range, to_local_dates
 from dashboard.metrics.pacing import count_pacing, rate_pacing
-from dashboard.metrics.stages import AT, STAGES, as_known_at, effective_stages
+from dashboard.metrics.stages import AT, STAGES, as_known_at, as_recorded_by, effective_stages
 from dashboard.metrics.targets import daily_targets, rate_target
 from dashboard.sla import Agreement
 from queries.loaders import Dataset
@@ -48,11 +49,16 @@ class SettledFrames(Protocol):
     def lag(self, from_stage: str, to_stage: str) -> float | None: ...
 
 
-def _settled_frames(dataset: Dataset, as_of: pd.Timestamp, shared: SettledFrames | None) -> SettledFrames | None:
-    """`shared` when it belongs to this dataset and as_of is past its latest record."""
+def _settled_frames(dataset: Dataset, as_of: pd.Timestamp, shared: SettledFrames | None,
+                    recorded_by: pd.Timestamp | None = None) -> SettledFrames | None:
+    """`shared` when it belongs to this dataset and as_of (and recorded_by) are past its
+    latest record."""
     if shared is None or shared.dataset is not dataset:
         return None
-    return shared if shared.latest is None or pd.Timestamp(as_of) >= shared.latest else None
+    if shared.latest is None:
+        return shared
+    past = pd.Timestamp(as_of) >= shared.latest and (recorded_by is None or pd.Timestamp(recorded_by) >= shared.latest)
+    return shared if past else None
 
 
 def periods_for(grain: str, start: dt.date, end: dt.date) -> pd.DatetimeIndex:
@@ -63,9 +69,10 @@ def periods_for(grain: str, start: dt.date, end: dt.date) -> pd.DatetimeIndex:
 
 def kpi_table(
     dataset: Dataset, agreement: Agreement, grain: str, periods: pd.DatetimeIndex, as_of: pd.Timestamp,
-    with_maturity: bool = True, shared: SettledFrames | None = None,
+    with_maturity: bool = True, shared: SettledFrames | None = None, recorded_by: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
-    """Every kpis field per period as known at `as_of`, plus the building blocks behind the
+    """Every kpis field per period as known at `as_of` (with what was recorded by
+    `recorded_by`, as_of by default: later for the restated figures), plus the building blocks behind the
     rates (cohort sizes, immature flags, decisions, response outcomes).
 
     Only the leads that can count in the periods are worked on (`in_periods`), so the work
@@ -76,13 +83,13 @@ def kpi_table(
     """
     as_of = pd.Timestamp(as_of)
     tz = agreement.tz
-    shared = _settled_frames(dataset, as_of, shared)
+    shared = _settled_frames(dataset, as_of, shared, recorded_by)
     since, until = local_midnight(periods.min(), tz), local_midnight(period_end(periods.max(), grain), tz)
-    known, stages = in_periods(dataset, as_of, since, until, shared)
+    known, stages = in_periods(dataset, as_of, since, until, shared, recorded_by)
     table = funnel.flow_counts(stages, periods, tz, grain)
 
     for from_stage, to_stage in funnel.CONVERSIONS:
-        lag = median_lag(dataset, as_of, from_stage, to_stage, shared) if with_maturity else None
+        lag = median_lag(dataset, as_of, from_stage, to_stage, shared, recorded_by) if with_maturity else None
         cohort = funnel.cohort_conversion(stages, periods, tz, grain, from_stage, to_stage, as_of, lag=lag)
         name = f"conv_{from_stage}_{to_stage}"
         table[name] = cohort["rate"]
@@ -114,7 +121,7 @@ def kpi_table(
 
 def in_periods(
     dataset: Dataset, as_of: pd.Timestamp, since: pd.Timestamp, until: pd.Timestamp,
-    shared: SettledFrames | None = None,
+    shared: SettledFrames | None = None, recorded_by: pd.Timestamp | None = None,
 ) -> tuple[Dataset, pd.DataFrame]:
     """The dataset as known at `as_of` and the effective stages of the leads with an
     effective stage date in [since, until): all that the figures of those periods read.
@@ -123,13 +130,15 @@ def in_periods(
     leads with none of those in the range cannot count, and are left out before any work;
     the deals kept are those of the leads kept and those closed in the range.
     """
-    shared = _settled_frames(dataset, as_of, shared)
+    shared = _settled_frames(dataset, as_of, shared, recorded_by)
     if shared is not None:  # nothing after as_of: the shared stages of every lead, then the range
         known, stages = shared.known, shared.stages
         hit = pd.Series(False, index=stages.index)
         for stage in STAGES:
             hit |= (stages[AT[stage]] >= since) & (stages[AT[stage]] < until)
         return known, stages.loc[hit, KPI_STAGE_COLUMNS]
+    recorded_by = as_of if recorded_by is None else pd.Timestamp(recorded_by)
+    dataset = as_recorded_by(dataset, recorded_by)  # before the range: a change may move a lead into it
     leads, deals_ = dataset.leads, dataset.deals
     hit = pd.Series(False, index=leads.index)
     for column in STAGE_COLUMNS:
@@ -138,24 +147,25 @@ def in_periods(
         (deals_["closed_at"] >= since) & (deals_["closed_at"] < until))
     hit |= leads["id"].isin(deals_.loc[deal_in_range, "lead_id"])
     lead_ids = leads.loc[hit, "id"]
-    sliced = Dataset(
+    sliced = dataclasses.replace(
+        dataset,
         leads=leads[hit],
         deals=deals_[deals_["lead_id"].isin(lead_ids) | deal_in_range],
         activities=dataset.activities[dataset.activities["lead_id"].isin(lead_ids)],
-        owners=dataset.owners, campaigns=dataset.campaigns, loaded_at=dataset.loaded_at,
+        changes=dataset.changes.iloc[:0],  # applied above
     )
-    known = as_known_at(sliced, as_of)
+    known = as_known_at(sliced, as_of, recorded_by)
     return known, effective_stages(known.leads, known.deals)
 
 
 def median_lag(dataset: Dataset, as_of: pd.Timestamp, from_stage: str, to_stage: str,
-               shared: SettledFrames | None = None) -> float | None:
+               shared: SettledFrames | None = None, recorded_by: pd.Timestamp | None = None) -> float | None:
     """The median days from one stage to the next over all history as known at `as_of`
     (SPEC 3's maturity); from `shared` when it holds this dataset past its latest record."""
-    shared = _settled_frames(dataset, as_of, shared)
+    shared = _settled_frames(dataset, as_of, shared, recorded_by)
     if shared is not None:
         return shared.lag(from_stage, to_stage)
-    known = as_known_at(dataset, as_of)
+    known = as_known_at(dataset, as_of, recorded_by)
     return funnel.median_lag_days(effective_stages(known.leads, known.deals), from_stage, to_stage)
 
 

@@ -14,6 +14,7 @@ import dataclasses
 import pandas as pd
 
 from dashboard import vocabulary
+from queries.history import decode_like
 from queries.loaders import LEAD_TIMESTAMPS, Dataset
 
 STAGES = vocabulary.STAGES
@@ -24,31 +25,86 @@ AT = {stage: f"at_{stage}" for stage in STAGES}
 
 
 def latest_date(dataset: Dataset) -> pd.Timestamp | None:
-    """The latest date of any record in the dataset (None when it has none)."""
-    leads, deals = dataset.leads, dataset.deals
+    """The latest date of any record in the dataset, event or recording time (None when it
+    has none)."""
+    leads, deals, activities = dataset.leads, dataset.deals, dataset.activities
     latest = [leads[c].max() for c in LEAD_TIMESTAMPS]
-    latest += [deals["created_at"].max(), deals["closed_at"].max(), dataset.activities["occurred_at"].max()]
+    latest += [deals["created_at"].max(), deals["closed_at"].max(), activities["occurred_at"].max()]
+    latest += [frame["recorded_at"].max() for frame in (leads, deals, activities) if "recorded_at" in frame]
+    latest.append(dataset.changes["recorded_at"].max())
     latest = [stamp for stamp in latest if not pd.isna(stamp)]
     return max(latest) if latest else None
 
 
-def settled(dataset: Dataset, as_of: pd.Timestamp) -> bool:
-    """Nothing in the dataset lies after as_of: what is known no longer depends on it."""
+def settled(dataset: Dataset, as_of: pd.Timestamp, recorded_by: pd.Timestamp | None = None) -> bool:
+    """Nothing in the dataset happened or was recorded after as_of (and recorded_by): what is
+    known no longer depends on them."""
     latest = latest_date(dataset)
-    return latest is None or pd.Timestamp(as_of) >= latest
+    if latest is None:
+        return True
+    return pd.Timestamp(as_of) >= latest and (recorded_by is None or pd.Timestamp(recorded_by) >= latest)
 
 
-def as_known_at(dataset: Dataset, as_of: pd.Timestamp) -> Dataset:
-    """The dataset as it was known at `as_of`: later records do not exist yet, later stage
-    and close dates have not happened yet (a deal closed later is still open).
+def as_known_at(dataset: Dataset, as_of: pd.Timestamp, recorded_by: pd.Timestamp | None = None) -> Dataset:
+    """The dataset as it was known at `as_of` (SPEC "as_of" and "Recorded time"): records
+    recorded later do not exist yet and fields changed later keep the value recorded before;
+    later stage and close dates have not happened yet (a deal closed later is still open).
+
+    `recorded_by` (default: as_of) is the instant up to which recordings count: as_of itself
+    for the figures as the board showed them, now for the restated ones.
 
     From the dataset's latest date on, the answer no longer depends on as_of: the dataset
     itself, or once per dataset a copy with the reasons of exits that have no date cleared.
     """
     as_of = pd.Timestamp(as_of)
-    if settled(dataset, as_of):
+    recorded_by = as_of if recorded_by is None else pd.Timestamp(recorded_by)
+    if settled(dataset, as_of, recorded_by):
         return _settled(dataset)
-    return _known_at(dataset, as_of)
+    return _known_at(as_recorded_by(dataset, recorded_by), as_of)
+
+
+def as_recorded_by(dataset: Dataset, recorded_by: pd.Timestamp) -> Dataset:
+    """The records as the database held them at `recorded_by`: those recorded later left
+    out, each field a later import changed back to the value it had before (an empty
+    `recorded_at` is a record made by hand: known from its own event time)."""
+    frames = {}
+    for name in ("leads", "deals", "activities"):
+        frame = getattr(dataset, name)
+        if "recorded_at" in frame and (frame["recorded_at"] > recorded_by).any():
+            frame = frame[~(frame["recorded_at"] > recorded_by)]
+        frames[name] = frame
+    later = dataset.changes[dataset.changes["recorded_at"] > recorded_by]
+    if not later.empty:
+        # the value before the earliest change recorded after recorded_by is the one it had then
+        first = later.sort_values(["recorded_at", "id"], kind="stable").drop_duplicates(
+            ["table_name", "record_id", "field"], keep="first")
+        for name in ("leads", "deals"):
+            mine = first[first["table_name"] == name]
+            if not mine.empty:
+                frames[name] = _reverted(frames[name], mine)
+    if all(frames[name] is getattr(dataset, name) for name in frames):
+        return dataset
+    return dataclasses.replace(dataset, **frames)
+
+
+def _reverted(frame: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
+    """The frame with each change's field set back to its old value, by record id."""
+    frame = frame.copy()
+    position = pd.Series(range(len(frame)), index=frame["id"].to_numpy())
+    for field_name, rows in changes.groupby("field", sort=False):
+        if field_name not in frame:
+            continue
+        rows = rows[rows["record_id"].isin(position.index)]
+        if rows.empty:
+            continue
+        values = decode_like(rows["old_value"].reset_index(drop=True), frame[field_name])
+        column = frame[field_name]
+        if values.isna().any() and column.dtype.kind in "iu":
+            column = column.astype("float64")
+        column = column.copy()
+        column.iloc[position.loc[rows["record_id"]].to_numpy()] = values.to_numpy()
+        frame[field_name] = column
+    return frame
 
 
 def _settled(dataset: Dataset) -> Dataset:
@@ -76,7 +132,7 @@ def _known_at(dataset: Dataset, as_of: pd.Timestamp) -> Dataset:
     deals.loc[closed_later, "lost_reason"] = None
 
     activities = dataset.activities[dataset.activities["occurred_at"] <= as_of]
-    return Dataset(leads, deals, activities, dataset.owners, dataset.campaigns, dataset.loaded_at)
+    return dataclasses.replace(dataset, leads=leads, deals=deals, activities=activities)
 
 
 def times_by_id(ids: pd.Series, times: pd.Series) -> pd.Series:

@@ -9,6 +9,7 @@ requests; without (the command line, a test) they live as long as the context.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -71,6 +72,9 @@ class ReportContext:
     filters: ViewFilters = field(default_factory=ViewFilters)
     cache: Cache | None = None
     data_version: str | None = None
+    # recordings up to this instant count (SPEC "Recorded time"): None is as_of, the board as
+    # it was; a later instant gives the restated figures of the same as_of
+    recorded_by: pd.Timestamp | None = None
 
     @classmethod
     def for_request(cls, settings: Settings, state: dict | None = None, data_filters: Filters | None = None,
@@ -150,14 +154,30 @@ class ReportContext:
             self.cache.put(name, kept)
         return kept
 
+    @property
+    def is_restated(self) -> bool:
+        """The figures use recordings made after as_of (`kpis --restated`)."""
+        return self.recorded_by is not None and pd.Timestamp(self.recorded_by) > pd.Timestamp(self.as_of)
+
+    def restated(self, recorded_by: pd.Timestamp | None = None) -> ReportContext:
+        """This context with everything recorded until `recorded_by` (default: the wall clock)."""
+        instant = pd.Timestamp.now(tz="UTC") if recorded_by is None else pd.Timestamp(recorded_by)
+        return dataclasses.replace(self, recorded_by=max(instant, pd.Timestamp(self.as_of)))
+
+    def at(self, as_of: pd.Timestamp, recorded_by: pd.Timestamp | None = None) -> ReportContext:
+        """This context at another instant, the same records, agreement and filters."""
+        return dataclasses.replace(self, as_of=pd.Timestamp(as_of), recorded_by=recorded_by)
+
     @cached_property
     def is_settled(self) -> bool:
-        return settled(self.dataset, self.as_of)
+        return settled(self.dataset, self.as_of, self.recorded_by)
 
     @cached_property
     def known(self) -> Dataset:
-        """The records as known at as_of (SPEC "as_of")."""
-        return self.settled_frames.known if self.is_settled else as_known_at(self.dataset, self.as_of)
+        """The records as known at as_of (SPEC "as_of" and "Recorded time")."""
+        if self.is_settled:
+            return self.settled_frames.known
+        return as_known_at(self.dataset, self.as_of, self.recorded_by)
 
     @cached_property
     def stages(self) -> pd.DataFrame:
@@ -182,8 +202,10 @@ class ReportContext:
         """`kpi_table` for these periods (the range's by default), sharing the settled frames."""
         grain = grain or self.grain
         periods = self.periods(grain) if periods is None else periods
-        return kpi_table(self.dataset, self.agreement, grain, periods, self.as_of if as_of is None else as_of,
-                         with_maturity=with_maturity, shared=self.settled_frames)
+        instant = self.as_of if as_of is None else as_of
+        recorded_by = self.recorded_by if as_of is None or self.recorded_by is not None else as_of
+        return kpi_table(self.dataset, self.agreement, grain, periods, instant,
+                         with_maturity=with_maturity, shared=self.settled_frames, recorded_by=recorded_by)
 
     def scored(self, table: pd.DataFrame, grain: str | None = None, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
         """Each commitment scored on each period of a kpi table (SPEC 9)."""
