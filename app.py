@@ -252,13 +252,15 @@ def kpis(
     source: list[str] = typer.Option([], "--source", help="Only leads of this source (repeatable)."),
     owner: list[str] = typer.Option([], "--owner", help="Only this owner's leads and deals: external id, "
                                     "e-mail or name (repeatable)."),
+    restated: bool = typer.Option(False, "--restated", help="The same periods and --as-of with everything "
+                                  "recorded until now: what late data changed (SPEC \"Recorded time\")."),
     output: Format = typer.Option(Format.table, "--format", help="json, csv or table."),
 ):
     """Print the figures of SPEC's definitions, one row per period, with every commitment."""
     from dashboard.reports.context import ReportContext
     from dashboard.reports.filters import ViewFilters
     from dashboard.reports.kpis import kpis_report
-    from queries.loaders import load_dataset, load_owners
+    from queries.loaders import filter_dataset, load_dataset, load_owners
 
     agreement = _agreement(sla)
     try:
@@ -272,7 +274,11 @@ def kpis(
     owner_ids = _resolve_owners(load_owners(engine), owner)
     filters = ViewFilters(grain.value, start_date, end_date, segments=tuple(segment), sources=tuple(source),
                           owner_ids=owner_ids)
-    context = ReportContext(load_dataset(engine, instant, filters.data_filters), agreement, instant, filters)
+    # every record, then the filters: a lead's segment or owner may have been another at as_of
+    dataset = filter_dataset(load_dataset(engine, instant), filters.data_filters)
+    context = ReportContext(dataset, agreement, instant, filters, records_filter=filters.data_filters)
+    if restated:
+        context = context.restated()
     typer.echo(render_kpis(kpis_report(context), output.value), nl=False)
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import Engine, Select, String, and_, or_, select
 
 from queries.epoch import epoch_micros
-from queries.history import empty_changes, load_changes
+from queries.history import empty_changes, encode_value, load_changes
 from queries.schema import Activity, Base, Campaign, Deal, Lead, Owner, UnresolvedReference
 
 LEAD_TIMESTAMPS = (
@@ -314,9 +314,9 @@ def filter_dataset(dataset: Dataset, filters: Filters) -> Dataset:
         for column, wanted in (("segment", segments), ("source", sources), ("campaign_id", campaign_ids),
                                ("owner_id", owner_ids)):
             if wanted:
-                mask &= leads[column].isin(list(wanted))
+                mask &= leads[column].isin(list(wanted)) | _matched_before(dataset, column, wanted)
         if teams:
-            mask &= leads["owner_id"].isin(team_owners)
+            mask &= leads["owner_id"].isin(team_owners) | _matched_before(dataset, "owner_id", team_owners)
         return mask
 
     selected = lead_mask(filters.segments, filters.sources, filters.campaign_ids, filters.owner_ids, filters.teams)
@@ -339,6 +339,19 @@ def filter_dataset(dataset: Dataset, filters: Filters) -> Dataset:
         loaded_at=dataset.loaded_at,
         changes=dataset.changes,
     )
+
+
+def _matched_before(dataset: Dataset, column: str, wanted) -> pd.Series:
+    """Per lead: a value a later import changed held one of `wanted` (so a view as of before
+    that change may count the lead, and the reports filter again on the values known then)."""
+    changes = dataset.changes
+    leads = dataset.leads
+    if changes.empty:
+        return pd.Series(False, index=leads.index)
+    texts = {encode_value(value.item() if hasattr(value, "item") else value) for value in wanted}
+    once = changes.loc[(changes["table_name"] == "leads") & (changes["field"] == column)
+                       & changes["old_value"].isin(texts), "record_id"]
+    return leads["id"].isin(once)
 
 
 def load_filter_options(engine: Engine) -> dict[str, list]:

@@ -33,12 +33,12 @@ def _frame(rows: list[dict], columns, timestamps) -> pd.DataFrame:
 
 def leads(*rows: dict) -> pd.DataFrame:
     rows = [{"external_id": f"L{row['id']}", **row} for row in rows]
-    return _frame(rows, LEAD_COLUMNS, LEAD_TIMESTAMPS)
+    return _frame(rows, LEAD_COLUMNS, (*LEAD_TIMESTAMPS, "recorded_at"))
 
 
 def deals(*rows: dict) -> pd.DataFrame:
     rows = [{"external_id": f"D{row['id']}", "currency": "EUR", **row} for row in rows]
-    frame = _frame(rows, DEAL_COLUMNS, ("created_at", "closed_at"))
+    frame = _frame(rows, DEAL_COLUMNS, ("created_at", "closed_at", "recorded_at"))
     frame["amount"] = frame["amount"].astype(float)
     frame["probability"] = frame["probability"].astype(float)
     frame["is_won"] = frame["is_won"].astype("boolean")
@@ -48,7 +48,7 @@ def deals(*rows: dict) -> pd.DataFrame:
 
 def activities(*rows: dict) -> pd.DataFrame:
     rows = [{"external_id": f"A{row['id']}", "team": "sales", "type": "call", **row} for row in rows]
-    return _frame(rows, ACTIVITY_COLUMNS, ("occurred_at",))
+    return _frame(rows, ACTIVITY_COLUMNS, ("occurred_at", "recorded_at"))
 
 
 def owners(*rows: dict) -> pd.DataFrame:

@@ -20,11 +20,15 @@ from dashboard.cache import Cache, key
 from dashboard.metrics import funnel, response
 from dashboard.metrics.calendar import WorkCalendar, local_midnight, period_range
 from dashboard.metrics.kpis import commitment_table, kpi_table
-from dashboard.metrics.stages import AT, as_known_at, effective_stages, latest_date, settled
+from dashboard.metrics.stages import AT, as_known_at, as_recorded_by, effective_stages, latest_date, settled
 from dashboard.reports.filters import ViewFilters
 from dashboard.settings import Settings
 from dashboard.sla import Agreement
-from queries.loaders import Dataset, Filters
+from queries.loaders import Dataset, Filters, filter_dataset
+
+
+# The lead fields the record filters select by, whose later changes the filters must see.
+FILTERED_FIELDS = ("segment", "source", "campaign_id", "owner_id")
 
 
 class Settled:
@@ -75,6 +79,9 @@ class ReportContext:
     # recordings up to this instant count (SPEC "Recorded time"): None is as_of, the board as
     # it was; a later instant gives the restated figures of the same as_of
     recorded_by: pd.Timestamp | None = None
+    # the record filters the dataset was cut by, applied again to the values known at as_of
+    # where a later import changed a lead's segment, source, campaign or owner
+    records_filter: Filters | None = None
 
     @classmethod
     def for_request(cls, settings: Settings, state: dict | None = None, data_filters: Filters | None = None,
@@ -88,7 +95,7 @@ class ReportContext:
         records = filters.data_filters if data_filters is None else data_filters
         dataset = dataset_for(settings, records, cache)
         version = current_version(settings, cache) if cache is not None else None
-        return cls(dataset, settings.agreement(), settings.now(), filters, cache, version)
+        return cls(dataset, settings.agreement(), settings.now(), filters, cache, version, records_filter=records)
 
     # -- time -------------------------------------------------------------------------------
     @property
@@ -175,6 +182,9 @@ class ReportContext:
     @cached_property
     def known(self) -> Dataset:
         """The records as known at as_of (SPEC "as_of" and "Recorded time")."""
+        if self._cut_again(self._recorded_instant):
+            known = as_known_at(self.dataset, self.as_of, self.recorded_by)
+            return filter_dataset(dataclasses.replace(known, changes=known.changes.iloc[:0]), self.records_filter)
         if self.is_settled:
             return self.settled_frames.known
         return as_known_at(self.dataset, self.as_of, self.recorded_by)
@@ -182,7 +192,7 @@ class ReportContext:
     @cached_property
     def stages(self) -> pd.DataFrame:
         """Every known lead with its effective stage dates (SPEC 1)."""
-        if self.is_settled:
+        if self.is_settled and not self._cut_again(self._recorded_instant):
             return self.settled_frames.stages
         return effective_stages(self.known.leads, self.known.deals)
 
@@ -192,7 +202,8 @@ class ReportContext:
         window = self.agreement.response_window_hours
         if window is None:
             return None
-        touches = self.settled_frames.touches() if self.is_settled else None
+        touches = (self.settled_frames.touches()
+                   if self.is_settled and not self._cut_again(self._recorded_instant) else None)
         return response.response_times(self.stages, self.known.activities, self.calendar, window, self.as_of,
                                        since=since, until=until, touches=touches)
 
@@ -204,8 +215,39 @@ class ReportContext:
         periods = self.periods(grain) if periods is None else periods
         instant = self.as_of if as_of is None else as_of
         recorded_by = self.recorded_by if as_of is None or self.recorded_by is not None else as_of
-        return kpi_table(self.dataset, self.agreement, grain, periods, instant,
+        return kpi_table(self._records_for(instant, recorded_by), self.agreement, grain, periods, instant,
                          with_maturity=with_maturity, shared=self.settled_frames, recorded_by=recorded_by)
+
+    def _records_for(self, as_of: pd.Timestamp, recorded_by: pd.Timestamp | None) -> Dataset:
+        """The dataset, or where a later import changed what the record filters select, the
+        records as recorded by then, cut again by the filters on those values."""
+        instant = pd.Timestamp(as_of if recorded_by is None else recorded_by)
+        if not self._cut_again(instant):
+            return self.dataset
+        then = as_recorded_by(self.dataset, instant)
+        return filter_dataset(dataclasses.replace(then, changes=then.changes.iloc[:0]), self.records_filter)
+
+    @cached_property
+    def _widened(self) -> bool:
+        """The filtered dataset holds leads only for a value they had before a later change
+        (`filter_dataset` keeps them for an earlier as_of)."""
+        exact = filter_dataset(dataclasses.replace(self.dataset, changes=self.dataset.changes.iloc[:0]),
+                               self.records_filter)
+        return len(exact.leads) != len(self.dataset.leads)
+
+    def _cut_again(self, instant: pd.Timestamp) -> bool:
+        """The record filters must be applied again to the values recorded by `instant`: a
+        lead of the dataset had a filtered field changed after it, or is there for an old value."""
+        changes = self.dataset.changes
+        if self.records_filter is None or self.records_filter.is_empty or changes.empty:
+            return False
+        later = changes[(changes["table_name"] == "leads") & changes["field"].isin(FILTERED_FIELDS)
+                        & (changes["recorded_at"] > instant)]
+        return self._widened or bool(later["record_id"].isin(self.dataset.leads["id"]).any())
+
+    @property
+    def _recorded_instant(self) -> pd.Timestamp:
+        return pd.Timestamp(self.as_of if self.recorded_by is None else self.recorded_by)
 
     def scored(self, table: pd.DataFrame, grain: str | None = None, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
         """Each commitment scored on each period of a kpi table (SPEC 9)."""
