@@ -26,7 +26,6 @@ from dashboard.settings import Settings
 from dashboard.sla import Agreement
 from queries.loaders import Dataset, Filters, filter_dataset
 
-
 # The lead fields the record filters select by, whose later changes the filters must see.
 FILTERED_FIELDS = ("segment", "source", "campaign_id", "owner_id")
 
