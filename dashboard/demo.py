@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, insert, select, text
 
-from queries.schema import MODELS, WRITE_STAMPED
+from queries.schema import MODELS, WRITE_STAMPED, RecordChange
 
 TIMEZONE_NAME = "Europe/Helsinki"  # pandas localises by name many times faster than by ZoneInfo
 TIMEZONE = ZoneInfo(TIMEZONE_NAME)
@@ -236,17 +236,18 @@ def generate_demo(
     records = demo_records(seed, today, n_leads, demo_cutoff(today))
     with engine.begin() as connection:
         _refuse_unless_empty(connection)
-        for table in TABLES:
-            model_table = MODELS[table].__table__
+        for table in (*TABLES, "record_changes"):
+            model_table = RecordChange.__table__ if table == "record_changes" else MODELS[table].__table__
             rows = records[table]
             for start in range(0, len(rows), CHUNK_ROWS):
                 connection.execute(insert(model_table), rows[start:start + CHUNK_ROWS])
         if connection.dialect.name == "postgresql":
-            for table in TABLES:  # explicit ids leave the serial sequences behind
+            for table in (*TABLES, "record_changes")[: len(TABLES) + bool(records["record_changes"])]:
+                # explicit ids leave the serial sequences behind
                 connection.execute(text(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
                 ))
-    return {table: len(records[table]) for table in TABLES}
+    return {table: len(records[table]) for table in (*TABLES, "record_changes")}
 
 
 def database_is_empty(engine: Engine) -> bool:
@@ -290,10 +291,52 @@ def demo_records(seed: int, today: dt.date, n_leads: int, cutoff: dt.datetime) -
         "deals": _deal_rows(clock, deals, journeys, companies),
         "activities": _activity_rows(clock, activities, journeys),
     }
+    records["record_changes"] = _recorded(np.random.default_rng([seed, 2]), records, cutoff)
     for table in WRITE_STAMPED:  # written at the demo's "now", so a seed and a today give the same rows
         for row in records[table]:
             row["updated_at"] = cutoff
     return records
+
+
+# How a live installation records (SPEC "Recorded time"): a CRM sync a few minutes to an hour
+# after the fact; some records entered days late; a few decisions and closes backdated.
+SYNC_MINUTES = (5, 90)
+LATE_SHARE = {"leads": 0.03, "deals": 0.04, "activities": 0.05}
+LATE_DAYS = (2, 10)
+BACKDATED_SHARE = {"leads": 0.02, "deals": 0.03}  # of those with a disqualification / a close
+BACKDATED_DAYS = (3, 12)
+EVENT_TIMES = {"leads": "created_at", "deals": "created_at", "activities": "occurred_at"}
+BACKDATED_FIELDS = {"leads": ("disqualified_at", "disqualified_reason"), "deals": ("closed_at", "is_won", "lost_reason")}
+
+
+def _recorded(rng: np.random.Generator, records: dict[str, list[dict]], cutoff: dt.datetime) -> list[dict]:
+    """Set `recorded_at` of every lead, deal and activity as a live installation would, and
+    return the changes that backdated corrections made (nothing recorded after `cutoff`)."""
+    from queries.history import encode_value
+
+    for table, event_time in EVENT_TIMES.items():
+        rows = records[table]
+        minutes = rng.uniform(*SYNC_MINUTES, len(rows))
+        late = rng.random(len(rows)) < LATE_SHARE[table]
+        days = rng.uniform(*LATE_DAYS, len(rows))
+        for row, delay, is_late, late_days in zip(rows, minutes, late, days):
+            lag = dt.timedelta(days=float(late_days)) if is_late else dt.timedelta(minutes=float(delay))
+            row["recorded_at"] = max(min(row[event_time] + lag, cutoff), row[event_time])
+    changes = []
+    for table, fields in BACKDATED_FIELDS.items():
+        decided = [row for row in records[table] if row[fields[0]] is not None]
+        picks = rng.random(len(decided)) < BACKDATED_SHARE[table]
+        days = rng.uniform(*BACKDATED_DAYS, len(decided))
+        for row, picked, late_days in zip(decided, picks, days):
+            recorded = row[fields[0]] + dt.timedelta(days=float(late_days))
+            if not picked or recorded > cutoff or recorded <= row["recorded_at"]:
+                continue
+            for field in fields:
+                if row[field] is not None:
+                    changes.append({"table_name": table, "record_id": row["id"], "field": field, "old_value": None,
+                                    "new_value": encode_value(row[field]), "recorded_at": recorded})
+    changes.sort(key=lambda change: change["recorded_at"])
+    return [{"id": number, **change} for number, change in enumerate(changes, start=1)]
 
 
 def _refuse_unless_empty(connection) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func, insert, select
 
 from dashboard.demo import database_is_empty, demo_cutoff, generate_demo
 from queries.db import init_db
-from queries.schema import MODELS
+from queries.schema import MODELS, RecordChange
 
 TODAY = dt.date(2026, 11, 20)  # a Friday in the past, so the cutoff is its noon in Helsinki
 N_LEADS = 2_000
@@ -37,7 +37,7 @@ def row_counts(engine: Engine) -> dict[str, int]:
         return {
             table: connection.execute(select(func.count()).select_from(MODELS[table].__table__)).scalar_one()
             for table in TABLES
-        }
+        } | {"record_changes": connection.execute(select(func.count()).select_from(RecordChange)).scalar_one()}
 
 
 def working_hours_between(start: pd.Timestamp, end: pd.Timestamp) -> float:
@@ -216,7 +216,7 @@ def test_demo013_refuses_a_database_that_holds_data(demo, tmp_path_factory):
         )
     with pytest.raises(ValueError, match="already holds owners"):
         generate_demo(one_owner, today=TODAY, n_leads=N_LEADS)
-    assert row_counts(one_owner) == {table: int(table == "owners") for table in TABLES}
+    assert row_counts(one_owner) == {table: int(table == "owners") for table in (*TABLES, "record_changes")}
 
 
 def test_demo014_database_is_empty(demo, tmp_path_factory):
@@ -258,3 +258,28 @@ def test_demo015_the_default_size_tells_a_story(tmp_path_factory):
     leads = read_table(engine, "leads")
     recent = leads[leads["mql_at"] >= demo_cutoff(TODAY) - dt.timedelta(days=2)]
     assert recent["first_touch_at"].isna().any()
+
+
+def test_demo_records_its_facts_as_a_live_installation_would(demo, tables):
+    """Most records are recorded within the sync delay of their event, some days late, a few
+    decisions and closes backdated; nothing is recorded after the demo's now; and the board
+    of an earlier instant differs from its restatement by exactly those late facts."""
+    engine, counts = demo
+    from dashboard.metrics.stages import as_known_at
+    from queries.loaders import load_dataset
+
+    cutoff = pd.Timestamp(demo_cutoff(TODAY))
+    leads = tables["leads"]
+    lag = pd.to_datetime(leads["recorded_at"], utc=True) - pd.to_datetime(leads["created_at"], utc=True)
+    assert lag.min() >= pd.Timedelta(0) and pd.to_datetime(leads["recorded_at"], utc=True).max() <= cutoff
+    synced = (lag <= pd.Timedelta(minutes=90)).mean()
+    late = (lag >= pd.Timedelta(days=2)).sum()
+    assert synced > 0.9 and late > 0  # shares of 97 % and 3 % drawn
+    assert counts["record_changes"] > 0
+
+    dataset = load_dataset(engine)
+    instant = cutoff - pd.Timedelta(days=7)
+    board, restated = as_known_at(dataset, instant), as_known_at(dataset, instant, recorded_by=cutoff)
+    late_leads = set(leads.loc[(pd.to_datetime(leads["recorded_at"], utc=True) > instant)
+                               & (pd.to_datetime(leads["created_at"], utc=True) <= instant), "id"])
+    assert set(restated.leads["id"]) - set(board.leads["id"]) == late_leads
