@@ -188,3 +188,55 @@ def test_the_filters_select_a_lead_whose_old_value_matches_and_the_migration_kee
                       f.deals(), f.activities(), f.owners(), f.campaigns(), changes=changes)
     assert filter_dataset(dataset, Filters(segments=("SMB",))).leads["id"].tolist() == [1]
     assert filter_dataset(dataset, Filters(segments=("Mid-market",))).leads.empty
+
+
+def _late_lead_dataset() -> Dataset:
+    """Week of Mon 16 Nov: L1 an MQL on Tue 17 Nov, recorded at once; L2 an MQL on Wed 18 Nov,
+    entered only on Mon 23 Nov; L3 an MQL on Tue 24 Nov (this week)."""
+    return Dataset(
+        f.leads({"id": 1, "created_at": "2026-11-17 09:00", "mql_at": "2026-11-17 10:00",
+                 "recorded_at": "2026-11-17 09:10"},
+                {"id": 2, "created_at": "2026-11-18 09:00", "mql_at": "2026-11-18 10:00",
+                 "recorded_at": "2026-11-23 14:00"},
+                {"id": 3, "created_at": "2026-11-24 09:00", "mql_at": "2026-11-24 10:00",
+                 "recorded_at": "2026-11-24 09:10"}),
+        f.deals(), f.activities(), f.owners(), f.campaigns())
+
+
+def test_last_week_on_the_board_is_as_it_stood_at_its_end_with_the_restated_figure_beside_it():
+    from dashboard.metrics.scoreboard import scoreboard
+    from tests.agreements import frozen_agreement
+
+    board = scoreboard(_late_lead_dataset(), frozen_agreement(), f.t("2026-11-25 12:00"))
+    last_week = board[(board["horizon"] == "last_week") & (board["id"] == "mql_volume")].iloc[0]
+    # at Mon 23 Nov 00:00 the board knew L1 only; L2 was recorded that afternoon
+    assert (last_week["actual"], last_week["restated"]) == (1, 2)
+    this_week = board[(board["horizon"] == "this_week") & (board["id"] == "mql_volume")].iloc[0]
+    assert this_week["actual"] == 1 and pd.isna(this_week["restated"])  # a running week is not restated
+
+
+def test_the_wall_and_the_pack_say_restated():
+    from dashboard.metrics.scoreboard import scoreboard
+    from dashboard.metrics.wall import week_changes
+    from dashboard.reports.context import ReportContext
+    from dashboard.reports.filters import ViewFilters
+    from dashboard.reports.pack import pack_report
+    from tests.agreements import frozen_agreement
+
+    agreement = frozen_agreement()
+    board = scoreboard(_late_lead_dataset(), agreement, f.t("2026-11-25 12:00"))
+    changes = week_changes(board, [c.id for c in agreement.commitments]).set_index("id")
+    assert (changes.loc["mql_volume", "last_week"], changes.loc["mql_volume", "last_week_restated"]) == (1, 2)
+
+    # November's pack on Wed 2 Dec: the month ended with L1 and L3 known (2); L2 was recorded
+    # on 23 Nov, inside the month, so nothing was late for the month: no restatement. A lead of
+    # 30 Nov recorded on 1 Dec is late for it: final 3, restated 4.
+    dataset = _late_lead_dataset()
+    late = f.leads({"id": 4, "created_at": "2026-11-30 09:00", "mql_at": "2026-11-30 10:00",
+                    "recorded_at": "2026-12-01 09:00"})
+    dataset = Dataset(pd.concat([dataset.leads, late], ignore_index=True), f.deals(), f.activities(), f.owners(),
+                      f.campaigns())
+    context = ReportContext(dataset, agreement, f.t("2026-12-02 12:00"), ViewFilters(grain="month"))
+    report = pack_report(context, pd.Timestamp("2026-11-01"), pd.DataFrame())
+    mqls = report.scorecard.set_index("id").loc["mql_volume"]
+    assert (mqls["actual"], mqls["restated"]) == (3, 4)

@@ -55,7 +55,10 @@ def scorecard(report: MonthReport, team: str | None = None) -> Table:
     headers += ["Status", "vs month before", "vs year before"]
     rows = []
     for row in board.itertuples():
-        cells = ([TEAM_LABELS[row.team]] if team is None else []) + [row.label, figure_text(row.metric, row.actual, report.currency),
+        actual = figure_text(row.metric, row.actual, report.currency)
+        if getattr(row, "restated", None) is not None:
+            actual += f", restated {figure_text(row.metric, row.restated, report.currency)}"
+        cells = ([TEAM_LABELS[row.team]] if team is None else []) + [row.label, actual,
                  figure_text(row.metric, row.target, report.currency),
                  formatting.rate(row.of_target, 0) if row.of_target is not None else "–"]
         if not report.complete:

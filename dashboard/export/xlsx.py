@@ -136,11 +136,13 @@ def build_xlsx(report: MonthReport) -> bytes:
     sheets = Sheets(workbook, report.currency)
     _summary_sheet(sheets, report)
 
-    scored_fields = ("actual", "target", "expected", "projected", "required_per_day", "previous", "year_ago")
+    scored_fields = ("actual", "restated", "target", "expected", "projected", "required_per_day", "previous",
+                     "year_ago")
     board = _by_metric(report.scorecard, scored_fields)
     columns = [("id", "Commitment id", TEXT), ("team", "Team", TEXT), ("label", "Commitment", TEXT),
                ("metric", "kpis field", TEXT), ("status", "Status", TEXT), ("of_target", "Of target", RATE)]
-    for field, header in (("actual", "Actual"), ("target", "Target"), ("expected", "Expected by now"),
+    for field, header in (("actual", "Actual"), ("restated", "Restated by later data"), ("target", "Target"),
+                          ("expected", "Expected by now"),
                           ("projected", "Projected"), ("required_per_day", "Required per working day"),
                           ("previous", "Month before"), ("year_ago", "Year before")):
         columns += [(f"{field}_{COUNT}", f"{header} (count)", NUMBER if field in ("expected", "projected",

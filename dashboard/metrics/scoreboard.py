@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.metrics.calendar import period_start, to_local_dates, tz_name
+from dashboard.metrics.calendar import local_midnight, period_end, period_start, to_local_dates, tz_name
 from dashboard.metrics.kpis import SettledFrames, commitment_table, kpi_table
 from dashboard.sla import Agreement
 from queries.loaders import Dataset
@@ -21,6 +21,23 @@ def same_point_before(as_of: pd.Timestamp, grain: str, tz) -> pd.Timestamp:
     a day the previous month lacks falls back to its last day."""
     local = pd.Timestamp(as_of).tz_convert(tz_name(tz)).tz_localize(None)
     return (local - _ONE[grain]).tz_localize(tz_name(tz), nonexistent="shift_forward", ambiguous=False).tz_convert("UTC")
+
+
+def final_result(dataset: Dataset, agreement: Agreement, grain: str, period: pd.Timestamp, as_of: pd.Timestamp,
+                 shared: SettledFrames | None = None) -> pd.DataFrame:
+    """A finished period's commitments as the board showed them at its end (SPEC "as_of":
+    what was recorded by then), with `restated`: the same figure with everything recorded by
+    as_of, where late data changed it (else empty)."""
+    periods = pd.DatetimeIndex([period])
+    end = local_midnight(period_end(period, grain), agreement.tz)
+    final = commitment_table(kpi_table(dataset, agreement, grain, periods, end, with_maturity=False, shared=shared,
+                                       recorded_by=end), agreement, grain, end)
+    restated = commitment_table(kpi_table(dataset, agreement, grain, periods, end, with_maturity=False,
+                                          shared=shared, recorded_by=max(end, as_of)), agreement, grain, end)
+    final = final.merge(restated[["id", "actual"]].rename(columns={"actual": "restated"}), on="id", how="left")
+    same = (final["restated"] == final["actual"]) | (final["restated"].isna() & final["actual"].isna())
+    final["restated"] = final["restated"].astype(object).where(~same, None)
+    return final
 
 
 def scoreboard(dataset: Dataset, agreement: Agreement, as_of: pd.Timestamp,
@@ -47,8 +64,8 @@ def scoreboard(dataset: Dataset, agreement: Agreement, as_of: pd.Timestamp,
         now = now.merge(earlier[["id", "actual"]].rename(columns={"actual": "previous_same_point"}), on="id", how="left")
         frames.append(now)
         if grain in ("week", "month"):
-            last = scored[scored["period_start"] == previous].assign(horizon=f"last_{grain}", grain=grain)
-            frames.append(last)
+            frames.append(final_result(dataset, agreement, grain, previous, as_of, shared)
+                          .assign(horizon=f"last_{grain}", grain=grain))
     board = pd.concat(frames, ignore_index=True)
     board["label"] = board["horizon"].map(HORIZON_LABELS)
     return board

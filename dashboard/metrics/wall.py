@@ -36,6 +36,7 @@ def week_changes(board: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     frame["last_week"] = last["actual"].reindex(frame.index)
     frame["last_week_target"] = last["target"].reindex(frame.index)
     frame["last_week_status"] = last["status"].reindex(frame.index)
+    frame["last_week_restated"] = (last["restated"] if "restated" in last else pd.Series(dtype=object)).reindex(frame.index)
     return frame.reset_index()
 
 

@@ -55,13 +55,18 @@ def _commitment_card(rows: pd.DataFrame, agreement: Agreement) -> html.Div:
         headers = ["", "Actual", "Target", "Status", "vs. previous period, same point"]
     body = []
     for _, row in rows.iterrows():
-        cells = [html.Td(row["label"]), html.Td(value(row["actual"]), className="actual"), html.Td(value(row["target"]))]
+        restated = row.get("restated")
+        actual = [value(row["actual"])]
+        if restated is not None and not pd.isna(restated):
+            actual.append(html.Span(f", restated {value(restated)}", className="restated",
+                                    title="Late data recorded since the period ended changed it"))
+        cells = [html.Td(row["label"]), html.Td(actual, className="actual"), html.Td(value(row["target"]))]
         if is_count:
             cells += [html.Td(value(row["expected"])), html.Td(value(row["projected"])),
                       html.Td(decimals(row["required_per_day"]))]
         cells += [html.Td(status_badge(row["status"])),
                   html.Td(_change(row["actual"], row.get("previous_same_point"), metric, currency)
-                          if row["horizon"] in CURRENT_HORIZONS else "final")]
+                          if row["horizon"] in CURRENT_HORIZONS else "final, as at its end")]
         body.append(html.Tr(cells, id=f"score-{row['id']}-{row['horizon']}"))
     title = metric_label(metric, METRIC_LABELS.get(metric, metric))
     window = f" within {commitment.window_hours:g} working hours" if commitment.window_hours else ""

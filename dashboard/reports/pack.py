@@ -112,13 +112,23 @@ def point_change(current, before) -> float | None:
     return current - before
 
 
-def scorecard(record: dict, previous: dict, year_ago: dict, agreement: Agreement) -> pd.DataFrame:
+def _month_record(context: ReportContext, month: pd.Timestamp) -> dict:
+    """One month's kpis record with its commitments, as known at the context's as_of."""
+    table = context.kpis("month", pd.DatetimeIndex([month]))
+    return month_rows(table, context.scored(table, "month"))[month]
+
+
+def scorecard(record: dict, previous: dict, year_ago: dict, agreement: Agreement,
+              restated: dict | None = None) -> pd.DataFrame:
     """Each commitment for the month: the kpis fields (actual, target, expected, projected,
-    required_per_day, status), the share of the target, and the same figure a month and a year earlier."""
+    required_per_day, status), the share of the target, the same figure a month and a year
+    earlier, and `restated`: what late data recorded since the month ended made of it (None
+    where nothing changed)."""
     rows = []
     for commitment in agreement.commitments:
         scored = record["commitments"][commitment.id]
         actual, target = scored["actual"], scored["target"]
+        later = None if restated is None else restated["commitments"][commitment.id]["actual"]
         before, last_year = previous.get(commitment.metric), year_ago.get(commitment.metric)
         rows.append({
             "id": commitment.id, "team": commitment.team, "metric": commitment.metric,
@@ -127,12 +137,14 @@ def scorecard(record: dict, previous: dict, year_ago: dict, agreement: Agreement
             "of_target": actual / target if actual is not None and target else None,
             "expected": scored.get("expected"), "projected": scored.get("projected"),
             "required_per_day": scored.get("required_per_day"), "status": scored["status"],
+            "restated": later if later != actual and not (later is None or actual is None) else None,
             "previous": before, "year_ago": last_year,
             "mom": change(actual, before) if commitment.is_count else point_change(actual, before),
             "yoy": change(actual, last_year) if commitment.is_count else point_change(actual, last_year),
         })
     frame = pd.DataFrame(rows)
     frame["status"] = pd.Series([row["status"] for row in rows], dtype=object)  # a word or None, never NaN
+    frame["restated"] = pd.Series([row["restated"] for row in rows], dtype=object)
     return frame
 
 
@@ -312,10 +324,14 @@ def pack_report(context: ReportContext, month: pd.Timestamp, unresolved: pd.Data
     table = context.kpis("month", periods)
     scored = context.scored(table, "month")
     records = month_rows(table, scored)
+    restated = None
+    if complete:  # the month as the board showed it at its end; restated with what came later
+        records[month] = _month_record(context.at(after), month)
+        restated = _month_record(context.at(after, recorded_by=max(as_of, after)), month)
     record = records[month]
     previous = records[month - pd.DateOffset(months=1)]
     year_ago = records[month - pd.DateOffset(months=12)]
-    board = scorecard(record, previous, year_ago, agreement)
+    board = scorecard(record, previous, year_ago, agreement, restated)
 
     has_data = any(record[f] for f in COUNT_FIELDS if f != "revenue_won") or bool(record["revenue_won"])
     partial_note = None

@@ -33,6 +33,13 @@ def view_id(name: str) -> str:
     return f"wall-view-{name}"
 
 
+def _restated(metric: str, restated, currency: str) -> list:
+    """", restated N" after a finished period's figure that late data changed since."""
+    if restated is None or pd.isna(restated):
+        return []
+    return [html.Span(f", restated {_value(metric, restated, currency)}", className="wall-restated")]
+
+
 def _value(metric: str, value, currency: str) -> str:
     return formatting.metric_value(metric, value, currency)
 
@@ -101,8 +108,9 @@ def meeting_view(changes: pd.DataFrame, month: pd.DataFrame, risks: pd.DataFrame
                 f" / {_value(metric, this_month['target'], currency)}", className="wall-of")], className="num strong",
                 id=f"wall-meeting-month-{row['id']}"),
             html.Td(_status(this_month["status"])),
-            html.Td([_value(metric, row["last_week"], currency), " ", _status(row["last_week_status"], word=False)],
-                    className="num"),
+            html.Td([_value(metric, row["last_week"], currency), *_restated(metric, row.get("last_week_restated"),
+                                                                            currency),
+                     " ", _status(row["last_week_status"], word=False)], className="num"),
         ]))
     table = html.Table([
         html.Thead(html.Tr([html.Th("Commitment"), html.Th("Week so far", className="num"),
