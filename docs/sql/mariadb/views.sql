@@ -68,6 +68,7 @@ SELECT c.id,
        CAST(NULL AS DATETIME(6)) AS recycled_at,
        CAST(NULL AS CHAR) AS recycled_reason,
        c.first_touch_date AS first_touch_at,
+       c.created_date AS recorded_at,
        c.modified_date AS updated_at
 FROM crm_contacts c
 LEFT JOIN crm_users u ON u.id = c.owner_user_id
@@ -91,6 +92,7 @@ SELECT d.id,
        CASE WHEN d.is_closed THEN d.is_won END AS is_won,   -- null while open
        d.lost_reason,
        d.probability_pct / 100 AS probability,
+       d.created_date AS recorded_at,
        d.modified_date AS updated_at
 FROM crm_deals d
 LEFT JOIN crm_contacts c ON c.id = d.contact_id
@@ -105,10 +107,24 @@ SELECT e.id,
        CASE WHEN e.kind IN ('CALL', 'EMAIL', 'MEETING') THEN 'sales' ELSE 'marketing' END AS team,
        LOWER(e.kind) AS type,
        e.body AS detail,
-       e.occurred AS occurred_at
+       e.occurred AS occurred_at,
+       e.occurred AS recorded_at
 FROM crm_engagements e
 LEFT JOIN crm_contacts c ON c.id = e.contact_id
 LEFT JOIN crm_users u ON u.id = e.user_id;
+
+-- A sync keeps only each record's current values, so everything it holds counts as known from
+-- its own event time (SPEC "Recorded time": a history load) and there is no history of
+-- changes. A sync that keeps when it first copied a record may select that as recorded_at.
+CREATE VIEW record_changes AS
+SELECT CAST(NULL AS SIGNED) AS id,
+       CAST(NULL AS CHAR) AS table_name,
+       CAST(NULL AS SIGNED) AS record_id,
+       CAST(NULL AS CHAR) AS field,
+       CAST(NULL AS CHAR) AS old_value,
+       CAST(NULL AS CHAR) AS new_value,
+       CAST(NULL AS DATETIME(6)) AS recorded_at
+FROM DUAL WHERE FALSE;
 
 -- References the sync holds but cannot follow (a user or contact it has not copied), for `check`.
 CREATE VIEW unresolved_references AS
