@@ -56,8 +56,9 @@ def scorecard(report: MonthReport, team: str | None = None) -> Table:
     rows = []
     for row in board.itertuples():
         actual = figure_text(row.metric, row.actual, report.currency)
-        if getattr(row, "restated", None) is not None:
-            actual += f", restated {figure_text(row.metric, row.restated, report.currency)}"
+        restated = getattr(row, "restated", None)
+        if restated is not None and figure_text(row.metric, restated, report.currency) != actual:
+            actual += f", restated {figure_text(row.metric, restated, report.currency)}"
         cells = ([TEAM_LABELS[row.team]] if team is None else []) + [row.label, actual,
                  figure_text(row.metric, row.target, report.currency),
                  formatting.rate(row.of_target, 0) if row.of_target is not None else "–"]

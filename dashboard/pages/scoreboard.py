@@ -57,7 +57,7 @@ def _commitment_card(rows: pd.DataFrame, agreement: Agreement) -> html.Div:
     for _, row in rows.iterrows():
         restated = row.get("restated")
         actual = [value(row["actual"])]
-        if restated is not None and not pd.isna(restated):
+        if restated is not None and not pd.isna(restated) and value(restated) != value(row["actual"]):
             actual.append(html.Span(f", restated {value(restated)}", className="restated",
                                     title="Late data recorded since the period ended changed it"))
         cells = [html.Td(row["label"]), html.Td(actual, className="actual"), html.Td(value(row["target"]))]

@@ -33,9 +33,10 @@ def view_id(name: str) -> str:
     return f"wall-view-{name}"
 
 
-def _restated(metric: str, restated, currency: str) -> list:
-    """", restated N" after a finished period's figure that late data changed since."""
-    if restated is None or pd.isna(restated):
+def _restated(metric: str, restated, currency: str, actual=None) -> list:
+    """", restated N" after a finished period's figure that late data changed since (where
+    the change shows in the figure as written)."""
+    if restated is None or pd.isna(restated) or _value(metric, restated, currency) == _value(metric, actual, currency):
         return []
     return [html.Span(f", restated {_value(metric, restated, currency)}", className="wall-restated")]
 
@@ -109,7 +110,7 @@ def meeting_view(changes: pd.DataFrame, month: pd.DataFrame, risks: pd.DataFrame
                 id=f"wall-meeting-month-{row['id']}"),
             html.Td(_status(this_month["status"])),
             html.Td([_value(metric, row["last_week"], currency), *_restated(metric, row.get("last_week_restated"),
-                                                                            currency),
+                                                                            currency, row["last_week"]),
                      " ", _status(row["last_week_status"], word=False)], className="num"),
         ]))
     table = html.Table([
