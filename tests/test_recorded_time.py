@@ -240,3 +240,20 @@ def test_the_wall_and_the_pack_say_restated():
     report = pack_report(context, pd.Timestamp("2026-11-01"), pd.DataFrame())
     mqls = report.scorecard.set_index("id").loc["mql_volume"]
     assert (mqls["actual"], mqls["restated"]) == (3, 4)
+
+
+def test_the_quality_report_lists_late_recordings_and_later_changes():
+    from dashboard.metrics.quality import quality_report
+
+    leads = f.leads({"id": 1, "created_at": "2026-11-02 09:00", "recorded_at": "2026-11-02 09:30"},
+                    {"id": 2, "created_at": "2026-11-02 09:00", "recorded_at": "2026-11-03 09:01"},  # 24 h 1 min
+                    {"id": 3, "created_at": "2026-11-02 09:00", "recorded_at": "2026-11-03 09:00"})  # exactly a day
+    deals = f.deals({"id": 5, "lead_id": 1, "created_at": "2026-11-04 09:00", "amount": 10.0})
+    changes = pd.DataFrame({"id": [1, 2], "table_name": pd.Series(["leads", "deals"], dtype="str"),
+                            "record_id": [3, 5], "field": pd.Series(["sal_at", "amount"], dtype="str"),
+                            "old_value": pd.Series([None, "5"], dtype="str"),
+                            "recorded_at": pd.Series([f.t("2026-11-09 10:00")] * 2, dtype="datetime64[ns, UTC]")})
+    found = {x.rule: x.examples for x in quality_report(leads, deals, f.owners(), pd.DataFrame(), "EUR", {},
+                                                        changes=changes)}
+    assert found["recorded_late"] == ("L2",)
+    assert (found["changed_later_leads"], found["changed_later_deals"]) == (("L3",), ("D5",))

@@ -158,7 +158,7 @@ def quality_findings(dataset: Dataset, unresolved: pd.DataFrame, agreement: Agre
     """The data-quality report over every record of a dataset, as the `check` command makes it;
     `stages`: the dataset's effective stages, when worked out already."""
     return quality_report(dataset.leads, dataset.deals, dataset.owners, unresolved,
-                          agreement.currency, agreement.exchange_rates, stages)
+                          agreement.currency, agreement.exchange_rates, stages, changes=dataset.changes)
 
 
 def rule_records(finding: Finding, unresolved: pd.DataFrame) -> pd.DataFrame:

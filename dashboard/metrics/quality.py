@@ -12,6 +12,7 @@ from dashboard.metrics.acceptance import decisions
 from dashboard.metrics.stages import STAGES, effective_stages
 
 EXAMPLES = 10
+LATE_RECORDING = pd.Timedelta(days=1)  # a record entered later than this counts as recorded late
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ def _finding(rule: str, table: str, description: str, rows: pd.DataFrame) -> Fin
 def quality_report(
     leads: pd.DataFrame, deals: pd.DataFrame, owners: pd.DataFrame, unresolved: pd.DataFrame,
     currency: str, exchange_rates: dict[str, float], stages: pd.DataFrame | None = None,
+    changes: pd.DataFrame | None = None,
 ) -> list[Finding]:
     """Every rule with its count (zero included, so a clean bill is visible). `stages` are the
     effective stages of these leads and deals when the caller has them already (SPEC 1); the
@@ -106,4 +108,17 @@ def quality_report(
     findings.append(_finding("lead_without_source", "leads",
                              "leads with no source at all (not the same as a source named 'unknown')",
                              leads[leads["source"].isna() | (leads["source"].astype(str).str.strip() == "")]))
+
+    # Recorded time (SPEC): what boards before the recording did not show, and now restate.
+    if "recorded_at" in leads:
+        late = leads["recorded_at"] - leads["created_at"] > LATE_RECORDING
+        findings.append(_finding("recorded_late", "leads",
+                                 "leads recorded more than a day after they were created (boards before "
+                                 "did not show them; restated figures do)", leads[late]))
+    for table, frame in (("leads", leads), ("deals", deals)):
+        changed_ids = (set() if changes is None or changes.empty
+                       else set(changes.loc[changes["table_name"] == table, "record_id"]))
+        findings.append(_finding(f"changed_later_{table}", table,
+                                 f"{table} whose stage, decision, owner or amount a later import changed "
+                                 "(boards before showed the old value)", frame[frame["id"].isin(changed_ids)]))
     return findings
