@@ -160,7 +160,7 @@ def test_ad008_an_export_upload_is_recognised_and_reports_its_coverage(admin):
     with app.server.test_request_context():
         result = module.import_upload(_file("hubspot-contacts-current.csv"), "contacts.csv", "preset:auto", False)
     lines = "".join(texts(result)).splitlines()
-    assert lines[0] == "recognised HubSpot contacts export (hubspot-contacts, current): 16 of its 16 columns"
+    assert lines[0] == "recognised HubSpot contacts export (hubspot-contacts, current): 16 of its 17 columns"
     assert "coverage (rows that got a value, of the rows read):" in lines
     assert any(line.startswith("leads <- contacts.csv: 5 rows, 5 inserted") for line in lines)  # 5 data rows
     assert "smarketing-upload" not in "".join(lines)
