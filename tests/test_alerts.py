@@ -212,9 +212,9 @@ def test_alt001_a_breach_sends_one_alert_in_working_hours_only(tmp_path, agreeme
     text = message.get_body(("plain",)).get_content()
     assert "MQL L1 (webinar, SMB) became an MQL on Mon 02 Nov 10:00" in text
     assert "Owner: Rita Rep." in text
-    assert "Timeline: http://127.0.0.1:8050/leads?lead=1" in text
+    assert "Timeline: http://127.0.0.1:8050/lead?lead=1" in text
     html = message.get_body(("html",)).get_content()
-    assert 'href="http://127.0.0.1:8050/leads?lead=1"' in html
+    assert 'href="http://127.0.0.1:8050/lead?lead=1"' in html
     assert deliveries(engine) == [("response_breach", "email:rep@example.com", "sent", 1)]
 
 
@@ -317,7 +317,7 @@ rules:
                                                 {"type": "mrkdwn", "text": "*Owner*\nRita Rep"}]
     assert slack["blocks"][3] == {"type": "actions", "elements": [{
         "type": "button", "text": {"type": "plain_text", "text": "Open in the dashboard"},
-        "url": "https://dash.example.com/leads?lead=1"}]}
+        "url": "https://dash.example.com/lead?lead=1"}]}
 
     teams = posts["/teams"]
     assert teams["type"] == "message"
@@ -332,11 +332,11 @@ rules:
         {"title": "Source", "value": "webinar"}, {"title": "Waited", "value": "6.1 h"},
         {"title": "Window", "value": "4 h"}]
     assert card["actions"] == [{"type": "Action.OpenUrl", "title": "Open in the dashboard",
-                                "url": "https://dash.example.com/leads?lead=1"}]
+                                "url": "https://dash.example.com/lead?lead=1"}]
 
     hook = posts["/hook"]
     assert (hook["kind"], hook["subject"], hook["link"], hook["urgent"]) == (
-        "breach", subject, "https://dash.example.com/leads?lead=1", False)
+        "breach", subject, "https://dash.example.com/lead?lead=1", False)
     assert hook["events"] == [{"key": "breach:1:20261102T080000", "kind": "breach", "lead_id": 1,
                                "external_id": "L1", "owner": "Rita Rep", "source": "webinar", "segment": "SMB",
                                "age_hours": 6.1, "window_hours": 4.0, "mql_at": "2026-11-02T08:00:00+00:00"}]
@@ -445,7 +445,7 @@ def test_alt009_summary_when_many_happen_at_once(tmp_path, agreement, mailbox):
     assert message["Subject"] == ("3 response breaches: Response breach: MQL L1 has waited 6.1 h (window 4 h), "
                                   "and 2 more")
     text = message.get_body(("plain",)).get_content()
-    assert "- Response breach: MQL L2 has waited 5.1 h (window 4 h) (http://127.0.0.1:8050/leads?lead=2)" in text
+    assert "- Response breach: MQL L2 has waited 5.1 h (window 4 h) (http://127.0.0.1:8050/lead?lead=2)" in text
     assert [row[2] for row in deliveries(engine)] == ["sent", "sent", "sent"]
 
 
