@@ -578,3 +578,127 @@ def test_alt016_the_log_names_the_digest_by_its_subject(tmp_path, agreement, mai
     notify(engine, agreement, config, helsinki("2026-11-09 09:00"), sender=Sender(config, mailbox.smtp),
            only=("digest",))
     assert store.recent_deliveries(engine)["subject"].tolist() == ["Test SLA: the week 2026-W46 digest"]
+
+
+def self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 signed by its own key (PEM files: certificate, key)."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number())
+                   .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                                  critical=False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / "smtp.crt", tmp_path / "smtp.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+@pytest.fixture
+def tls_mailbox(tmp_path):
+    """An SMTP server on loopback that requires STARTTLS before anything else, and a login after it."""
+    import ssl
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    cert_path, key_path = self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_path, key_path)
+    box = Mailbox()
+    box.tls_sessions = []
+
+    def authenticator(server, session, envelope, _mechanism, auth_data):
+        box.tls_sessions.append(session.ssl is not None)
+        if isinstance(auth_data, LoginPassword):
+            box.logins.append((auth_data.login, auth_data.password))
+            return AuthResult(success=auth_data.password == b"s3cret-pass")
+        return AuthResult(success=False)
+
+    controller = Controller(box, hostname="127.0.0.1", port=free_port(), tls_context=context, require_starttls=True,
+                            authenticator=authenticator, auth_required=True, auth_require_tls=True)
+    controller.start()
+    box.port, box.ca_file = controller.port, cert_path
+    yield box
+    controller.stop()
+
+
+DIGEST = """\
+retry_seconds: 0
+schedule:
+  digest: {day: mon, at: "08:30", to: [lead.one@example.com]}
+"""
+
+
+def test_alt017_starttls_and_login_against_a_tls_server(tmp_path, agreement, tls_mailbox, caplog):
+    """STARTTLS on (the default), the server's certificate trusted through SMTP_CA_FILE, the login
+    after it: the digest arrives, its charts inline, and the password is in no log."""
+    engine = fixture_database(f"sqlite:///{tmp_path}/a.db")
+    config = alerts_file(tmp_path, DIGEST)
+    smtp = SmtpSettings.from_env({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(tls_mailbox.port),
+                                  "SMTP_USER": "alerts", "SMTP_PASSWORD": "s3cret-pass",
+                                  "SMTP_FROM": "alerts@example.com", "SMTP_CA_FILE": str(tls_mailbox.ca_file)})
+    assert smtp.starttls
+    with caplog.at_level(logging.DEBUG):
+        result = notify(engine, agreement, config, helsinki("2026-11-09 09:00"), sender=Sender(config, smtp))
+    assert [(s, d) for s, d, _ in result.deliveries] == [("sent", "email:lead.one@example.com")]
+    assert tls_mailbox.logins == [(b"alerts", b"s3cret-pass")] and tls_mailbox.tls_sessions == [True]
+    [(recipients, message)] = tls_mailbox.messages
+    assert recipients == ["lead.one@example.com"]
+    assert message["Subject"] == "Test SLA: the week 2026-W46 digest"
+    assert "- MQLs (Marketing): 1 against 5, missed; this week so far 0" in message.get_body(("plain",)).get_content()
+    assert [part["Content-ID"] for part in message.walk() if part.get_content_type() == "image/png"] == [
+        "<trend_mql_volume>", "<trend_first_touch>"]
+    assert deliveries(engine) == [("digest", "email:lead.one@example.com", "sent", 1)]
+    assert "s3cret-pass" not in caplog.text
+
+
+def test_alt018_an_untrusted_certificate_is_refused_not_sent_in_the_clear(tmp_path, agreement, tls_mailbox):
+    """Without SMTP_CA_FILE the self-signed certificate is not trusted: failed at once, saying why."""
+    engine = fixture_database(f"sqlite:///{tmp_path}/a.db")
+    config = alerts_file(tmp_path, DIGEST)
+    smtp = SmtpSettings("127.0.0.1", tls_mailbox.port, "alerts", "s3cret-pass", True, "alerts@example.com")
+    notify(engine, agreement, config, helsinki("2026-11-09 09:00"), sender=Sender(config, smtp))
+    assert tls_mailbox.messages == [] and tls_mailbox.logins == []
+    assert deliveries(engine) == [("digest", "email:lead.one@example.com", "failed", 1)]
+    error = store.recent_deliveries(engine)["error"].iloc[0]
+    assert error.startswith("the SMTP server's certificate is not trusted (")
+    assert "SMTP_CA_FILE" in error
+
+
+def test_alt019_a_server_without_starttls_fails_clearly_and_the_next_pass_tries_again(
+        tmp_path, agreement, mailbox, tls_mailbox, caplog):
+    """STARTTLS on, but the server offers none: nothing goes unencrypted, the delivery stands failed
+    with the reason (on /healthz and the Admin page), and the next pass tries it again; once the
+    server speaks TLS it is sent, once."""
+    engine = fixture_database(f"sqlite:///{tmp_path}/a.db")
+    config = alerts_file(tmp_path, DIGEST)
+    plain = SmtpSettings("127.0.0.1", mailbox.smtp.port, "alerts", "s3cret-pass", True, "alerts@example.com")
+    with caplog.at_level(logging.WARNING):
+        notify(engine, agreement, config, helsinki("2026-11-09 09:00"), sender=Sender(config, plain))
+    assert mailbox.messages == [] and mailbox.logins == []  # no login, no message in the clear
+    assert deliveries(engine) == [("digest", "email:lead.one@example.com", "failed", 1)]
+    reason = ("the SMTP server does not offer STARTTLS, and SMTP_STARTTLS is on, so nothing was sent unencrypted "
+              "(SMTP_STARTTLS=off only for a relay on a trusted network)")
+    assert store.recent_deliveries(engine)["error"].iloc[0] == reason
+    assert store.failure_summary(engine)["failed"] == 1
+    assert reason in caplog.text and "s3cret-pass" not in caplog.text
+
+    tls = SmtpSettings("127.0.0.1", tls_mailbox.port, "alerts", "s3cret-pass", True, "alerts@example.com",
+                       str(tls_mailbox.ca_file))
+    notify(engine, agreement, config, helsinki("2026-11-09 09:05"), sender=Sender(config, tls))
+    notify(engine, agreement, config, helsinki("2026-11-09 09:10"), sender=Sender(config, tls))
+    assert len(tls_mailbox.messages) == 1
+    assert deliveries(engine) == [("digest", "email:lead.one@example.com", "sent", 2)]  # two tries in all
