@@ -702,3 +702,35 @@ def test_alt019_a_server_without_starttls_fails_clearly_and_the_next_pass_tries_
     notify(engine, agreement, config, helsinki("2026-11-09 09:10"), sender=Sender(config, tls))
     assert len(tls_mailbox.messages) == 1
     assert deliveries(engine) == [("digest", "email:lead.one@example.com", "sent", 2)]  # two tries in all
+
+
+def test_alt020_stale_data_goes_to_the_admins_once_even_at_night(tmp_path, agreement, mailbox):
+    """Every record last written Sun 1 Nov 12:00 Helsinki; limit 26 h. Mon 2 Nov 13:00: 25 h, nothing.
+    Sun 8 Nov 03:00 (no working hours, and urgent): 6 days 15 h = 159 h, one e-mail to the admins'
+    list; later passes about the same newest record send nothing."""
+    from sqlalchemy import update
+
+    from queries.schema import MODELS
+
+    engine = fixture_database(f"sqlite:///{tmp_path}/a.db")
+    with engine.begin() as connection:  # the lead first: a change stamps updated_at with the write time
+        connection.execute(update(Lead.__table__).values(created_at=helsinki("2026-11-01 11:00"),
+                                                         mql_at=helsinki("2026-11-01 11:30")))
+        for model in MODELS.values():
+            if "updated_at" in model.__table__.c:
+                connection.execute(update(model.__table__).values(updated_at=helsinki("2026-11-01 12:00")))
+    config = alerts_file(tmp_path, """\
+lists: {admins: [ops@example.com]}
+rules:
+  - {id: stale, event: stale_data, after_hours: 26, to: [list:admins], urgent: true}
+""")
+    sender = Sender(config, mailbox.smtp)
+    assert notify(engine, agreement, config, helsinki("2026-11-02 13:00"), sender=sender).deliveries == []
+    result = notify(engine, agreement, config, helsinki("2026-11-08 03:00"), sender=sender)
+    assert [(s, d) for s, d, _ in result.deliveries] == [("sent", "email:ops@example.com")]
+    assert notify(engine, agreement, config, helsinki("2026-11-08 09:00"), sender=sender).deliveries == []
+    [(recipients, message)] = mailbox.messages
+    assert recipients == ["ops@example.com"]
+    assert message["Subject"] == "The dashboard's data is 159 h old: no import since Sun 01 Nov 12:00"
+    assert message["Importance"] == "high"
+    assert deliveries(engine) == [("stale", "email:ops@example.com", "sent", 1)]
