@@ -115,18 +115,11 @@ def import_command(
     sla: str | None = typer.Option(None, "--sla", help=SLA_HELP),
 ):
     """Load a CSV export: all rows or none, idempotent by external id."""
-    from dashboard.importing.coverage import Coverage, coverage_lines
+    from dashboard.importing.coverage import coverage_lines
     from dashboard.importing.importer import ImportFailed, import_csv, import_folder
-    from dashboard.importing.mapping import (
-        MappingError,
-        import_mapping,
-        import_mappings,
-        load_mapping,
-        preset_paths,
-        recognise,
-        recognise_folder,
-    )
+    from dashboard.importing.mapping import MappingError, preset_paths
     from dashboard.importing.progress import TerminalProgress
+    from dashboard.importing.run import plan_import, result_lines, run_import
     from queries.import_lock import ImportBusy
 
     agreement = _agreement(sla)
@@ -138,7 +131,7 @@ def import_command(
         table, file = None, Path(targets[0])
     else:
         _fail("give TABLE FILE, `folder DIR`, or --preset/--mapping with FILE")
-    loaded_mapping, folder_files = None, []
+    plan = None
     if preset or mapping_file:
         if preset and mapping_file:
             _fail("give --preset or --mapping, not both")
@@ -146,34 +139,21 @@ def import_command(
             _fail("--map works without a preset; put the columns in a mapping file instead")
         if table not in (None, "folder"):
             _fail(f"with --preset or --mapping give only the file, not the table {table!r}")
+        if preset and preset != "auto":
+            try:
+                preset_paths(preset)  # an unknown preset is refused before the file is read
+            except MappingError as error:
+                _fail(f"the mapping is refused: {error}")
+        if preset and not file.exists():
+            _fail(f"cannot read {file}: No such file or directory")
         try:
-            if preset:
-                if preset != "auto":
-                    preset_paths(preset)  # an unknown preset is refused before the file is read
-                if not file.exists():
-                    _fail(f"cannot read {file}: No such file or directory")
-                try:
-                    recognition = recognise(file, preset)
-                except MappingError:
-                    if not (preset == "auto" and file.is_dir()):
-                        raise
-                    folder_files, unknown = recognise_folder(file)  # an export folder of CSV files
-                    if not folder_files:
-                        raise
-                    for path, recognition in folder_files:
-                        typer.echo(f"recognised {path.name}: {recognition.summary}")
-                    for path in unknown:
-                        typer.echo(f"ignored {path.name}: no preset recognises it")
-                    loaded_mapping = folder_files[0][1].mapping
-                else:
-                    loaded_mapping = recognition.mapping
-                    typer.echo(f"recognised {recognition.summary}")
-            else:
-                loaded_mapping = load_mapping(mapping_file)
+            plan = plan_import(file, preset=preset, mapping_file=mapping_file)
         except MappingError as error:
             _fail(f"the mapping is refused: {error}")
         except ImportFailed as error:
             _fail(f"nothing was written: {error}")
+        for note in plan.notes:
+            typer.echo(note)
     fields = {}
     for item in mapping:
         field, _, column = item.partition("=")
@@ -182,17 +162,12 @@ def import_command(
         fields[field.strip()] = column.strip()
     engine = _engine(db, create=True)
     bar = TerminalProgress(sys.stderr) if (sys.stderr.isatty() if show_progress is None else show_progress) else None
-    coverage = None
+    outcome = None
     try:
-        if folder_files:
-            files = [(path, recognition.mapping) for path, recognition in folder_files]
-            coverage = Coverage(agreement.commitments, [mapping for _, mapping in files], file,
-                                allow_partial=allow_partial)
-            results = import_mappings(engine, files, tz=agreement.tz, report=bar, verify=coverage, backfill=backfill)
-        elif loaded_mapping is not None:
-            coverage = Coverage(agreement.commitments, loaded_mapping, file, allow_partial=allow_partial)
-            results = import_mapping(engine, loaded_mapping, file, tz=agreement.tz, report=bar, verify=coverage,
-                                     backfill=backfill)
+        if plan is not None:
+            outcome = run_import(engine, plan, agreement.commitments, tz=agreement.tz, allow_partial=allow_partial,
+                                 report=bar, backfill=backfill)
+            results = outcome.results
         elif table == "folder":
             results = import_folder(engine, file, tz=agreement.tz, report=bar, backfill=backfill)
         else:
@@ -204,39 +179,18 @@ def import_command(
     finally:
         if bar is not None:
             bar.finish()
-    described: set[str] = set()
+    if outcome is not None:
+        for line in [*result_lines(results), *coverage_lines(results, outcome.gaps)]:
+            typer.echo(line)
+        return
     for result in results:
-        source = f" <- {Path(result.file).name}" if loaded_mapping is not None else ""
-        typer.echo(f"{result.table}{source}: {result.rows:,} rows, {result.inserted:,} inserted, "
+        typer.echo(f"{result.table}: {result.rows:,} rows, {result.inserted:,} inserted, "
                    f"{result.updated:,} updated, {result.unresolved:,} unknown references kept")
-        if loaded_mapping is not None and result.file not in described and result.header:
-            described.add(result.file)
-            for line in _file_shape_lines(result):
-                typer.echo(f"  {line}")
         if result.left_out:
-            rows = "row" if result.left_out == 1 else "rows"
-            typer.echo(f"  {result.left_out:,} {rows} left out (not rows this table reads)")
+            typer.echo(f"  {result.left_out:,} {'row' if result.left_out == 1 else 'rows'} left out "
+                       "(not rows this table reads)")
         if result.skipped_columns:
             typer.echo(f"  not in the file, so left alone: {', '.join(result.skipped_columns)}")
-    if coverage is not None:
-        for line in coverage_lines(results, coverage.gaps):
-            typer.echo(line)
-
-
-def _file_shape_lines(result) -> list[str]:
-    """How a preset or mapping import read a file: encoding, delimiter, lines that were not rows."""
-    from dashboard.importing.shape import DELIMITER_NAMES, encoding_name
-
-    lines = [f"read as {encoding_name(result.encoding)}, {DELIMITER_NAMES.get(result.delimiter, 'comma')}-separated"]
-    if result.preamble:
-        first, last = result.preamble[0][0], result.preamble[-1][0]
-        lines.append(f"skipped {len(result.preamble)} title lines above the header (rows {first}-{last}: "
-                     f"{result.preamble[0][1]!r})")
-    if result.footer:
-        first, last = result.footer[0][0], result.footer[-1][0]
-        lines.append(f"skipped {len(result.footer)} closing lines after the rows (rows {first}-{last}: "
-                     f"{result.footer[0][1]!r})")
-    return lines
 
 
 @cli.command()

@@ -212,9 +212,9 @@ def test_alt001_a_breach_sends_one_alert_in_working_hours_only(tmp_path, agreeme
     text = message.get_body(("plain",)).get_content()
     assert "MQL L1 (webinar, SMB) became an MQL on Mon 02 Nov 10:00" in text
     assert "Owner: Rita Rep." in text
-    assert "Timeline: http://127.0.0.1:8050/leads?lead=1" in text
+    assert "Timeline: http://127.0.0.1:8050/lead?lead=1" in text
     html = message.get_body(("html",)).get_content()
-    assert 'href="http://127.0.0.1:8050/leads?lead=1"' in html
+    assert 'href="http://127.0.0.1:8050/lead?lead=1"' in html
     assert deliveries(engine) == [("response_breach", "email:rep@example.com", "sent", 1)]
 
 
@@ -317,7 +317,7 @@ rules:
                                                 {"type": "mrkdwn", "text": "*Owner*\nRita Rep"}]
     assert slack["blocks"][3] == {"type": "actions", "elements": [{
         "type": "button", "text": {"type": "plain_text", "text": "Open in the dashboard"},
-        "url": "https://dash.example.com/leads?lead=1"}]}
+        "url": "https://dash.example.com/lead?lead=1"}]}
 
     teams = posts["/teams"]
     assert teams["type"] == "message"
@@ -332,11 +332,11 @@ rules:
         {"title": "Source", "value": "webinar"}, {"title": "Waited", "value": "6.1 h"},
         {"title": "Window", "value": "4 h"}]
     assert card["actions"] == [{"type": "Action.OpenUrl", "title": "Open in the dashboard",
-                                "url": "https://dash.example.com/leads?lead=1"}]
+                                "url": "https://dash.example.com/lead?lead=1"}]
 
     hook = posts["/hook"]
     assert (hook["kind"], hook["subject"], hook["link"], hook["urgent"]) == (
-        "breach", subject, "https://dash.example.com/leads?lead=1", False)
+        "breach", subject, "https://dash.example.com/lead?lead=1", False)
     assert hook["events"] == [{"key": "breach:1:20261102T080000", "kind": "breach", "lead_id": 1,
                                "external_id": "L1", "owner": "Rita Rep", "source": "webinar", "segment": "SMB",
                                "age_hours": 6.1, "window_hours": 4.0, "mql_at": "2026-11-02T08:00:00+00:00"}]
@@ -445,7 +445,7 @@ def test_alt009_summary_when_many_happen_at_once(tmp_path, agreement, mailbox):
     assert message["Subject"] == ("3 response breaches: Response breach: MQL L1 has waited 6.1 h (window 4 h), "
                                   "and 2 more")
     text = message.get_body(("plain",)).get_content()
-    assert "- Response breach: MQL L2 has waited 5.1 h (window 4 h) (http://127.0.0.1:8050/leads?lead=2)" in text
+    assert "- Response breach: MQL L2 has waited 5.1 h (window 4 h) (http://127.0.0.1:8050/lead?lead=2)" in text
     assert [row[2] for row in deliveries(engine)] == ["sent", "sent", "sent"]
 
 
@@ -578,3 +578,159 @@ def test_alt016_the_log_names_the_digest_by_its_subject(tmp_path, agreement, mai
     notify(engine, agreement, config, helsinki("2026-11-09 09:00"), sender=Sender(config, mailbox.smtp),
            only=("digest",))
     assert store.recent_deliveries(engine)["subject"].tolist() == ["Test SLA: the week 2026-W46 digest"]
+
+
+def self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 signed by its own key (PEM files: certificate, key)."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number())
+                   .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                                  critical=False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / "smtp.crt", tmp_path / "smtp.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+@pytest.fixture
+def tls_mailbox(tmp_path):
+    """An SMTP server on loopback that requires STARTTLS before anything else, and a login after it."""
+    import ssl
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    cert_path, key_path = self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_path, key_path)
+    box = Mailbox()
+    box.tls_sessions = []
+
+    def authenticator(server, session, envelope, _mechanism, auth_data):
+        box.tls_sessions.append(session.ssl is not None)
+        if isinstance(auth_data, LoginPassword):
+            box.logins.append((auth_data.login, auth_data.password))
+            return AuthResult(success=auth_data.password == b"s3cret-pass")
+        return AuthResult(success=False)
+
+    controller = Controller(box, hostname="127.0.0.1", port=free_port(), tls_context=context, require_starttls=True,
+                            authenticator=authenticator, auth_required=True, auth_require_tls=True)
+    controller.start()
+    box.port, box.ca_file = controller.port, cert_path
+    yield box
+    controller.stop()
+
+
+DIGEST = """\
+retry_seconds: 0
+schedule:
+  digest: {day: mon, at: "08:30", to: [lead.one@example.com]}
+"""
+
+
+def test_alt017_starttls_and_login_against_a_tls_server(tmp_path, agreement, tls_mailbox, caplog):
+    """STARTTLS on (the default), the server's certificate trusted through SMTP_CA_FILE, the login
+    after it: the digest arrives, its charts inline, and the password is in no log."""
+    engine = fixture_database(f"sqlite:///{tmp_path}/a.db")
+    config = alerts_file(tmp_path, DIGEST)
+    smtp = SmtpSettings.from_env({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(tls_mailbox.port),
+                                  "SMTP_USER": "alerts", "SMTP_PASSWORD": "s3cret-pass",
+                                  "SMTP_FROM": "alerts@example.com", "SMTP_CA_FILE": str(tls_mailbox.ca_file)})
+    assert smtp.starttls
+    with caplog.at_level(logging.DEBUG):
+        result = notify(engine, agreement, config, helsinki("2026-11-09 09:00"), sender=Sender(config, smtp))
+    assert [(s, d) for s, d, _ in result.deliveries] == [("sent", "email:lead.one@example.com")]
+    assert tls_mailbox.logins == [(b"alerts", b"s3cret-pass")] and tls_mailbox.tls_sessions == [True]
+    [(recipients, message)] = tls_mailbox.messages
+    assert recipients == ["lead.one@example.com"]
+    assert message["Subject"] == "Test SLA: the week 2026-W46 digest"
+    assert "- MQLs (Marketing): 1 against 5, missed; this week so far 0" in message.get_body(("plain",)).get_content()
+    assert [part["Content-ID"] for part in message.walk() if part.get_content_type() == "image/png"] == [
+        "<trend_mql_volume>", "<trend_first_touch>"]
+    assert deliveries(engine) == [("digest", "email:lead.one@example.com", "sent", 1)]
+    assert "s3cret-pass" not in caplog.text
+
+
+def test_alt018_an_untrusted_certificate_is_refused_not_sent_in_the_clear(tmp_path, agreement, tls_mailbox):
+    """Without SMTP_CA_FILE the self-signed certificate is not trusted: failed at once, saying why."""
+    engine = fixture_database(f"sqlite:///{tmp_path}/a.db")
+    config = alerts_file(tmp_path, DIGEST)
+    smtp = SmtpSettings("127.0.0.1", tls_mailbox.port, "alerts", "s3cret-pass", True, "alerts@example.com")
+    notify(engine, agreement, config, helsinki("2026-11-09 09:00"), sender=Sender(config, smtp))
+    assert tls_mailbox.messages == [] and tls_mailbox.logins == []
+    assert deliveries(engine) == [("digest", "email:lead.one@example.com", "failed", 1)]
+    error = store.recent_deliveries(engine)["error"].iloc[0]
+    assert error.startswith("the SMTP server's certificate is not trusted (")
+    assert "SMTP_CA_FILE" in error
+
+
+def test_alt019_a_server_without_starttls_fails_clearly_and_the_next_pass_tries_again(
+        tmp_path, agreement, mailbox, tls_mailbox, caplog):
+    """STARTTLS on, but the server offers none: nothing goes unencrypted, the delivery stands failed
+    with the reason (on /healthz and the Admin page), and the next pass tries it again; once the
+    server speaks TLS it is sent, once."""
+    engine = fixture_database(f"sqlite:///{tmp_path}/a.db")
+    config = alerts_file(tmp_path, DIGEST)
+    plain = SmtpSettings("127.0.0.1", mailbox.smtp.port, "alerts", "s3cret-pass", True, "alerts@example.com")
+    with caplog.at_level(logging.WARNING):
+        notify(engine, agreement, config, helsinki("2026-11-09 09:00"), sender=Sender(config, plain))
+    assert mailbox.messages == [] and mailbox.logins == []  # no login, no message in the clear
+    assert deliveries(engine) == [("digest", "email:lead.one@example.com", "failed", 1)]
+    reason = ("the SMTP server does not offer STARTTLS, and SMTP_STARTTLS is on, so nothing was sent unencrypted "
+              "(SMTP_STARTTLS=off only for a relay on a trusted network)")
+    assert store.recent_deliveries(engine)["error"].iloc[0] == reason
+    assert store.failure_summary(engine)["failed"] == 1
+    assert reason in caplog.text and "s3cret-pass" not in caplog.text
+
+    tls = SmtpSettings("127.0.0.1", tls_mailbox.port, "alerts", "s3cret-pass", True, "alerts@example.com",
+                       str(tls_mailbox.ca_file))
+    notify(engine, agreement, config, helsinki("2026-11-09 09:05"), sender=Sender(config, tls))
+    notify(engine, agreement, config, helsinki("2026-11-09 09:10"), sender=Sender(config, tls))
+    assert len(tls_mailbox.messages) == 1
+    assert deliveries(engine) == [("digest", "email:lead.one@example.com", "sent", 2)]  # two tries in all
+
+
+def test_alt020_stale_data_goes_to_the_admins_once_even_at_night(tmp_path, agreement, mailbox):
+    """Every record last written Sun 1 Nov 12:00 Helsinki; limit 26 h. Mon 2 Nov 13:00: 25 h, nothing.
+    Sun 8 Nov 03:00 (no working hours, and urgent): 6 days 15 h = 159 h, one e-mail to the admins'
+    list; later passes about the same newest record send nothing."""
+    from sqlalchemy import update
+
+    from queries.schema import MODELS
+
+    engine = fixture_database(f"sqlite:///{tmp_path}/a.db")
+    with engine.begin() as connection:  # the lead first: a change stamps updated_at with the write time
+        connection.execute(update(Lead.__table__).values(created_at=helsinki("2026-11-01 11:00"),
+                                                         mql_at=helsinki("2026-11-01 11:30")))
+        for model in MODELS.values():
+            if "updated_at" in model.__table__.c:
+                connection.execute(update(model.__table__).values(updated_at=helsinki("2026-11-01 12:00")))
+    config = alerts_file(tmp_path, """\
+lists: {admins: [ops@example.com]}
+rules:
+  - {id: stale, event: stale_data, after_hours: 26, to: [list:admins], urgent: true}
+""")
+    sender = Sender(config, mailbox.smtp)
+    assert notify(engine, agreement, config, helsinki("2026-11-02 13:00"), sender=sender).deliveries == []
+    result = notify(engine, agreement, config, helsinki("2026-11-08 03:00"), sender=sender)
+    assert [(s, d) for s, d, _ in result.deliveries] == [("sent", "email:ops@example.com")]
+    assert notify(engine, agreement, config, helsinki("2026-11-08 09:00"), sender=sender).deliveries == []
+    [(recipients, message)] = mailbox.messages
+    assert recipients == ["ops@example.com"]
+    assert message["Subject"] == "The dashboard's data is 159 h old: no import since Sun 01 Nov 12:00"
+    assert message["Importance"] == "high"
+    assert deliveries(engine) == [("stale", "email:ops@example.com", "sent", 1)]

@@ -96,6 +96,9 @@ def nothing_written(url: str) -> bool:
     ("spend-google-ads.csv", "spend-google-ads", "current"),
     ("spend-meta-ads.csv", "spend-meta-ads", "current"),
     ("spend-linkedin-ads.csv", "spend-linkedin-ads", "current"),
+    ("salesforce-history/LeadHistory.csv", "salesforce-lead-history", "data-export"),
+    ("salesforce-lead-history-report.csv", "salesforce-lead-history", "report"),
+    ("hubspot-lead-status-history.csv", "hubspot-lead-status-history", "current"),
 ])
 def test_auto_recognises_preset_and_generation_from_the_header(fixture, preset, generation):
     recognition = recognise(FIXTURES / fixture, "auto")
@@ -144,7 +147,7 @@ def test_hubspot_current_contacts_and_deals(db_url):
     """
     first, second = load(db_url, "hubspot-contacts-current.csv", "hubspot-deals-current.csv")
     assert first.stdout.splitlines()[0] == (
-        "recognised HubSpot contacts export (hubspot-contacts, current): 16 of its 16 columns")
+        "recognised HubSpot contacts export (hubspot-contacts, current): 16 of its 17 columns")
     assert "  leads (5 rows): source 5, campaign_id 0, segment 0, owner_id 4, mql_at 4, assigned_at 4, sal_at 0, " \
            "sql_at 2, opportunity_at 1, disqualified_at 1, recycled_at 0, first_touch_at 3" in first.stdout.splitlines()
     assert second.stdout.splitlines()[0] == "recognised HubSpot deals export (hubspot-deals, current): 14 of its 14 columns"
@@ -173,6 +176,23 @@ def test_hubspot_current_contacts_and_deals(db_url):
         "9103": (Decimal("5000.00"), None, None, dt.date(2026, 4, 30)),
     }
     engine.dispose()
+
+
+def test_hubspot_current_contacts_with_the_source_labelled_original_source(tmp_path):
+    """HubSpot's knowledge base (Understand Original and Latest source properties, April 2024) labels
+    the source property "Original source": a current export so labelled still gets its sources
+    (the same five contacts as above)."""
+    text = (FIXTURES / "hubspot-contacts-current.csv").read_text(encoding="utf-8-sig")
+    path = tmp_path / "contacts.csv"
+    path.write_text(text.replace("Original Traffic Source", "Original source"), encoding="utf-8")
+    url = f"sqlite:///{tmp_path}/x.db"
+    result = cli("import", "--preset", "auto", path, "--db", url, "--sla", SLA)
+    assert result.stdout.splitlines()[0] == (
+        "recognised HubSpot contacts export (hubspot-contacts, current): 16 of its 17 columns")
+    leads = records(init_db(url), "leads")
+    assert {key: lead["source"] for key, lead in leads.items()} == {
+        "201": "organic_search", "202": "paid_social", "203": "other_campaigns", "204": "referral",
+        "205": "referral"}
 
 
 # ---------------------------------------------------------------- HubSpot classic: refused, or the sales side from engagements
@@ -376,6 +396,104 @@ def test_salesforce_lead_file_alone_is_refused_until_the_tasks_are_in(tmp_path):
     assert nothing_written(url)
     load(url, "salesforce-export/Task.csv", "salesforce-export/Lead.csv")
     assert len(recognise_folder(FIXTURES / "salesforce-export")[0]) == 6
+
+
+# ---------------------------------------------------------------- SAL and routing from the CRMs' histories
+
+
+def test_salesforce_lead_history_fills_acceptance_and_routing(db_url):
+    """LeadHistory.csv after the Data Export folder (test_salesforce_data_export_folder's data).
+
+    Rows (UTC), in no particular order: 00QA2 became Working - Contacted on Tue 3 Nov 09:30 and
+    again on Wed 4 Nov 11:00 after going back at 10:00 (the first counts), its owner changed
+    from the queue to 005A1 at 08:15 on 3 Nov (two rows, ids and names); 00QA1's owner changed at
+    08:30 on Mon 2 Nov, it became Working - Contacted at 10:00 and Closed - Converted on 5 Nov
+    (not a SAL); 00QA3 became Closed - Not Converted on Thu 5 Nov 09:00, earlier than the
+    LastModifiedDate (6 Nov 12:00) Lead.csv gave. Left out: 00QA3's `created` and `Rating` rows
+    (other fields: not rows the table reads, so 10 rows) and 00QZ9 (a lead not loaded): 3 of 12.
+    November before: SAL 00QA1 only (inferred from its conversion), acceptance 1/2 (00QA2
+    undecided). After: SALs 00QA1 and 00QA2, 00QA3 rejected: acceptance 2/3.
+    """
+    cli("import", "--preset", "auto", FIXTURES / "salesforce-export", "--db", db_url, "--sla", SLA)
+    result = load(db_url, "salesforce-history/LeadHistory.csv")[0]
+    lines = result.stdout.splitlines()
+    assert lines[0] == ("recognised Salesforce Data Export, LeadHistory.csv (salesforce-lead-history, data-export): "
+                        "4 of its 4 columns")
+    assert lines[1] == "leads <- LeadHistory.csv: 10 rows, 0 inserted, 3 updated, 0 unknown references kept"
+    assert "  3 rows left out (not rows this table reads)" in lines
+    engine = init_db(db_url)
+    leads = records(engine, "leads")
+    assert {key: (lead["sal_at"], lead["assigned_at"], lead["disqualified_at"]) for key, lead in leads.items()} == {
+        "00QA1": (utc(2026, 11, 2, 10, 0), utc(2026, 11, 2, 8, 30), None),
+        "00QA2": (utc(2026, 11, 3, 9, 30), utc(2026, 11, 3, 8, 15), None),
+        "00QA3": (None, None, utc(2026, 11, 5, 9, 0)),
+        "00QA4": (None, None, None),
+    }
+    engine.dispose()
+    november = kpis(db_url, "2026-11-01", "2026-11-30")["2026-11-01"]
+    assert (november["sals"], november["acceptance_rate"]) == (2, round(2 / 3, 6))
+
+    load(db_url, "salesforce-history/LeadHistory.csv")  # again: the earliest values stay
+    engine = init_db(db_url)
+    assert records(engine, "leads")["00QA2"]["sal_at"] == utc(2026, 11, 3, 9, 30)
+    engine.dispose()
+
+
+def test_salesforce_lead_history_report_with_its_closing_lines(tmp_path):
+    """The Lead History report: labels, US dates in local time (Helsinki, UTC+2 in November;
+    11/13/2026 says month first), the closing lines skipped. 00QA2: Working - Contacted at
+    11:30 (09:30 UTC), owner at 10:15 (08:15 UTC); 00QA1: 12:00 PM (10:00 UTC); 00QA3's
+    Closed - Not Converted of 13 Nov is later than the 6 Nov 12:00 UTC it has, which stays.
+    The Rating row is left out."""
+    url = f"sqlite:///{tmp_path}/x.db"
+    cli("import", "--preset", "auto", FIXTURES / "salesforce-export", "--db", url, "--sla", SLA)
+    lines = load(url, "salesforce-lead-history-report.csv")[0].stdout.splitlines()
+    assert lines[0] == "recognised Salesforce lead history report (salesforce-lead-history, report): 4 of its 4 columns"
+    assert lines[1] == "leads <- salesforce-lead-history-report.csv: 4 rows, 0 inserted, 3 updated, 0 unknown references kept"
+    # rows: 1 header, 2-6 changes, 7 blank, 8 Grand Totals, 9 blank, 10-11 confidentiality and copyright
+    assert "  skipped 3 closing lines after the rows (rows 8-11: 'Grand Totals (5 records)')" in lines
+    leads = records(init_db(url), "leads")
+    assert {key: (lead["sal_at"], lead["assigned_at"], lead["disqualified_at"]) for key, lead in leads.items()} == {
+        "00QA1": (utc(2026, 11, 2, 10, 0), None, None),
+        "00QA2": (utc(2026, 11, 3, 9, 30), utc(2026, 11, 3, 8, 15), None),
+        "00QA3": (None, None, utc(2026, 11, 6, 12, 0)),
+        "00QA4": (None, None, None),
+    }
+
+
+def test_hubspot_lead_status_history_dates_acceptance(db_url):
+    """The Lead Status property history after the current contacts export (Helsinki, UTC+2 in
+    February and March). 201 became In Progress on 3 Mar 10:45 (08:45 UTC; Open Deal later does
+    not move it), 202 Attempted to Contact on 5 Mar 13:30 (11:30 UTC), 204 In Progress on Fri
+    27 Feb 11:30 (09:30 UTC), 203 Unqualified on 13 Mar 15:00 (13:00 UTC), earlier than the Last
+    Modified Date (16 Mar 10:00, 08:00 UTC) the contacts export gave. 999 is no contact loaded.
+    Before: February SALs 0, March 3 (201, 202 and 204 inferred from their SQLs). After: 204's
+    SAL is in February (1), March has 201 and 202 (2); acceptance stays 2/3 in March (203
+    rejected) and 1/1 in February."""
+    load(db_url, "hubspot-contacts-current.csv")
+    lines = load(db_url, "hubspot-lead-status-history.csv")[0].stdout.splitlines()
+    assert lines[0] == "recognised HubSpot lead status history (hubspot-lead-status-history, current): 3 of its 3 columns"
+    assert lines[1] == "leads <- hubspot-lead-status-history.csv: 9 rows, 0 inserted, 4 updated, 0 unknown references kept"
+    assert "  1 row left out (not rows this table reads)" in lines
+    engine = init_db(db_url)
+    leads = records(engine, "leads")
+    assert {key: (lead["sal_at"], lead["disqualified_at"]) for key, lead in leads.items()} == {
+        "201": (utc(2026, 3, 3, 8, 45), None), "202": (utc(2026, 3, 5, 11, 30), None),
+        "203": (None, utc(2026, 3, 13, 13, 0)), "204": (utc(2026, 2, 27, 9, 30), None), "205": (None, None)}
+    engine.dispose()
+    months = kpis(db_url, "2026-02-01", "2026-03-31")
+    assert (months["2026-02-01"]["sals"], months["2026-02-01"]["acceptance_rate"]) == (1, 1.0)
+    assert (months["2026-03-01"]["sals"], months["2026-03-01"]["acceptance_rate"]) == (2, round(2 / 3, 6))
+
+
+def test_a_history_mapping_fills_timestamps_only_and_adds_to_loaded_records(tmp_path):
+    from dashboard.importing.mapping import MappingError, parse_mapping
+
+    base = "name: h\ntables:\n  - table: leads\n    earliest: true\n"
+    with pytest.raises(MappingError, match="`earliest` goes with `update_only: true`"):
+        parse_mapping(base + "    fields: {id: A, sal_at: B}\n")
+    with pytest.raises(MappingError, match="line 6: tables.0.fields.source: a history .* fills timestamps only"):
+        parse_mapping(base + "    update_only: true\n    fields: {id: A, source: B}\n")
 
 
 # ---------------------------------------------------------------- campaign spend

@@ -50,7 +50,8 @@ class SendError(RuntimeError):
 
 @dataclass(frozen=True)
 class SmtpSettings:
-    """SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, SMTP_STARTTLS, SMTP_FROM."""
+    """SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, SMTP_STARTTLS, SMTP_FROM, and SMTP_CA_FILE (the
+    certificate of a private CA that signed the server's certificate; default: the system's CAs)."""
 
     host: str | None
     port: int
@@ -58,6 +59,7 @@ class SmtpSettings:
     password: str | None
     starttls: bool
     sender: str | None
+    ca_file: str | None = None
 
     @classmethod
     def from_env(cls, environ=None) -> SmtpSettings:
@@ -69,7 +71,8 @@ class SmtpSettings:
             raise ValueError(f"SMTP_PORT={port_text!r}: write a port number, e.g. 587") from None
         starttls = environ.get("SMTP_STARTTLS", "on").strip().lower() not in ("0", "off", "false", "no")
         return cls(environ.get("SMTP_HOST") or None, port, environ.get("SMTP_USER") or None,
-                   environ.get("SMTP_PASSWORD") or None, starttls, environ.get("SMTP_FROM") or None)
+                   environ.get("SMTP_PASSWORD") or None, starttls, environ.get("SMTP_FROM") or None,
+                   environ.get("SMTP_CA_FILE") or None)
 
 
 def redact(text: str, secrets: list[str | None]) -> str:
@@ -115,13 +118,21 @@ def send_email(message: Message, recipients: list[str], smtp: SmtpSettings, send
         with smtplib.SMTP(smtp.host, smtp.port, timeout=TIMEOUT_SECONDS) as server:
             server.ehlo()
             if smtp.starttls:
-                server.starttls(context=ssl.create_default_context())
+                server.starttls(context=ssl.create_default_context(cafile=smtp.ca_file))
                 server.ehlo()
             if smtp.user:
                 server.login(smtp.user, smtp.password or "")
             refused = server.send_message(mail, from_addr=sender, to_addrs=recipients)
     except smtplib.SMTPAuthenticationError as error:
         raise SendError(f"the SMTP server refused the login ({error.smtp_code})", retry=False) from None
+    except smtplib.SMTPNotSupportedError as error:
+        if smtp.starttls and "STARTTLS" in str(error):
+            raise SendError("the SMTP server does not offer STARTTLS, and SMTP_STARTTLS is on, so nothing was sent "
+                            "unencrypted (SMTP_STARTTLS=off only for a relay on a trusted network)", retry=False) from None
+        raise SendError(f"the SMTP server does not support {error}", retry=False) from None
+    except ssl.SSLCertVerificationError as error:
+        raise SendError(f"the SMTP server's certificate is not trusted ({error.verify_message}); SMTP_CA_FILE names "
+                        "the certificate of a private CA", retry=False) from None
     except smtplib.SMTPRecipientsRefused as error:
         raise SendError(f"the SMTP server refused every recipient ({len(error.recipients)})", retry=False) from None
     except (smtplib.SMTPException, OSError) as error:

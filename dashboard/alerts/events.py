@@ -94,7 +94,7 @@ def breach_events(context: ReportContext, config: AlertsConfig) -> list[Event]:
     mql = STAGE["mql"].label
     events = []
     for row in report.breaches.itertuples(index=False):
-        link = f"{config.link_base}/leads?lead={int(row.lead_id)}"
+        link = f"{config.link_base}/lead?lead={int(row.lead_id)}"
         waited = formatting.hours(row.age_hours)
         events.append(Event(
             kind="breach", key=f"breach:{int(row.lead_id)}:{_stamp(row.mql_at)}",
@@ -126,7 +126,7 @@ def breach_soon_events(context: ReportContext, config: AlertsConfig, rule: Rule)
     emails, mql = _owner_emails(context), STAGE["mql"].label
     events = []
     for row, owner in zip(pending.itertuples(index=False), names):
-        link = f"{config.link_base}/leads?lead={int(row.lead_id)}"
+        link = f"{config.link_base}/lead?lead={int(row.lead_id)}"
         left = formatting.hours(window - row.age_hours)
         events.append(Event(
             kind="breach_soon", key=f"breach_soon:{int(row.lead_id)}:{_stamp(row.mql_at)}",

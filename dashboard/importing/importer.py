@@ -236,6 +236,7 @@ class TablePlan:
     skip_unknown: bool = False  # with update_only: a new id is left out instead
     when: FieldSource | None = None  # only the rows whose cell in when.when_column passes
     header_hint: frozenset[str] = frozenset()  # case-folded columns: find the header below a preamble
+    earliest: bool = False  # a history: many rows per record, each timestamp keeps its earliest value
 
 
 class _NothingToRead(Exception):
@@ -944,6 +945,40 @@ class Recording:
     history: bool = False
 
 
+def history_fields(table: str) -> tuple[str, ...]:
+    """The fields a history (`earliest`) may fill: the table's timestamps."""
+    return tuple(name for name, field in _fields(table).items() if field.kind == "timestamp")
+
+
+def _earliest_rows(connection: Connection, table: str, rows: list[_Row]) -> list[_Row]:
+    """One row per record of a chunk of history rows: each field the earliest value any of its rows
+    gives, or the record's stored one where that is earlier (so a history loads in any order and
+    in several parts, and a row without a value never empties a field)."""
+    merged: dict[str, _Row] = {}
+    for row in rows:
+        kept = merged.get(row.values["external_id"])
+        if kept is None:
+            merged[row.values["external_id"]] = _Row(row.number, dict(row.values))
+            continue
+        for name, value in row.values.items():
+            if name != "external_id" and value is not None and (kept.values[name] is None or value < kept.values[name]):
+                kept.values[name] = value
+    names = [name for name in rows[0].values if name != "external_id"] if rows else []
+    if not names:
+        return list(merged.values())
+    model_table = MODELS[table].__table__
+    wanted = list(merged)
+    for start in range(0, len(wanted), LOOKUP_ROWS):
+        statement = select(model_table.c.external_id, *(model_table.c[name] for name in names)).where(
+            model_table.c.external_id.in_(wanted[start:start + LOOKUP_ROWS]))
+        for external_id, *stored in connection.execute(statement).all():
+            values = merged[external_id].values
+            for name, old in zip(names, stored, strict=True):
+                if old is not None and (values[name] is None or old < values[name]):
+                    values[name] = old
+    return list(merged.values())
+
+
 def _write_chunk(connection: Connection, table: str, rows: list[_Row],
                  existing: dict[str, int], recording: Recording) -> tuple[int, int, int]:
     """Insert a chunk's new records and update its known ones: (inserted, updated, unresolved).
@@ -1110,7 +1145,9 @@ def _import_plan(connection: Connection, path: Path, plan: TablePlan, reading: R
     def write(chunk: list[_Row]) -> None:
         nonlocal inserted, updated, unresolved, rows_done
         rows_in_chunk = len(chunk)
-        if plan.distinct:  # the last row naming a record wins
+        if plan.earliest:  # a history: each field keeps the earliest of its rows and the record's
+            chunk = _earliest_rows(connection, table, chunk)
+        elif plan.distinct:  # the last row naming a record wins
             chunk = list({row.values["external_id"]: row for row in chunk}.values())
         existing = _ids_by_external_id(connection, table,
                                        (row.values["external_id"] for row in chunk))

@@ -35,6 +35,7 @@ from dashboard.importing.importer import (
     ImportResult,
     Reading,
     TablePlan,
+    history_fields,
     import_plans,
     table_fields,
 )
@@ -155,6 +156,7 @@ class TablePart(_Strict):
     optional: bool = False
     update_only: bool = False
     unknown_ids: Literal["refuse", "skip"] = "refuse"  # with update_only
+    earliest: bool = False  # a history: many rows per record, each timestamp keeps its earliest value
     when: When | None = None  # only the rows this holds for
     fields: dict[str, FieldSpec]
 
@@ -169,6 +171,15 @@ class TablePart(_Strict):
             raise ValueError(f"{self.table} needs an `id` field (the record's id in the CRM)")
         if self.unknown_ids == "skip" and not self.update_only:
             raise ValueError("@unknown_ids: `unknown_ids: skip` goes with `update_only: true`")
+        if self.earliest:
+            if not self.update_only:
+                raise ValueError("@earliest: a history adds to records loaded before: `earliest` goes with "
+                                 "`update_only: true`")
+            stamps = history_fields(self.table)
+            for name in self.fields:
+                if name != "id" and name not in stamps:
+                    raise ValueError(f"@fields.{name}: a history (`earliest: true`) fills timestamps only; "
+                                     f"of {self.table}: {', '.join(stamps)}")
         return self
 
     def columns(self) -> list[str]:
@@ -191,7 +202,8 @@ class TablePart(_Strict):
             fields[name] = tuple(
                 FieldSource(item) if isinstance(item, str) else item.field_source() for item in specs
             )
-        return TablePlan(self.table, fields, skip_missing=skip_missing, distinct=self.distinct,
+        return TablePlan(self.table, fields, skip_missing=skip_missing, distinct=self.distinct or self.earliest,
+                         earliest=self.earliest,
                          optional=self.optional, update_only=self.update_only,
                          skip_unknown=self.unknown_ids == "skip",
                          when=self.when.field_source() if self.when else None, header_hint=header_hint)

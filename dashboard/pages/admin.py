@@ -8,6 +8,7 @@ import base64
 import binascii
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 import dash
 import dash_bootstrap_components as dbc
@@ -35,6 +36,8 @@ LINK_NAME, LINK_CREATE, LINK_REVOKE, LINK_CHOICE, LINK_MESSAGE = (
     "admin-link-name", "admin-link-create", "admin-link-revoke", "admin-link-choice", "admin-link-message")
 ALERT_LOG = "admin-alert-log"
 IMPORT_KIND, IMPORT_UPLOAD, IMPORT_MESSAGE = "admin-import-kind", "admin-import-upload", "admin-import-message"
+IMPORT_PARTIAL = "admin-import-partial"
+PARTIAL_LABEL = "Load it even if a commitment then cannot be measured (those figures show as not recorded)"
 TABLES = ("owners", "campaigns", "contacts", "leads", "deals", "activities")
 MAX_UPLOAD = 200 * 2**20  # larger exports: `app.py import`, which streams
 
@@ -74,8 +77,9 @@ def layout(**_query):
     settings = current_settings()
     from dashboard.importing.mapping import preset_names
 
-    kinds = [{"label": f"{name} (one table)", "value": f"table:{name}"} for name in TABLES]
+    kinds = [{"label": "a CRM or ad platform export: recognise it from its header", "value": "preset:auto"}]
     kinds += [{"label": f"preset {name}", "value": f"preset:{name}"} for name in preset_names()]
+    kinds += [{"label": f"{name} (one table)", "value": f"table:{name}"} for name in TABLES]
     return html.Div([
         page_header("Admin", "Who may sign in, the wall screens' links, loading a CRM export, and the alerts."),
         dbc.Row([
@@ -104,8 +108,12 @@ def layout(**_query):
             dbc.Col(dcc.Dropdown(id=IMPORT_KIND, options=kinds, value="table:leads", clearable=False), md=4),
             dbc.Col(dcc.Upload(id=IMPORT_UPLOAD, children=html.Div(["Drop a CSV file here, or ", html.A("choose one")]),
                                className="upload-box", max_size=MAX_UPLOAD), md=8),
-        ], className="g-2"), html.Div(id=IMPORT_MESSAGE, className="mt-2"),
-            note="All rows or none: a file with a fault names its row and column and writes nothing. Presets and "
+        ], className="g-2"),
+            dbc.Checkbox(id=IMPORT_PARTIAL, label=PARTIAL_LABEL, value=False, className="mt-2"),
+            html.Div(id=IMPORT_MESSAGE, className="mt-2"),
+            note="All rows or none: a file with a fault names its row and column and writes nothing. An export "
+                 "that leaves a commitment of the agreement without the data it needs is refused with the column "
+                 "it lacks, unless the box above is ticked (as `app.py import --allow-partial`). Presets and "
                  "mapping files: README, Commands, and docs/IMPORT.md. Files over 200 MB: use `app.py import`."),
         _alerts_section(settings),
     ])
@@ -173,53 +181,90 @@ def upload_name(filename: str | None) -> str:
     return name if len(name) <= 118 else name[:117] + "…"
 
 
-def load_upload(contents: str, filename: str, kind: str, settings) -> list:
-    """Write the uploaded file to a private temporary folder under a name of our own and import it;
-    the results, one per table. Raises ImportFailed, ImportBusy, MappingError or ValueError.
+class Upload(NamedTuple):
+    """What an upload did: the results, one per table, and the lines that describe it (for a preset:
+    what was recognised, how the file was read, the coverage report; as `app.py import` prints).
+    A named tuple, not a dataclass: Dash loads page modules outside sys.modules."""
+
+    results: list
+    lines: list[str]
+
+
+class UploadRefused(ValueError):
+    """An upload that wrote nothing: the reason, and what was said before it (the preset recognised)."""
+
+    def __init__(self, reason: str, notes: tuple[str, ...] = ()):
+        super().__init__(reason)
+        self.notes = notes
+
+
+def load_upload(contents: str, filename: str, kind: str, settings, allow_partial: bool = False) -> Upload:
+    """Write the uploaded file to a private temporary folder under a name of our own and import it:
+    one table, or a preset (`auto`: the one the header names) through the same plan, coverage check
+    and report as `app.py import --preset` (dashboard.importing.run). Raises UploadRefused or
+    ImportBusy, naming the file as the admin knows it, never the temporary copy.
 
     The schema is not migrated here: the server did that at its start (concurrent uploads raced
     to migrate); a database without it fails the import, saying so."""
     from dashboard.importing.importer import ImportFailed, import_csv
-    from dashboard.importing.mapping import import_mapping, recognise
+    from dashboard.importing.mapping import MappingError
+    from dashboard.importing.run import plan_import, run_import
     from queries.db import get_engine
 
     _, _, data = (contents or "").partition(",")
     try:
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
-        raise ValueError("the upload could not be read; choose the file again") from None
+        raise UploadRefused("the upload could not be read; choose the file again") from None
     what, _, name = (kind or "").partition(":")
+    if not ((what == "preset" and name) or (what == "table" and name in TABLES)):
+        raise UploadRefused(f"choose what the file is (got {kind!r})")
     shown = upload_name(filename)
     suffix = Path(shown).suffix.lower()
     with tempfile.TemporaryDirectory(prefix="smarketing-upload-") as folder:
         path = Path(folder) / f"upload{suffix if suffix in ('.csv', '.txt', '.tsv') else '.csv'}"
         path.write_bytes(raw)
+
+        def named(text: str) -> str:  # the temporary copy's name, as the admin knows the file
+            return text.replace(str(path), shown).replace(path.name, shown)
+
         engine = get_engine(settings.database_url)
-        tz = settings.agreement().tz
+        agreement = settings.agreement()
+        notes: tuple[str, ...] = ()
         try:
-            if what == "preset":
-                return import_mapping(engine, recognise(path, name).mapping, path, tz=tz)
-            if what == "table" and name in TABLES:
-                return [import_csv(engine, name, path, tz=tz)]
-        except ImportFailed as error:  # name the file as the admin knows it, not the temporary copy
-            raise ImportFailed(shown, error.row, error.column, error.reason) from None
-        raise ValueError(f"choose what the file is (got {kind!r})")
+            if what == "table":
+                return Upload([import_csv(engine, name, path, tz=agreement.tz)], [])
+            plan = plan_import(path, preset=name)
+            notes = tuple(named(note) for note in plan.notes)
+            outcome = run_import(engine, plan, agreement.commitments, tz=agreement.tz, allow_partial=allow_partial)
+            return Upload(outcome.results, [named(line) for line in outcome.lines])
+        except ImportFailed as error:
+            reason = str(ImportFailed(shown, error.row, error.column, named(error.reason)))
+            if "--allow-partial" in reason:
+                reason = reason.replace("pass --allow-partial", "tick the box below the upload")
+            raise UploadRefused(reason, notes) from None
+        except MappingError as error:
+            raise UploadRefused(f"{shown}: {named(error.reason)}", notes) from None
 
 
 @callback(Output(IMPORT_MESSAGE, "children"), Input(IMPORT_UPLOAD, "contents"), State(IMPORT_UPLOAD, "filename"),
-          State(IMPORT_KIND, "value"), prevent_initial_call=True)
-def import_upload(contents, filename, kind):
+          State(IMPORT_KIND, "value"), State(IMPORT_PARTIAL, "value"), prevent_initial_call=True)
+def import_upload(contents, filename, kind, allow_partial=False):
     """Import the dropped file; every page shows the new figures at its next load."""
-    from dashboard.importing.importer import ImportFailed
-    from dashboard.importing.mapping import MappingError
     from queries.import_lock import ImportBusy
 
     settings = current_settings()
     try:
-        results = load_upload(contents, filename, kind, settings)
-    except (ImportFailed, ImportBusy, MappingError, ValueError) as error:
+        upload = load_upload(contents, filename, kind, settings, allow_partial=bool(allow_partial))
+    except UploadRefused as error:
+        return dbc.Alert([*(html.Div(note) for note in error.notes), "Nothing was written: ", str(error)],
+                         color="warning", className="py-2")
+    except ImportBusy as error:
         return dbc.Alert(["Nothing was written: ", str(error)], color="warning", className="py-2")
     forget_cached_data()
+    if upload.lines:
+        return dbc.Alert(html.Pre("\n".join(upload.lines), className="mb-0 import-report"),
+                         color="success", className="py-2", id="admin-import-result")
     return dbc.Alert([html.Div(f"{r.table}: {r.rows:,} rows, {r.inserted:,} inserted, {r.updated:,} updated, "
-                               f"{r.unresolved:,} unknown references kept") for r in results],
+                               f"{r.unresolved:,} unknown references kept") for r in upload.results],
                      color="success", className="py-2", id="admin-import-result")

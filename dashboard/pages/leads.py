@@ -25,9 +25,9 @@ from dash import ALL, MATCH, Input, Output, callback, dcc, html, no_update
 from dashboard.application import current_settings
 from dashboard.components import formatting
 from dashboard.components.filters import ID
-from dashboard.components.labels import TEAM_COLOURS, TEAM_LABELS
 from dashboard.components.layout import NO_DATA, empty_state, page_header, render_safely
 from dashboard.components.lead_query import LeadQuery
+from dashboard.components.timeline import fact, legend, timeline_event
 from dashboard.metrics.drilldown import DATE_STAGES
 from dashboard.reports.context import ReportContext
 from dashboard.reports.leads import LeadsReport, TimelineReport, leads_report, timeline_report
@@ -54,7 +54,6 @@ TIMELINE_PANEL = "leads-timeline-panel"
 STAGE_LABELS = {stage.name: stage.label for stage in STAGES_OF_FUNNEL}
 STAGE_PLURALS = {"lead": "Leads created", "mql": "MQLs", "sal": "SALs", "sql": "SQLs",
                  "opportunity": "Opportunities", "won": "Won leads"}
-KIND_LABELS = {"stage": "Stage", "engagement": "Engagement", "touch": "Sales touch", "deal": "Deal"}
 STAMP = "%Y-%m-%d %H:%M"
 # Local times as text: AG Grid 33+ would take "2026-11-20 09:00" for a date and give it a date
 # filter (a US mm/dd/yyyy picker, clipped in the floating filter).
@@ -208,44 +207,18 @@ def download_csv(n_clicks):
     return bool(n_clicks)
 
 
-def _event(row) -> html.Div:
-    """One line of the timeline: when, which team, what, detail, who (all as inert text)."""
-    team = row.team if row.team in TEAM_COLOURS else "sales"
-    money = formatting.money(row.amount, row.currency or "EUR") if pd.notna(row.amount) else None
-    detail = " · ".join(part for part in (row.detail, money) if isinstance(part, str) and part)
-    return html.Div([
-        html.Div(f"{row.at:%a %-d %b %Y %H:%M}", className="timeline-when"),
-        html.Div([
-            html.Span(f"{TEAM_LABELS[team]} · {KIND_LABELS.get(row.kind, row.kind)}",
-                      className=f"timeline-team {team}"),
-            html.Span(row.event, className="timeline-what"),
-            html.Div(detail, className="timeline-detail") if detail else None,
-            html.Div(row.who, className="timeline-who") if isinstance(row.who, str) else None,
-        ]),
-    ], className=f"timeline-event {team}", style={"borderLeftColor": TEAM_COLOURS[team]})
-
-
-def _fact(label: str, value) -> html.Div:
-    """One labelled value of the lead's card; a dash where it is missing."""
-    text = "–" if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "" else str(value)
-    return html.Div([html.Span(label, className="fact-label"), html.Span(text, className="fact-value")],
-                    className="fact")
-
-
 def render_timeline(report: TimelineReport) -> html.Div:
     """The lead's card (contact, source, owner, stage) over its events in time order."""
     lead, contact = report.lead, report.contact or {}
-    legend = html.Div([html.Span("Marketing", className="timeline-team marketing"),
-                       html.Span("Sales", className="timeline-team sales")], className="timeline-legend")
     facts = html.Div([
-        _fact("Contact", contact.get("name")), _fact("Email", contact.get("email")),
-        _fact("Company", contact.get("company")), _fact("Country", contact.get("country")),
-        _fact("Segment", lead["segment"]), _fact("Source", lead["source"]), _fact("Campaign", report.campaign),
-        _fact("Owner", report.owner), _fact("Stage now", STAGE_LABELS[report.stage]),
+        fact("Contact", contact.get("name")), fact("Email", contact.get("email")),
+        fact("Company", contact.get("company")), fact("Country", contact.get("country")),
+        fact("Segment", lead["segment"]), fact("Source", lead["source"]), fact("Campaign", report.campaign),
+        fact("Owner", report.owner), fact("Stage now", STAGE_LABELS[report.stage]),
     ], className="facts")
-    events = [_event(row) for row in report.events.itertuples(index=False)]
+    events = [timeline_event(row) for row in report.events.itertuples(index=False)]
     return html.Div([
-        facts, legend,
+        facts, legend(),
         html.Div(events or "Nothing recorded for this lead yet.", className="timeline-events"),
     ], id=f"timeline-{int(lead['id'])}", className="timeline")
 

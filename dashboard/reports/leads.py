@@ -110,9 +110,11 @@ class TimelineReport:
     events: pd.DataFrame | None = None  # drilldown.lead_timeline, oldest first
 
 
-def timeline_report(context: ReportContext, lead_id: int, engine: Engine) -> TimelineReport:
+def timeline_report(context: ReportContext, lead_id: int, engine: Engine,
+                    with_contact: bool = True) -> TimelineReport:
     """One lead's card and everything that happened to it by as_of (a context on every record:
-    the lead shows whatever the filters say)."""
+    the lead shows whatever the filters say). `with_contact=False` leaves the contact's details
+    (name, e-mail, company, country) unread: the Lead page, open to viewers, shows the journey only."""
     base = dict(lead_id=lead_id, agreement=context.agreement, as_of=context.as_of, is_empty=context.is_empty)
     if context.is_empty:
         return TimelineReport(**base)
@@ -125,7 +127,8 @@ def timeline_report(context: ReportContext, lead_id: int, engine: Engine) -> Tim
     owners = known.owners.set_index("id")["name"] if len(known.owners) else pd.Series(dtype=object)
     campaigns = known.campaigns.set_index("id")["name"] if len(known.campaigns) else pd.Series(dtype=object)
     return TimelineReport(
-        **base, lead=lead, stage=current_stage(stages).iloc[0], contact=load_contact(engine, lead["contact_id"]),
+        **base, lead=lead, stage=current_stage(stages).iloc[0],
+        contact=load_contact(engine, lead["contact_id"]) if with_contact else None,
         owner=owners.get(lead["owner_id"]), campaign=campaigns.get(lead["campaign_id"]),
         events=lead_timeline(stages, known.deals, activities, known.owners, lead_id, context.agreement.tz),
     )

@@ -144,3 +144,61 @@ def test_ad007_an_upload_while_another_import_runs_is_refused_cleanly(admin):
         result = module.import_upload(_csv(good), "leads.csv", "table:leads")
     assert texts(result) == ["Nothing was written: ", "another import is running; try again when it has finished"]
     assert _leads(path) == []
+
+
+PRESETS = __import__("pathlib").Path(__file__).resolve().parent.parent / "fixtures" / "presets"
+
+
+def _file(name: str) -> str:
+    return "data:text/csv;base64," + base64.b64encode((PRESETS / name).read_bytes()).decode()
+
+
+def test_ad008_an_export_upload_is_recognised_and_reports_its_coverage(admin):
+    """The same path as `app.py import --preset auto`: the preset and generation recognised from the
+    header, what each table got, how the file was read, and the coverage report."""
+    app, module, settings, path = admin
+    with app.server.test_request_context():
+        result = module.import_upload(_file("hubspot-contacts-current.csv"), "contacts.csv", "preset:auto", False)
+    lines = "".join(texts(result)).splitlines()
+    assert lines[0] == "recognised HubSpot contacts export (hubspot-contacts, current): 16 of its 17 columns"
+    assert "coverage (rows that got a value, of the rows read):" in lines
+    assert any(line.startswith("leads <- contacts.csv: 5 rows, 5 inserted") for line in lines)  # 5 data rows
+    assert "smarketing-upload" not in "".join(lines)
+    assert [external_id for external_id, _ in _leads(path)] == ["201", "202", "203", "204", "205"]
+
+
+def test_ad009_an_export_that_cannot_serve_the_agreement_is_refused_unless_the_box_is_ticked(admin):
+    """Classic HubSpot contacts have no first touch: the agreement's first_touch commitment could not be
+    measured, so the upload is refused with the column it expected and writes nothing; ticked, it loads
+    and says which commitment is not recorded (the CLI's --allow-partial)."""
+    app, module, settings, path = admin
+    with app.server.test_request_context():
+        refused = module.import_upload(_file("hubspot-contacts.csv"), "old.csv", "preset:auto", False)
+    text = "\n".join(texts(refused))
+    assert text.startswith("recognised HubSpot contacts export (hubspot-contacts, classic): 15 of its 19 columns")
+    assert ("Nothing was written: \nold.csv column First Engagement Date: commitment first_touch needs "
+            "leads.first_touch_at (or sales activities), and no record has it: expected column "
+            "'First Engagement Date', which is not in the file") in text
+    assert "tick the box below the upload" in text and "--allow-partial" not in text
+    assert "smarketing-upload" not in text
+    assert _leads(path) == []
+
+    with app.server.test_request_context():
+        loaded = module.import_upload(_file("hubspot-contacts.csv"), "old.csv", "preset:auto", True)
+    lines = "".join(texts(loaded)).splitlines()
+    assert lines[-1] == ("  not recorded: leads.first_touch_at (or sales activities), so commitment first_touch "
+                         "cannot be measured")
+    assert len(_leads(path)) == 4  # the file's four contacts, one lead each
+
+
+def test_ad010_a_file_no_preset_recognises_is_refused_naming_the_nearest(admin):
+    app, module, settings, path = admin
+    with app.server.test_request_context():
+        refused = module.import_upload(_csv("Colour,Size\r\nred,3\r\n"), "stock.csv", "preset:auto", False)
+    assert "".join(texts(refused)) == "Nothing was written: stock.csv: no preset recognises this header"
+    with app.server.test_request_context():
+        wrong = module.import_upload(_file("hubspot-contacts-current.csv"), "c.csv", "preset:salesforce-leads", False)
+    text = "".join(texts(wrong))
+    assert text.startswith("Nothing was written: c.csv: this is not a Salesforce leads report file: it lacks 'Lead ID'")
+    assert "use --preset hubspot-contacts" in text
+    assert _leads(path) == []
