@@ -70,7 +70,7 @@ def october():
 
 
 def test_pr001_the_scorecard_against_the_months_before(october):
-    """MQLs 4 of 10 (40 %, behind), September 2 (+100 %), October 2025 1 (+300 %). Response: leads
+    """MQLs 4 of 10 (40 %, missed: October is over), September 2 (+100 %), October 2025 1 (+300 %). Response: leads
     1 and 3 within 4 working hours, 2 (5 h) and 4 (untouched) not: 50 %; September 2 of 2: -50
     points; October 2025 0 of 1: +50 points. Revenue 6,000 of 10,000, nothing a month or a year
     earlier to compare with."""
@@ -78,7 +78,7 @@ def test_pr001_the_scorecard_against_the_months_before(october):
     board = october.scorecard.set_index("id")
     assert board.loc["mql_volume", ["actual", "target", "of_target", "previous", "year_ago", "mom", "yoy"]].tolist() \
         == [4, 10.0, 0.4, 2, 1, 1.0, 3.0]
-    assert board.loc["mql_volume", "status"] == "behind"
+    assert board.loc["mql_volume", "status"] == "missed"
     assert board.loc["first_touch", ["actual", "previous", "year_ago", "mom", "yoy"]].tolist() == [0.5, 1.0, 0.0, -0.5, 0.5]
     assert board.loc["won_revenue", ["actual", "of_target", "previous"]].tolist() == [6000.0, 0.6, 0.0]
     assert pd.isna(board.loc["won_revenue", "mom"]) and pd.isna(board.loc["won_revenue", "yoy"])

@@ -6,6 +6,7 @@ import pandas as pd
 
 from dashboard.metrics.calendar import period_start, to_local_dates, tz_name
 from dashboard.metrics.kpis import SettledFrames, commitment_table, kpi_table
+from dashboard.metrics.targets import COMPANY, Slice
 from dashboard.sla import Agreement
 from queries.loaders import Dataset
 
@@ -24,10 +25,11 @@ def same_point_before(as_of: pd.Timestamp, grain: str, tz) -> pd.Timestamp:
 
 
 def scoreboard(dataset: Dataset, agreement: Agreement, as_of: pd.Timestamp,
-               shared: SettledFrames | None = None) -> pd.DataFrame:
+               shared: SettledFrames | None = None, view: Slice = COMPANY) -> pd.DataFrame:
     """One row per horizon and commitment: actual, target, expected, projected,
     required_per_day, status; with the previous period's figure at the same point and,
-    for this week and month, the last complete period's result."""
+    for this week and month, the last complete period's result (met or missed). Targets are
+    those of the `view`'s slice."""
     as_of = pd.Timestamp(as_of)
     today = to_local_dates(pd.Series([as_of]), agreement.tz).iloc[0]
     frames = []
@@ -36,14 +38,14 @@ def scoreboard(dataset: Dataset, agreement: Agreement, as_of: pd.Timestamp,
         previous = current - _ONE[grain]
         periods = pd.DatetimeIndex([previous, current])
         scored = commitment_table(kpi_table(dataset, agreement, grain, periods, as_of, with_maturity=False, shared=shared),
-                                  agreement, grain, as_of)
+                                  agreement, grain, as_of, view)
         now = scored[scored["period_start"] == current].assign(horizon=horizon, grain=grain)
 
         earlier_as_of = same_point_before(as_of, grain, agreement.tz)
         earlier_periods = pd.DatetimeIndex([previous])
         earlier = commitment_table(
             kpi_table(dataset, agreement, grain, earlier_periods, earlier_as_of, with_maturity=False, shared=shared),
-            agreement, grain, earlier_as_of)
+            agreement, grain, earlier_as_of, view)
         now = now.merge(earlier[["id", "actual"]].rename(columns={"actual": "previous_same_point"}), on="id", how="left")
         frames.append(now)
         if grain in ("week", "month"):

@@ -23,5 +23,6 @@ def scoreboard_report(context: ReportContext) -> ScoreboardReport:
     """The board for the context's records and instant."""
     if context.is_empty:
         return ScoreboardReport(pd.DataFrame(), context.agreement, context.as_of, True)
-    board = scoreboard(context.dataset, context.agreement, context.as_of, shared=context.settled_frames)
+    board = scoreboard(context.dataset, context.agreement, context.as_of, shared=context.settled_frames,
+                       view=context.view)
     return ScoreboardReport(board, context.agreement, context.as_of, False)
