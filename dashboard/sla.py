@@ -9,7 +9,6 @@ import dataclasses
 import datetime as dt
 import os
 import re
-from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -374,7 +373,7 @@ class Agreement(_Strict):
                                f"current version: {earlier} is not before {later}")
         return self
 
-    @cached_property
+    @property
     def all_versions(self) -> tuple[Version, ...]:
         """Every version, earliest first, the current one last (SPEC "Versions")."""
         listed = [*self.versions, None]
@@ -409,7 +408,7 @@ class Agreement(_Strict):
         numbers |= {v.number for v in self.all_versions if v.effective_from and first < v.effective_from <= last}
         return tuple(v for v in self.all_versions if v.number in numbers)
 
-    @cached_property
+    @property
     def commitment_ids(self) -> tuple[str, ...]:
         """Every commitment id of any version: the current ones first, in their order."""
         ids = [c.id for c in self.commitments]
@@ -514,3 +513,34 @@ def _line_for(lines: dict[tuple, int], loc: tuple) -> int | None:
         if key in lines:
             return lines[key]
     return None
+
+
+@dataclasses.dataclass(frozen=True)
+class Change:
+    """One difference between a version and the one before it: a commitment `added`,
+    `removed` or `changed` (with the fields that changed), or a stage's `definition`."""
+
+    kind: Literal["added", "removed", "changed", "definition"]
+    subject: str  # the commitment's id or the stage
+    before: Commitment | str | None = None
+    after: Commitment | str | None = None
+    fields: tuple[str, ...] = ()
+
+
+def version_changes(earlier: Version, later: Version) -> list[Change]:
+    """What changed from `earlier` to `later`: commitments added, removed, changed (in the
+    later version's order, then the removed ones), then the definitions that changed."""
+    changes = []
+    for commitment in later.commitments:
+        before = earlier.commitment(commitment.id)
+        if before is None:
+            changes.append(Change("added", commitment.id, None, commitment))
+            continue
+        old, new = before.model_dump(), commitment.model_dump()
+        fields = tuple(name for name in new if old[name] != new[name])
+        if fields:
+            changes.append(Change("changed", commitment.id, before, commitment, fields))
+    changes += [Change("removed", c.id, c, None) for c in earlier.commitments if later.commitment(c.id) is None]
+    changes += [Change("definition", stage, earlier.definitions.get(stage), later.definitions.get(stage))
+                for stage in STAGES if earlier.definitions.get(stage) != later.definitions.get(stage)]
+    return changes

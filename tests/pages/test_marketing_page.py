@@ -305,12 +305,16 @@ def test_breakdowns_by_source_campaign_and_segment(page_body):
     assert set(segments) == {"SMB", "Mid-market", "Enterprise"}
 
 
-def test_a_filtered_view_says_the_targets_are_the_whole_agreements(demo_app):
+def test_a_filtered_view_without_slice_targets_says_no_target_for_this_slice(demo_app):
+    """The frozen agreement gives no segment its own target, so Enterprise's MQLs are scored
+    against none: never against the company's 400 a month (SPEC "Targets per slice")."""
     page = tree.page("marketing")
 
     with demo_app.server.test_request_context():
         body = page.update_marketing({"grain": "week", "segments": ["Enterprise"]})
-    assert "targets those of the whole agreement" in " ".join(texts(find(body, page.FILTER_NOTE)))
+    assert "never the company's" in " ".join(texts(find(body, page.FILTER_NOTE)))
+    assert "no target for this slice" in texts(find(body, page.CARD.format("mqls")))
+    assert "no target for this slice" in texts(find(body, page.CARD.format("acceptance")))
 
 
 def test_an_agreement_without_marketing_commitments_draws_no_target(demo_app, demo_settings, tmp_path, monkeypatch):
