@@ -20,7 +20,7 @@ from dashboard.metrics.sales import (
     response_summary,
     stage_order,
 )
-from dashboard.metrics.targets import rate_target
+from dashboard.metrics.targets import commitment_rate_target
 from dashboard.reports.context import ReportContext
 from dashboard.reports.filters import ViewFilters
 from dashboard.sla import Agreement
@@ -50,7 +50,9 @@ def response_report(context: ReportContext) -> ResponseReport:
     if context.is_empty or window is None:
         return ResponseReport(**base)
     responses = context.responses(*context.window())
-    target = rate_target(agreement.response_commitment, context.start, context.end + dt.timedelta(days=1))
+    # The view's slice's target, of the version in force on the range's last day (today while it runs).
+    target = commitment_rate_target(agreement, agreement.response_commitment.id, context.start,
+                                    context.end + dt.timedelta(days=1), context.today, context.view)
     return ResponseReport(
         **base, target=target,
         breaches=open_breach_list(responses, context.known.owners),

@@ -174,7 +174,8 @@ def test_volume_against_the_weekly_mql_target():
     assert volume["leads"].tolist() == [4, 2, 1] and volume["mqls"].tolist() == [3, 2, 1]
     assert volume["target"].tolist() == pytest.approx([2000 / 21] * 3)
     assert volume["expected"].tolist() == pytest.approx([2000 / 21, 2000 / 21, 2000 / 21 * 0.9])
-    assert volume["status"].tolist() == ["behind", "behind", "behind"]
+    # The weeks of 2 and 9 November are over (final: missed); 16-20 Nov still runs (behind).
+    assert volume["status"].tolist() == ["missed", "missed", "behind"]
     no_target = against_target(kpis, commitment_table(kpis, AGREEMENT, "week", HAND_AS_OF), None, ("mqls",))
     assert no_target["target"].isna().all() and no_target["status"].isna().all()
 
@@ -190,7 +191,8 @@ def test_a_rate_commitment_scored_alone_against_its_target():
     accepted = against_target(kpis, scored, "mql_acceptance", ("acceptance_rate",))
     assert accepted["target"].tolist() == [0.8, 0.8, 0.8]
     assert accepted["expected"].isna().all()
-    assert accepted["status"].tolist() == ["behind", "behind", None]
+    # The first two weeks are over, so their results are final (SPEC 9).
+    assert accepted["status"].tolist() == ["missed", "missed", None]
 
 
 # --- the page's callback ----------------------------------------------------------------
