@@ -57,7 +57,7 @@ def count_pacing(actual: float, target: float | None, days_elapsed: float, days_
     else:
         e = days_elapsed / days_total if days_total else 1.0
     left = days_total - days_elapsed if state != AFTER else 0.0
-    projected = actual / e if e > 0 else None
+    projected = actual / e if e > 0 and not _unknown(actual) else None
     if state == AFTER:
         status = outcome_of(actual, target)
     elif state == BEFORE:
@@ -69,7 +69,7 @@ def count_pacing(actual: float, target: float | None, days_elapsed: float, days_
         "target": target,
         "expected": target * e if expected is None else expected,
         "projected": projected,
-        "required_per_day": max(target - actual, 0.0) / left if left > 0 else None,
+        "required_per_day": max(target - actual, 0.0) / left if left > 0 and not _unknown(actual) else None,
         "status": status,
     }
 
