@@ -371,6 +371,15 @@ class Agreement(_Strict):
                 raise _FaultAt(("versions", index, "effective_from"),
                                "versions must run in order, earliest first, each before the next and the "
                                f"current version: {earlier} is not before {later}")
+        # A commitment keeps its figure across versions: its targets add up day by day.
+        metrics = {c.id: c.metric for c in self.commitments}
+        for index in range(len(self.versions) - 1, -1, -1):
+            for position, commitment in enumerate(self.versions[index].commitments):
+                known = metrics.setdefault(commitment.id, commitment.metric)
+                if known != commitment.metric:
+                    raise _FaultAt(("versions", index, "commitments", position, "metric"),
+                                   f"commitment {commitment.id} measures {known} in a later version, not "
+                                   f"{commitment.metric}: a changed figure needs a new commitment id")
         return self
 
     @property

@@ -209,3 +209,11 @@ def test_a_valid_versioned_file_is_read():
     assert agreement.version_on(dt.date(2026, 11, 15)).number == 1
     assert agreement.version_on(dt.date(2026, 11, 16)).number == 2
     assert agreement.version_on(dt.date(2025, 1, 1)).number == 1
+
+
+def test_a_commitment_that_changes_its_figure_between_versions_is_refused_at_its_line():
+    text = _with_versions("2026-01-12").replace("        metric: mqls\n        target: {month: 500}",
+                                                "        metric: sqls\n        target: {month: 500}")
+    error = _refusal(text)
+    assert error.line == text.splitlines().index("        metric: sqls") + 1
+    assert "commitment mql_volume measures mqls in a later version, not sqls" in error.reason
