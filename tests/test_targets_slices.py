@@ -166,3 +166,28 @@ def test_a_bad_rate_slice_is_refused_at_its_line():
     error = _refusal(text)
     assert error.line == text.splitlines().index("      segment: {Enterprise: 1.7}") + 1
     assert "commitments.1.slices.segment.Enterprise" in error.reason
+
+
+def test_a_reps_own_first_touch_quota_scores_their_row_on_the_sales_page():
+    """first_touch gives Ville Saarinen (by e-mail) a quota of 50 %. In the week of 16 Nov he had
+    two MQLs, one touched after an hour and one never (past its 4 working hours by Friday): 1 of
+    2 = 50 %, on his quota (ahead), where the company's 90 % would say behind. Aino's one MQL,
+    touched in time, is scored against the company's 90 %: 100 %, ahead."""
+    from dashboard.reports.sales import response_report
+
+    agreement = parse_agreement(agreement_text((
+        "    window_hours: 4\n    target: 0.9\n",
+        "    window_hours: 4\n    target: 0.9\n    slices:\n      owner: {ville.saarinen@example.com: 0.5}\n")))
+    records = dataset(
+        [dict(id=1, created_at="2026-11-16 09:00", mql_at="2026-11-16 10:00", first_touch_at="2026-11-16 11:00",
+              owner_id=8),
+         dict(id=2, created_at="2026-11-16 09:00", mql_at="2026-11-16 10:00", owner_id=8),
+         dict(id=3, created_at="2026-11-16 09:00", mql_at="2026-11-16 10:00", first_touch_at="2026-11-16 11:00",
+              owner_id=7)],
+        owner_rows=[dict(id=7, name="Aino Virtanen", email="aino.virtanen@example.com", team="sdr"),
+                    dict(id=8, name="Ville Saarinen", email="ville.saarinen@example.com", team="sales")],
+    )
+    filters = ViewFilters("week", dt.date(2026, 11, 16), dt.date(2026, 11, 20))
+    reps = response_report(ReportContext(records, agreement, t("2026-11-20 12:00"), filters)).reps.set_index("owner_id")
+    assert reps.loc[8, ["attainment", "target", "status"]].tolist() == [0.5, 0.5, "ahead"]
+    assert reps.loc[7, ["attainment", "target", "status"]].tolist() == [1.0, 0.9, "ahead"]
