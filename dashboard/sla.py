@@ -277,7 +277,6 @@ class EarlierVersion(_Strict):
     definitions: dict[Literal["lead", "mql", "sal", "sql", "opportunity"], str] | None = None
     agreed_on: dt.date | None = None
     agreed_by: list[str] | None = Field(default=None, min_length=1)
-    name: str | None = None
 
     @field_validator("definitions")
     @classmethod
@@ -397,7 +396,7 @@ class Agreement(_Strict):
                 found.append(Version(
                     number, start, until, tuple(version.commitments), dict(version.definitions or self.definitions),
                     version.agreed_on or version.effective_from, tuple(version.agreed_by or self.agreed_by),
-                    version.name or self.name, False))
+                    self.name, False))
         return tuple(found)
 
     def version_on(self, day) -> Version:
