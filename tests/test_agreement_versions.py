@@ -217,3 +217,18 @@ def test_a_commitment_that_changes_its_figure_between_versions_is_refused_at_its
     error = _refusal(text)
     assert error.line == text.splitlines().index("        metric: sqls") + 1
     assert "commitment mql_volume measures mqls in a later version, not sqls" in error.reason
+
+
+def test_a_period_partly_under_a_version_without_the_commitment_has_no_target(tmp_path):
+    """Version 1 has no SQL commitment; version 2 (from Mon 16 Nov) has 120 a month. November's
+    1-15 Nov have no SQL target, so November as a whole has none (its 30 SQLs are never held
+    against 11/21 of 120); the week of 16 Nov, wholly under version 2, has 5 x 120/21 =
+    28.571429; the week of 9 Nov, wholly under version 1, none."""
+    agreement = versioned(tmp_path)
+    month = commitment_table(month_table({"2026-11-01": {"sqls": 30}}), agreement, "month", t("2026-12-10 12:00"))
+    assert scored_by_id(month, "2026-11-01").loc["sql_volume", ["target", "status"]].tolist() == [None, None]
+    weeks = month_table({"2026-11-09": {"sqls": 5}, "2026-11-16": {"sqls": 30}})
+    scored = commitment_table(weeks, agreement, "week", t("2026-12-10 12:00"))
+    assert scored_by_id(scored, "2026-11-09").loc["sql_volume", "target"] is None
+    assert scored_by_id(scored, "2026-11-16").loc["sql_volume", "target"] == pytest.approx(5 * 120 / 21)
+    assert scored_by_id(scored, "2026-11-16").loc["sql_volume", "status"] == "met"

@@ -22,6 +22,7 @@ from dashboard.metrics.targets import (
     Slice,
     commitment_daily_targets,
     commitment_rate_target,
+    period_target,
 )
 from dashboard.sla import Agreement
 from queries.loaders import Dataset
@@ -190,7 +191,7 @@ def commitment_table(
             state = AFTER if today >= end else BEFORE if as_of < local_midnight(start, agreement.tz) else DURING
             if commitment.is_count:
                 days = daily[(daily.index >= start) & (daily.index < end)]
-                target = None if days.isna().all() else float(days.sum())
+                target = period_target(days, calendar)
                 expected = float((days.fillna(0.0) * shares.reindex(days.index)).sum())
                 scored = count_pacing(
                     actual, target, calendar.working_days_elapsed(start, end, as_of),

@@ -161,7 +161,8 @@ def commitment_daily_targets(agreement: Agreement, commitment_id: str, calendar:
                              view: Slice = COMPANY) -> pd.Series:
     """The count target of each local date in [start, end) for a view: each day's from the
     version in force that day and the view's slice; NaN on the days that have none (the
-    version lacks the commitment, or the slice has no target); zero on days off."""
+    version lacks the commitment, or the slice has no target); zero on days off. A period
+    with such a working day has no target (`period_target`)."""
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     dates = pd.date_range(start, end - pd.Timedelta(days=1), freq="D")
     targets = pd.Series(float("nan"), index=dates)
@@ -179,6 +180,17 @@ def commitment_daily_targets(agreement: Agreement, commitment_id: str, calendar:
         summed = sum(_daily_targets(source, calendar, first, last) for source in sources)
         targets[days] = summed.reindex(dates[days.to_numpy()]).to_numpy()
     return targets
+
+
+def period_target(daily: pd.Series, calendar: WorkCalendar) -> float | None:
+    """A period's count target from its days' (`commitment_daily_targets`): their sum, or None
+    when a working day of it has none (a version without the commitment, a slice without a
+    target), so that a whole period's figure is never held against a part of its days'."""
+    if daily.empty or daily.isna().all():
+        return None
+    if (daily.isna() & calendar.is_working_day(daily.index)).any():
+        return None
+    return float(daily.sum())
 
 
 def commitment_rate_target(agreement: Agreement, commitment_id: str, start, end, today,

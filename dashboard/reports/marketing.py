@@ -20,7 +20,12 @@ from dashboard.metrics.marketing import (
     rejections_in_range,
     totals,
 )
-from dashboard.metrics.targets import NO_SLICE_TARGET, commitment_daily_targets, commitment_rate_target
+from dashboard.metrics.targets import (
+    NO_SLICE_TARGET,
+    commitment_daily_targets,
+    commitment_rate_target,
+    period_target,
+)
 from dashboard.reports.context import ReportContext
 from dashboard.reports.filters import ViewFilters
 from dashboard.sla import Agreement
@@ -84,13 +89,12 @@ def marketing_report(context: ReportContext) -> MarketingReport:
     daily_mqls = stage_counts(stages, days, context.tz, "day")["mqls"]
     month_targets = (commitment_daily_targets(agreement, mql_commitment.id, calendar, month, month_end, view)
                      if mql_commitment is not None else pd.Series(float("nan"), index=days))
-    month_has_target = bool(month_targets.notna().any())
+    month_has_target = period_target(month_targets, calendar) is not None
     pacing = cumulative_pacing(daily_mqls, month_targets.fillna(0.0), today)
     end_exclusive = pd.Timestamp(end) + DAY
     range_targets = (commitment_daily_targets(agreement, mql_commitment.id, calendar, start, end_exclusive, view)
                      if mql_commitment is not None else None)
-    mql_target = (float(range_targets.sum()) if range_targets is not None and range_targets.notna().any()
-                  else None)
+    mql_target = period_target(range_targets, calendar) if range_targets is not None else None
     acceptance_target = (commitment_rate_target(agreement, acceptance_commitment.id, start, end_exclusive, today, view)
                          if acceptance_commitment else None)
     return MarketingReport(
