@@ -199,7 +199,7 @@ def version_card(version: Version, earlier: Version | None, agreement: Agreement
         changes = [html.Li(change_text(c, agreement)) for c in version_changes(earlier, version)]
         changes = changes or [html.Li("No change to the targets or definitions.")]
     commitments = html.Details([
-        html.Summary(f"Its {len(version.commitments)} commitments"),
+        html.Summary(f"Its {len(version.commitments)} commitment{'' if len(version.commitments) == 1 else 's'}"),
         html.Ul([html.Li(f"{c.id} ({TEAM_LABELS[c.team]}): "
                          f"{target_text(c, agreement.currency, agreement.working_hours is not None)}")
                  for c in version.commitments]),
