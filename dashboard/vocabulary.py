@@ -117,6 +117,13 @@ USER_ROLES = tuple(role.name for role in ROLES_OF_ACCESS if role.name != "wall")
 
 GRAINS = ("day", "week", "month", "quarter")
 
-STATUS_LABELS = {"ahead": "On track", "at_risk": "At risk", "behind": "Behind", None: "No data yet"}
-STATUS_ICONS = {"ahead": "✔", "at_risk": "▲", "behind": "✖", None: "…"}
-STATUS_COLOURS = {"ahead": "#1a7f37", "at_risk": "#9a6700", "behind": "#c62828", None: "#6e7781"}
+# A commitment's status (SPEC 9): ahead, at_risk or behind while its period runs; met or
+# missed once it is over (the final result); None before it, or with no figure or no target.
+STATUSES = ("ahead", "at_risk", "behind", "met", "missed")
+FINAL_STATUSES = ("met", "missed")
+STATUS_LABELS = {"ahead": "On track", "at_risk": "At risk", "behind": "Behind", "met": "Met", "missed": "Missed",
+                 None: "No data yet"}
+STATUS_ICONS = {"ahead": "✔", "at_risk": "▲", "behind": "✖", "met": "✔", "missed": "✖", None: "…"}
+STATUS_COLOURS = {"ahead": "#1a7f37", "at_risk": "#9a6700", "behind": "#c62828", "met": "#1a7f37",
+                  "missed": "#c62828", None: "#6e7781"}
+NO_TARGET_LABEL = "No target for this slice"

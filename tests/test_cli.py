@@ -81,7 +81,8 @@ def test_kpis_csv_flattens_commitments(small_db):
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(rows) == 1
     assert rows[0]["mqls"] == "2" and rows[0]["mql_volume.actual"] == "2"
-    assert rows[0]["win_rate"] == "" and rows[0]["mql_acceptance.status"] == "behind"
+    # The week of 2 November is over at as_of, so its acceptance result is final: missed (SPEC 9).
+    assert rows[0]["win_rate"] == "" and rows[0]["mql_acceptance.status"] == "missed"
 
 
 def test_kpis_table_and_filters(small_db):

@@ -82,19 +82,20 @@ def october():
 
 def test_summary_sentences_are_worked_out_from_the_numbers(october):
     """MQLs 5 of 4 = 125 %; on September's 4: +25 %; on October 2025's 2: +150 %.
-    Acceptance 2 / (2 + 1) = 66.7 % (behind: under 90 % of 80 % = 72 %); September 3 / 4 = 75.0 %:
+    Acceptance 2 / (2 + 1) = 66.7 % (missed: under 80 %); September 3 / 4 = 75.0 %:
     -8.3 points; October 2025 2 / 2 = 100 %: -33.3 points. Revenue €12,000 of €10,000 = 120 %;
     September €8,000: +50 %; October 2025 had none, so no year-on-year change. Of the 5 leads
     created in October all 5 became MQL and 1 (lead 11) won: 20.0 %. The campaign: €12,000 on a
     €1,000 cost = 12.0×. November: the €4,000 proposal × 0.5 = €2,000 weighted. No data-quality finding."""
     assert october.complete and october.has_data
     assert october.summary == [
-        "Marketing: 1 of 2 commitments on track, 1 behind.",
-        "Sales: 1 of 1 commitment on track.",
-        "MQLs 5 against 4 (125 %), up 25 % on September, up 150 % on October last year.",
-        "MQL acceptance 66.7 % against a target of 80.0 %, down 8.3 points on September, "
+        # October is over: each result is final, met or missed (SPEC 9).
+        "Marketing: 1 of 2 commitments met, 1 missed.",
+        "Sales: 1 of 1 commitment met.",
+        "MQLs 5 against 4 (125 %, met), up 25 % on September, up 150 % on October last year.",
+        "MQL acceptance 66.7 % against a target of 80.0 % (missed), down 8.3 points on September, "
         "down 33.3 points on October last year.",
-        "Won revenue €12,000 against €10,000 (120 %), up 50 % on September.",
+        "Won revenue €12,000 against €10,000 (120 %, met), up 50 % on September.",
         "Of the 5 leads created in October, 5 (100.0 %) have become MQLs and 1 (20.0 %) have been won by "
         "20 November 2026.",
         f"The campaign whose October leads brought the most won revenue: {HOSTILE_CAMPAIGN} (€12,000, 12.0× its cost).",

@@ -332,8 +332,10 @@ def test_pacing_mid_month_by_hand():
 def test_pacing_before_and_after_the_period():
     before = count_pacing(0, 400, 0, 21, "before")
     assert (before["expected"], before["projected"], before["status"]) == (0, None, None)
+    # After the period the outcome is final (SPEC 9): 380 of 400 is missed, never "at risk".
     after = count_pacing(380, 400, 21, 21, "after")
-    assert (after["expected"], after["projected"], after["required_per_day"], after["status"]) == (400, 380, None, "at_risk")
+    assert (after["expected"], after["projected"], after["required_per_day"], after["status"]) == (400, 380, None, "missed")
+    assert count_pacing(400, 400, 21, 21, "after")["status"] == "met"
 
 
 @pytest.mark.parametrize("value, target, expected", [
@@ -367,7 +369,7 @@ def test_empty_database_gives_zero_counts_and_null_rates():
     for row in rows:
         assert (row["leads"], row["mqls"], row["deals_won"], row["revenue_won"]) == (0, 0, 0, 0.0)
         assert row["conv_lead_mql"] is None and row["win_rate"] is None and row["acceptance_rate"] is None
-    assert rows[0]["commitments"]["mql_volume"]["status"] == "behind"  # October ended with 0 of 400
+    assert rows[0]["commitments"]["mql_volume"]["status"] == "missed"  # October ended with 0 of 400
     assert rows[0]["commitments"]["mql_acceptance"]["status"] is None
 
 

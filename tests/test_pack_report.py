@@ -13,7 +13,7 @@ from tests.factories import dataset, t
 
 AS_OF = t("2026-11-20 12:00")  # Friday
 UNRESOLVED = pd.DataFrame(columns=["table_name", "record_id", "field", "target_table", "target_external_id"])
-AGREEMENT = parse_agreement("""
+AGREEMENT_TEXT = """
 name: Tiny pack SLA
 agreed_on: 2026-01-12
 agreed_by: [Head of Marketing, Head of Sales]
@@ -27,7 +27,8 @@ commitments:
   - {id: first_touch, team: sales, metric: response_sla_attainment, window_hours: 4, target: 0.9}
   - {id: won_revenue, team: sales, metric: revenue_won, target: {month: 10000}}
 stage_probabilities: {proposal: 0.25}
-""")
+"""
+AGREEMENT = parse_agreement(AGREEMENT_TEXT)
 
 
 def _mql(lead_id, mql_at, touched=None, owner=1, source="webinar", **more):
@@ -70,7 +71,7 @@ def october():
 
 
 def test_pr001_the_scorecard_against_the_months_before(october):
-    """MQLs 4 of 10 (40 %, behind), September 2 (+100 %), October 2025 1 (+300 %). Response: leads
+    """MQLs 4 of 10 (40 %, missed: October is over), September 2 (+100 %), October 2025 1 (+300 %). Response: leads
     1 and 3 within 4 working hours, 2 (5 h) and 4 (untouched) not: 50 %; September 2 of 2: -50
     points; October 2025 0 of 1: +50 points. Revenue 6,000 of 10,000, nothing a month or a year
     earlier to compare with."""
@@ -78,7 +79,7 @@ def test_pr001_the_scorecard_against_the_months_before(october):
     board = october.scorecard.set_index("id")
     assert board.loc["mql_volume", ["actual", "target", "of_target", "previous", "year_ago", "mom", "yoy"]].tolist() \
         == [4, 10.0, 0.4, 2, 1, 1.0, 3.0]
-    assert board.loc["mql_volume", "status"] == "behind"
+    assert board.loc["mql_volume", "status"] == "missed"
     assert board.loc["first_touch", ["actual", "previous", "year_ago", "mom", "yoy"]].tolist() == [0.5, 1.0, 0.0, -0.5, 0.5]
     assert board.loc["won_revenue", ["actual", "of_target", "previous"]].tolist() == [6000.0, 0.6, 0.0]
     assert pd.isna(board.loc["won_revenue", "mom"]) and pd.isna(board.loc["won_revenue", "yoy"])
@@ -124,3 +125,26 @@ def test_pr004_a_running_month_says_how_far_it_is():
     assert november.partial_note.startswith("November 2026 is not complete: these are its figures to "
                                             "20 November 2026 12:00, 14.5 of its 21 working days.")
     assert november.kpis["mqls"] == 1
+
+
+def test_pr_versions_a_month_across_a_change_is_scored_by_both_and_the_pack_names_them():
+    """Version 1 (from 12 Jan 2026) asked 22 MQLs a month, version 2 (from 16 Oct) 10. October
+    has 22 working days: 1-15 Oct are 11 of them at 22/22 = 1 each, 16-30 Oct the other 11 at
+    10/22: 11 + 5 = 16. October's 4 MQLs are missed against 16."""
+    text = AGREEMENT_TEXT.replace("commitments:\n", "effective_from: 2026-10-16\ncommitments:\n", 1) + (
+        "versions:\n"
+        "  - effective_from: 2026-01-12\n"
+        "    commitments:\n"
+        "      - {id: mql_volume, team: marketing, metric: mqls, target: {month: 22}}\n")
+    report = pack_report(ReportContext(tiny_october(), parse_agreement(text), AS_OF), pd.Timestamp("2026-10-01"),
+                         UNRESOLVED, generated_at=AS_OF)
+    board = report.scorecard.set_index("id")
+    assert board.loc["mql_volume", "target"] == pytest.approx(16)
+    assert board.loc["mql_volume", "status"] == "missed"
+    assert report.scored_by == (
+        "Version 1 (in force from 12 January 2026, agreed on 12 January 2026 by Head of Marketing, Head of Sales) "
+        "scored 1–15 October 2026",
+        "Version 2 (in force from 16 October 2026, agreed on 12 January 2026 by Head of Marketing, Head of Sales) "
+        "scored 16–31 October 2026",
+    )
+    assert report.agreement_line.endswith("; ".join(report.scored_by))

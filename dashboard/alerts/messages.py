@@ -143,8 +143,8 @@ def digest_message(context: ReportContext, board: pd.DataFrame, breaches: pd.Dat
 
 
 def _final(status) -> str:
-    """A finished period's outcome in SPEC 9's words: met or missed (the scoreboard still says
-    ahead, at risk or behind for a period that is over)."""
+    """A finished period's outcome in SPEC 9's words: met or missed (the scoreboard gives these
+    for a period that is over; a running period's word is read as where it stands)."""
     return {"ahead": "met", "met": "met", "at_risk": "missed", "behind": "missed", "missed": "missed"}.get(status, "–")
 
 

@@ -16,6 +16,7 @@ from dashboard.components.labels import (
     STATUS_ICONS,
     STATUS_LABELS,
 )
+from dashboard.vocabulary import FINAL_STATUSES, STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +37,17 @@ NO_DATA = (
 )
 
 
-def status_badge(status: str | None) -> html.Span:
-    """A status as colour, icon and word (readable without colour)."""
+def status_badge(status: str | None, note: str | None = None) -> html.Span:
+    """A status as colour, icon and word (readable without colour); a finished period's
+    final result (met, missed) framed so it does not read as a forecast; `note` (a slice
+    without a target) in place of "no data"."""
     status = status if isinstance(status, str) else None  # a frame's missing status is NaN
-    css = status if status in ("ahead", "at_risk", "behind") else "none"
-    return html.Span(f"{STATUS_ICONS[status]} {STATUS_LABELS[status]}", className=f"status {css}")
+    if status is None and isinstance(note, str) and note:
+        return html.Span(f"– {note[0].upper()}{note[1:]}", className="status none no-target")
+    css = status if status in STATUSES else "none"
+    final = " final" if status in FINAL_STATUSES else ""
+    return html.Span(f"{STATUS_ICONS[status]} {STATUS_LABELS[status]}", className=f"status {css}{final}",
+                     title="Final result of the finished period" if final else None)
 
 
 def metric_label(metric: str, text: str | None = None) -> html.Span:

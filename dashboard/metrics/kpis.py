@@ -15,9 +15,16 @@ import pandas as pd
 from dashboard import vocabulary
 from dashboard.metrics import acceptance, deals, funnel, response
 from dashboard.metrics.calendar import WorkCalendar, local_midnight, period_end, period_range, to_local_dates
-from dashboard.metrics.pacing import count_pacing, rate_pacing
+from dashboard.metrics.pacing import AFTER, BEFORE, DURING, count_pacing, rate_pacing
 from dashboard.metrics.stages import AT, STAGES, as_known_at, as_recorded_by, effective_stages
-from dashboard.metrics.targets import daily_targets, rate_target
+from dashboard.metrics.targets import (
+    COMPANY,
+    NO_SLICE_TARGET,
+    Slice,
+    commitment_daily_targets,
+    commitment_rate_target,
+    period_target,
+)
 from dashboard.sla import Agreement
 from queries.loaders import Dataset
 
@@ -170,36 +177,58 @@ def median_lag(dataset: Dataset, as_of: pd.Timestamp, from_stage: str, to_stage:
 
 
 def commitment_table(
-    table: pd.DataFrame, agreement: Agreement, grain: str, as_of: pd.Timestamp
+    table: pd.DataFrame, agreement: Agreement, grain: str, as_of: pd.Timestamp, view: Slice = COMPANY,
 ) -> pd.DataFrame:
-    """Each commitment scored on each period of a kpi table: actual, target, and for counts
-    expected, projected and required_per_day, then status (SPEC 9)."""
+    """Each commitment of any agreement version scored on each period of a kpi table:
+    actual, target, and for counts expected, projected and required_per_day, then status
+    (SPEC 9). Each day's target is the one of the version in force that day, a rate's the
+    one in force on the period's last day (while it runs, today), and a filtered `view`'s
+    its slice's; `note` says "no target for this slice" where a filtered view has none."""
     calendar = WorkCalendar.from_agreement(agreement)
     as_of = pd.Timestamp(as_of)
     today = to_local_dates(pd.Series([as_of]), agreement.tz).iloc[0]
     periods = table.index
     first, last = periods.min(), period_end(periods.max(), grain)
+    shares = _elapsed_shares(calendar, pd.date_range(first, last - pd.Timedelta(days=1), freq="D"), as_of, today)
     rows = []
-    for commitment in agreement.commitments:
-        daily = daily_targets(commitment, calendar, first, last) if commitment.is_count else None
+    for commitment_id in agreement.commitment_ids:
+        commitment = agreement.commitment(commitment_id)
+        daily = (commitment_daily_targets(agreement, commitment_id, calendar, first, last, view)
+                 if commitment.is_count else None)
         for start in periods:
             end = period_end(start, grain)
             actual = _plain(table.at[start, commitment.metric])
+            state = AFTER if today >= end else BEFORE if as_of < local_midnight(start, agreement.tz) else DURING
             if commitment.is_count:
-                target = float(daily[(daily.index >= start) & (daily.index < end)].sum())
-                state = "after" if today >= end else "before" if as_of < local_midnight(start, agreement.tz) else "during"
+                days = daily[(daily.index >= start) & (daily.index < end)]
+                target = period_target(days, calendar)
+                expected = float((days.fillna(0.0) * shares.reindex(days.index)).sum())
                 scored = count_pacing(
                     actual, target, calendar.working_days_elapsed(start, end, as_of),
-                    calendar.count_working_days(start, end), state,
+                    calendar.count_working_days(start, end), state, expected=expected,
                 )
             else:
-                scored = rate_pacing(actual, rate_target(commitment, start, end))
+                target = commitment_rate_target(agreement, commitment_id, start, end, today, view)
+                scored = rate_pacing(actual, target, state)
+            note = NO_SLICE_TARGET if target is None and not view.is_company else None
             rows.append({"period_start": start, "id": commitment.id, "team": commitment.team,
-                         "metric": commitment.metric, "is_count": commitment.is_count, **scored})
+                         "metric": commitment.metric, "is_count": commitment.is_count, **scored, "note": note})
     frame = pd.DataFrame(rows)
     if rows:  # a status is a word or None (pandas 3 would keep the words as strings and None as NaN)
-        frame["status"] = pd.Series([row["status"] for row in rows], dtype=object)
+        for column in ("status", "note", "target", "expected", "projected", "required_per_day"):
+            if column in frame:
+                frame[column] = pd.Series([row.get(column) for row in rows], dtype=object)
     return frame
+
+
+def _elapsed_shares(calendar: WorkCalendar, dates: pd.DatetimeIndex, as_of: pd.Timestamp,
+                    today: pd.Timestamp) -> pd.Series:
+    """Each local date's elapsed share at as_of (SPEC 9): a working day before today 1,
+    today the fraction of its working hours gone, later days and days off 0."""
+    working = calendar.is_working_day(dates)
+    shares = pd.Series((dates < today).astype(float), index=dates)
+    shares[dates == today] = calendar.day_fraction_elapsed(as_of)
+    return shares.where(working, 0.0)
 
 
 def _plain(value):
@@ -217,8 +246,10 @@ def _rounded(value, digits: int = 6):
 
 
 def kpi_records(table: pd.DataFrame, scored: pd.DataFrame) -> list[dict]:
-    """The kpis rows as plain dicts: SPEC's fields, then `commitments` by id."""
+    """The kpis rows as plain dicts: SPEC's fields, then `commitments` by id (each with a
+    `note` when the view is a slice some commitment has no target for)."""
     records = []
+    noted = "note" in scored and scored["note"].notna().any()
     for start, row in table.iterrows():
         record = {"period_start": start.date().isoformat()}
         for field in KPI_FIELDS[1:]:
@@ -228,6 +259,8 @@ def kpi_records(table: pd.DataFrame, scored: pd.DataFrame) -> list[dict]:
             fields = COMMITMENT_FIELDS if item["is_count"] else ("actual", "target", "status")
             scored_fields = {field: _rounded(item[field]) for field in fields}
             scored_fields["actual"] = record[item["metric"]]  # the row's own figure, int for counts
+            if noted:
+                scored_fields["note"] = item["note"]
             commitments[item["id"]] = scored_fields
         record["commitments"] = commitments
         records.append(record)
@@ -236,9 +269,9 @@ def kpi_records(table: pd.DataFrame, scored: pd.DataFrame) -> list[dict]:
 
 def compute_kpis(
     dataset: Dataset, agreement: Agreement, grain: str, start: dt.date, end: dt.date, as_of: pd.Timestamp,
-    shared: SettledFrames | None = None,
+    shared: SettledFrames | None = None, view: Slice = COMPANY,
 ) -> list[dict]:
     """What `kpis` prints: one dict per period from start to end, as known at `as_of`."""
     periods = periods_for(grain, start, end)
     table = kpi_table(dataset, agreement, grain, periods, as_of, shared=shared)
-    return kpi_records(table, commitment_table(table, agreement, grain, as_of))
+    return kpi_records(table, commitment_table(table, agreement, grain, as_of, view))

@@ -69,13 +69,15 @@ def response_distribution(responses: pd.DataFrame, window_hours: float, bins_per
     return pd.concat([frame, overflow], ignore_index=True)
 
 
-def rep_response(responses: pd.DataFrame, owners: pd.DataFrame, target: float | None) -> pd.DataFrame:
+def rep_response(responses: pd.DataFrame, owners: pd.DataFrame, target: float | None,
+                 owner_targets: dict | None = None) -> pd.DataFrame:
     """Per owner of the MQLs: attainment against the first-touch target, open breaches, median
     response, routing delay and rep delay (SPEC 5), how many MQLs had a known routing time, and
-    `shortfall`: in-time touches missing to reach the target. The owner furthest behind comes
-    first (largest shortfall, then lowest attainment)."""
+    `shortfall`: in-time touches missing to reach the target. `owner_targets` gives a rep their
+    own target (an owner slice of the agreement) in place of `target`, and `target` is each
+    row's. The owner furthest behind comes first (largest shortfall, then lowest attainment)."""
     columns = ["owner_id", "name", "mqls", "met", "known", "pending", "open_breaches", "attainment", "status",
-               "shortfall", "median_response_hours", "median_routing_hours", "median_rep_hours", "routed"]
+               "shortfall", "median_response_hours", "median_routing_hours", "median_rep_hours", "routed", "target"]
     if responses.empty:
         return pd.DataFrame(columns=columns)
     table = attainment_by(responses, "owner_id")
@@ -84,12 +86,14 @@ def rep_response(responses: pd.DataFrame, owners: pd.DataFrame, target: float | 
     table["name"] = owner_names(table["owner_id"], owners)
     for column in ("mqls", "met", "known", "pending", "open_breaches", "routed"):
         table[column] = table[column].astype(int)
-    if target is None:
-        table["status"], table["shortfall"] = None, 0.0
-    else:
-        table["status"] = pd.Series([status_of(value, target) for value in table["attainment"]],
-                                    index=table.index, dtype=object)  # a word or None, never NaN
-        table["shortfall"] = (target * table["known"] - table["met"]).clip(lower=0).astype(float)
+    owner_targets = owner_targets or {}
+    targets = [owner_targets.get(owner, target) if pd.notna(owner) else target for owner in table["owner_id"]]
+    table["target"] = pd.Series(targets, index=table.index, dtype=object)
+    table["status"] = pd.Series([status_of(value, goal) for value, goal in zip(table["attainment"], targets)],
+                                index=table.index, dtype=object)  # a word or None, never NaN
+    table["shortfall"] = [max(goal * known - met, 0.0) if goal is not None else 0.0
+                          for goal, known, met in zip(targets, table["known"], table["met"])]
+    table["shortfall"] = table["shortfall"].astype(float)
     table = table.sort_values(["shortfall", "attainment", "known"], ascending=[False, True, False],
                               na_position="last", kind="stable")
     return table[columns].reset_index(drop=True)

@@ -1,5 +1,6 @@
 """Agreement: the SLA file rendered for people; who agreed it and when, when it is reviewed
-next, the working calendar, the shared definitions and every commitment with its target.
+next, the working calendar, the shared definitions, every commitment with its target (and
+its slices' targets), and every version of the agreement with what changed and who agreed it.
 
 Read from the file at every request, so an edit to it shows on the next page load.
 """
@@ -19,7 +20,7 @@ from dashboard.components.filters import ID
 from dashboard.components.labels import METRIC_DEFINITIONS, METRIC_LABELS, TEAM_LABELS
 from dashboard.components.layout import metric_label, page_header, render_safely
 from dashboard.metrics.calendar import parse_period_key, to_local_dates
-from dashboard.sla import WEEKDAYS, Agreement, AgreementError, Commitment
+from dashboard.sla import WEEKDAYS, Agreement, AgreementError, Change, Commitment, Version, version_changes
 from dashboard.vocabulary import AGREEMENT_STAGES, COMMITMENT_TEAMS, STAGE
 
 dash.register_page(__name__, path="/agreement", name="Agreement", title="Agreement", order=6,
@@ -74,19 +75,31 @@ def _amount(commitment: Commitment, value: float, currency: str) -> str:
 def target_text(commitment: Commitment, currency: str, working_hours: bool = True) -> str:
     """A commitment's target in words: '400 MQLs a month; 200 in Jul 2026',
     '€250,000 of won revenue a month', '90 % within 4 working hours'; overrides by date."""
-    value = _amount(commitment, commitment.target_value, currency)
+    return _target_words(commitment, commitment, currency, working_hours)
+
+
+def slice_lines(commitment: Commitment, currency: str) -> list[str]:
+    """Each slice target in words: 'segment Enterprise: 100 MQLs a month; 50 in Jul 2026'."""
+    return [f"{dimension} {value}: {_target_words(commitment, target, currency, with_window=False)}"
+            for dimension, targets in commitment.slices.items() for value, target in targets.items()]
+
+
+def _target_words(commitment: Commitment, target, currency: str, working_hours: bool = True,
+                  with_window: bool = True) -> str:
+    """The words of one target (`target` is the commitment itself or one of its slices)."""
+    value = _amount(commitment, target.target_value, currency)
     if commitment.is_count:
         noun = ("of won revenue" if commitment.metric == "revenue_won"
                 else COUNT_NOUNS.get(commitment.metric, commitment.metric))
-        text = f"{value} {noun} {PER_PERIOD[commitment.target_unit]}"
+        text = f"{value} {noun} {PER_PERIOD[target.target_unit]}"
     else:
         text = value
-        if commitment.window_hours:
+        if commitment.window_hours and with_window:
             hours = "working hours" if working_hours else "hours"
             text += f" within {commitment.window_hours:g} {hours}"
-    if commitment.overrides:
+    if target.overrides:
         exceptions = ", ".join(f"{_amount(commitment, v, currency)} in {period_name(k)}"
-                               for k, v in sorted(commitment.overrides.items(),
+                               for k, v in sorted(target.overrides.items(),
                                                   key=lambda item: (parse_period_key(item[0])[0], item[0])))
         text += f"; {exceptions}"
     return text
@@ -139,10 +152,77 @@ def _commitment(commitment: Commitment, agreement: Agreement) -> html.Div:
         ], className="commitment-title"),
         html.Div(target_text(commitment, agreement.currency, agreement.working_hours is not None),
                  className="commitment-target"),
+        *([html.Div([html.Span("Targets per slice: ", className="fw-semibold"),
+                     html.Ul([html.Li(line) for line in slice_lines(commitment, agreement.currency)])],
+                    className="commitment-slices", id=f"agreement-{commitment.id}-slices")]
+          if commitment.slices else []),
         html.Div(commitment.description or "", className="mb-1"),
         html.Div([html.Span("How it is measured: ", className="fw-semibold"),
                   METRIC_DEFINITIONS.get(commitment.metric, "")], className="commitment-desc"),
     ], className=f"commitment {team}", id=f"agreement-{commitment.id}")
+
+
+FIELD_NAMES = {"target": "target", "overrides": "overrides", "slices": "slice targets", "window_hours": "window",
+               "description": "description", "team": "team", "metric": "metric"}
+
+
+def change_text(change: Change, agreement: Agreement) -> str:
+    """One change between versions in words: 'Added sql_volume: 120 SQLs a month.',
+    'Changed mql_volume (target): 500 MQLs a month → 400 MQLs a month.'"""
+    currency, hours = agreement.currency, agreement.working_hours is not None
+    if change.kind == "added":
+        return f"Added {change.subject}: {target_text(change.after, currency, hours)}."
+    if change.kind == "removed":
+        return f"Removed {change.subject} (was {target_text(change.before, currency, hours)})."
+    if change.kind == "definition":
+        return f"Definition of {STAGE_NAMES[change.subject]} changed: “{change.before}” → “{change.after}”."
+    fields = ", ".join(FIELD_NAMES.get(field, field) for field in change.fields)
+    before, after = target_text(change.before, currency, hours), target_text(change.after, currency, hours)
+    text = f"Changed {change.subject} ({fields})"
+    if before != after:
+        text += f": {before} → {after}"
+    if "slices" in change.fields:
+        text += f"; slices now: {'; '.join(slice_lines(change.after, currency)) or 'none'}"
+    return text + "."
+
+
+def version_card(version: Version, earlier: Version | None, agreement: Agreement, today: dt.date) -> html.Div:
+    """One version: when it was in force, who agreed it when, and what changed from the one before."""
+    since = _date(version.effective_from) if version.effective_from else "the start"
+    until = f" to {_date(version.until - dt.timedelta(days=1))}" if version.until else ""
+    in_force = version.effective_from is None or version.effective_from <= today
+    state = ("in force now" if version.is_current and in_force else "agreed, in force from its first day"
+             if version.is_current else "earlier version")
+    if earlier is None:
+        changes = [html.Li("The first version.")]
+    else:
+        changes = [html.Li(change_text(c, agreement)) for c in version_changes(earlier, version)]
+        changes = changes or [html.Li("No change to the targets or definitions.")]
+    commitments = html.Details([
+        html.Summary(f"Its {len(version.commitments)} commitment{'' if len(version.commitments) == 1 else 's'}"),
+        html.Ul([html.Li(f"{c.id} ({TEAM_LABELS[c.team]}): "
+                         f"{target_text(c, agreement.currency, agreement.working_hours is not None)}")
+                 for c in version.commitments]),
+    ])
+    return html.Div([
+        html.Div([html.Span(f"Version {version.number}", className="fw-bold"),
+                  f" — from {since}{until} ({state})"], className="version-title"),
+        html.Div(f"Agreed on {_date(version.agreed_on)} by {', '.join(version.agreed_by)}", className="text-muted"),
+        html.Ul(changes, className="version-changes mb-1"),
+        commitments,
+    ], className="version mb-3", id=f"agreement-version-{version.number}")
+
+
+def versions_section(agreement: Agreement, today: dt.date) -> html.Div:
+    """Every version, newest first, each with what changed from the one before it."""
+    versions = agreement.all_versions
+    cards = [version_card(v, versions[i - 1] if i else None, agreement, today) for i, v in enumerate(versions)]
+    return html.Div([
+        html.H3("Versions"),
+        html.P("Each day is scored by the version in force that day; a rate by the one in force on the "
+               "period's last day. Days before the first version take the first.", className="text-muted"),
+        *reversed(cards),
+    ], className="section", id="agreement-versions")
 
 
 def render_agreement(agreement: Agreement, path, today: dt.date) -> html.Div:
@@ -167,6 +247,9 @@ def render_agreement(agreement: Agreement, path, today: dt.date) -> html.Div:
             ("Agreed by", " and ".join(agreement.agreed_by) if len(agreement.agreed_by) < 3
              else ", ".join(agreement.agreed_by[:-1]) + " and " + agreement.agreed_by[-1]),
             ("Agreed on", _date(agreement.agreed_on)),
+            *([("Version", f"{len(agreement.all_versions)} of {len(agreement.all_versions)}, in force from "
+                           f"{_date(agreement.effective_from)}", "agreement-version")]
+              if agreement.effective_from else []),
             ("Review", f"{agreement.review.capitalize()}; next review {_date(review)} "
                        f"(in {formatting.count((review - today).days)} days)", NEXT_REVIEW),
             ("Time zone", agreement.timezone),
@@ -191,6 +274,7 @@ def render_agreement(agreement: Agreement, path, today: dt.date) -> html.Div:
     return html.Div([
         dbc.Row([dbc.Col(summary, xl=5), dbc.Col(definitions, xl=7)]),
         dbc.Row(columns),
+        versions_section(agreement, today),
     ])
 
 

@@ -33,7 +33,8 @@ FILTER_NOTE = "marketing-filter-note"
 
 VIOLATION_LABEL = "No reason given: SLA violation"
 BREAKDOWN_TITLES = {"source": "By source", "campaign": "By campaign", "segment": "By segment"}
-FILTERED_NOTE = "Filtered view: the figures are those of the chosen leads, the targets those of the whole agreement."
+FILTERED_NOTE = ("Filtered view: the figures are those of the chosen leads, scored against this slice's "
+                 "targets where the agreement sets them (never the company's).")
 
 
 def layout(**_query):
@@ -83,10 +84,10 @@ def render_marketing(report: MarketingReport) -> html.Div:
     month_name = f"{today:%B %Y}"
     mql_detail = (f"target {formatting.count(mql_target)} for these dates"
                   + (f" · {sums['mqls'] / mql_target:.0%} of it" if mql_target else "")
-                  if mql_target is not None else "the agreement sets no MQL target")
+                  if mql_target is not None else report.no_target_words("MQL"))
     acceptance_detail = ([f"target {formatting.rate(acceptance_target, 0)} ",
                           status_badge(status_of(sums["acceptance_rate"], acceptance_target))]
-                         if acceptance_target is not None else "the agreement sets no acceptance target")
+                         if acceptance_target is not None else report.no_target_words("acceptance"))
     violations = sums["rejected_without_reason"]
     pace_card = (kpi_card(html.Span(f"MQLs this month ({month_name})", title="Month to date against the month's "
                                     "MQL target; projected = MQLs so far ÷ share of working days gone.",
@@ -97,7 +98,7 @@ def render_marketing(report: MarketingReport) -> html.Div:
                           component_id=CARD.format("pace"))
                  if pace is not None else
                  kpi_card(f"MQLs this month ({month_name})", formatting.count(pacing["cumulative_mqls"].max()),
-                          "the agreement sets no MQL target", component_id=CARD.format("pace")))
+                          report.no_target_words("MQL"), component_id=CARD.format("pace")))
     cards = dbc.Row([
         dbc.Col(kpi_card(metric_label("leads"), formatting.count(sums["leads"]), "created in these dates",
                          component_id=CARD.format("leads")), xs=6, lg=2, className="mb-3"),

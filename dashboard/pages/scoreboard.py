@@ -60,11 +60,13 @@ def _commitment_card(rows: pd.DataFrame, agreement: Agreement) -> html.Div:
         if restated is not None and not pd.isna(restated) and value(restated) != value(row["actual"]):
             actual.append(html.Span(f", restated {value(restated)}", className="restated",
                                     title="Late data recorded since the period ended changed it"))
-        cells = [html.Td(row["label"]), html.Td(actual, className="actual"), html.Td(value(row["target"]))]
+        note = row.get("note") if isinstance(row.get("note"), str) else None
+        target = html.Td(note, className="no-target") if note else html.Td(value(row["target"]))
+        cells = [html.Td(row["label"]), html.Td(actual, className="actual"), target]
         if is_count:
             cells += [html.Td(value(row["expected"])), html.Td(value(row["projected"])),
                       html.Td(decimals(row["required_per_day"]))]
-        cells += [html.Td(status_badge(row["status"])),
+        cells += [html.Td(status_badge(row["status"], note)),
                   html.Td(_change(row["actual"], row.get("previous_same_point"), metric, currency)
                           if row["horizon"] in CURRENT_HORIZONS else "final, as at its end")]
         body.append(html.Tr(cells, id=f"score-{row['id']}-{row['horizon']}"))
@@ -85,7 +87,7 @@ def render_scoreboard(report: ScoreboardReport) -> html.Div:
     columns = []
     for team in COMMITMENT_TEAMS:
         cards = [_commitment_card(board[board["id"] == c.id], agreement)
-                 for c in agreement.commitments if c.team == team]
+                 for c in agreement.commitments if c.team == team and (board["id"] == c.id).any()]
         month = board[(board["team"] == team) & (board["horizon"] == "this_month")]
         summary = [html.Span([status_badge(s), f" {int((month['status'] == s).sum())}"], className="summary-chip")
                    for s in ("ahead", "at_risk", "behind")]
@@ -96,7 +98,12 @@ def render_scoreboard(report: ScoreboardReport) -> html.Div:
         ], className=f"team-column {team}", id=f"team-{team}"), lg=6, className="mb-3"))
     local = as_of.tz_convert(agreement.tz)
     stamp = f"As of {local:%a %d %b %Y %H:%M} ({agreement.timezone}). Agreement: {agreement.name}."
-    return html.Div([html.Div(stamp, className="text-muted mb-2", id="scoreboard-as-of"), dbc.Row(columns)])
+    if len(agreement.all_versions) > 1:
+        stamp += f" Each day is scored by the version in force that day ({len(agreement.all_versions)} versions)."
+    said = [html.Div(stamp, className="text-muted mb-2", id="scoreboard-as-of")]
+    if report.slice_note:
+        said.append(html.Div(report.slice_note, className="text-muted mb-2", id="scoreboard-slice"))
+    return html.Div([*said, dbc.Row(columns)])
 
 
 @callback(Output(BODY, "children"), Input(ID.STATE, "data"))

@@ -21,6 +21,7 @@ from dashboard.metrics import funnel, response
 from dashboard.metrics.calendar import WorkCalendar, local_midnight, period_range
 from dashboard.metrics.kpis import commitment_table, kpi_table
 from dashboard.metrics.stages import AT, as_known_at, as_recorded_by, effective_stages, latest_date, settled
+from dashboard.metrics.targets import Slice, view_slice
 from dashboard.reports.filters import ViewFilters
 from dashboard.settings import Settings
 from dashboard.sla import Agreement
@@ -249,5 +250,12 @@ class ReportContext:
         return pd.Timestamp(self.as_of if self.recorded_by is None else self.recorded_by)
 
     def scored(self, table: pd.DataFrame, grain: str | None = None, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
-        """Each commitment scored on each period of a kpi table (SPEC 9)."""
-        return commitment_table(table, self.agreement, grain or self.grain, self.as_of if as_of is None else as_of)
+        """Each commitment scored on each period of a kpi table (SPEC 9), against the
+        targets of the view's slice."""
+        return commitment_table(table, self.agreement, grain or self.grain, self.as_of if as_of is None else as_of,
+                                self.view)
+
+    @cached_property
+    def view(self) -> Slice:
+        """The slice the filters choose, for its targets (SPEC "Targets per slice")."""
+        return view_slice(self.filters, self.dataset.owners, self.dataset.campaigns)

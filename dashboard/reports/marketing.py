@@ -11,7 +11,6 @@ import pandas as pd
 from dashboard.metrics import acceptance
 from dashboard.metrics.calendar import period_end, period_start
 from dashboard.metrics.funnel_views import stage_counts
-from dashboard.metrics.kpis import commitment_table
 from dashboard.metrics.marketing import (
     against_target,
     breakdown,
@@ -21,7 +20,12 @@ from dashboard.metrics.marketing import (
     rejections_in_range,
     totals,
 )
-from dashboard.metrics.targets import count_target, daily_targets, rate_target
+from dashboard.metrics.targets import (
+    NO_SLICE_TARGET,
+    commitment_daily_targets,
+    commitment_rate_target,
+    period_target,
+)
 from dashboard.reports.context import ReportContext
 from dashboard.reports.filters import ViewFilters
 from dashboard.sla import Agreement
@@ -52,8 +56,12 @@ class MarketingReport:
 
     @property
     def is_filtered(self) -> bool:
-        """The records are narrowed (segment, source, ...) while the targets are the whole agreement's."""
+        """The records are narrowed (segment, source, ...): the targets are the slice's, or none."""
         return not self.filters.data_filters.is_empty
+
+    def no_target_words(self, kind: str) -> str:
+        """What stands where a target would: the slice has none, or the agreement sets none."""
+        return NO_SLICE_TARGET if self.is_filtered else f"the agreement sets no {kind} target"
 
 
 def marketing_report(context: ReportContext) -> MarketingReport:
@@ -68,8 +76,9 @@ def marketing_report(context: ReportContext) -> MarketingReport:
     acceptance_commitment = commitment_for(agreement, "acceptance_rate")
 
     kpis = context.kpis()
-    scoped = agreement.model_copy(update={"commitments": [c for c in (mql_commitment, acceptance_commitment) if c]})
-    scored = commitment_table(kpis, scoped, grain, as_of) if scoped.commitments else pd.DataFrame()
+    view = context.view
+    scored = context.scored(kpis)
+    scored = scored[scored["id"].isin([c.id for c in (mql_commitment, acceptance_commitment) if c])]
 
     stages = context.stages
     decided = acceptance.decisions(stages)
@@ -78,19 +87,25 @@ def marketing_report(context: ReportContext) -> MarketingReport:
     month_end = period_end(month, "month")
     days = pd.date_range(month, month_end - DAY, freq="D")
     daily_mqls = stage_counts(stages, days, context.tz, "day")["mqls"]
-    month_targets = (daily_targets(mql_commitment, calendar, month, month_end) if mql_commitment is not None
-                     else pd.Series(0.0, index=days))
-    pacing = cumulative_pacing(daily_mqls, month_targets, today)
+    month_targets = (commitment_daily_targets(agreement, mql_commitment.id, calendar, month, month_end, view)
+                     if mql_commitment is not None else pd.Series(float("nan"), index=days))
+    month_has_target = period_target(month_targets, calendar) is not None
+    pacing = cumulative_pacing(daily_mqls, month_targets.fillna(0.0), today)
     end_exclusive = pd.Timestamp(end) + DAY
+    range_targets = (commitment_daily_targets(agreement, mql_commitment.id, calendar, start, end_exclusive, view)
+                     if mql_commitment is not None else None)
+    mql_target = period_target(range_targets, calendar) if range_targets is not None else None
+    acceptance_target = (commitment_rate_target(agreement, acceptance_commitment.id, start, end_exclusive, today, view)
+                         if acceptance_commitment else None)
     return MarketingReport(
         **base,
         sums=totals(breakdowns["segment"]),
-        mql_target=count_target(mql_commitment, calendar, start, end_exclusive) if mql_commitment else None,
-        acceptance_target=rate_target(acceptance_commitment, start, end_exclusive) if acceptance_commitment else None,
+        mql_target=mql_target,
+        acceptance_target=acceptance_target,
         volume=against_target(kpis, scored, mql_commitment and mql_commitment.id, ("leads", "mqls")),
         current_period=period_start(today, grain),
         pacing=pacing,
-        pace=month_pace(pacing, calendar, as_of) if mql_commitment is not None else None,
+        pace=month_pace(pacing, calendar, as_of) if mql_commitment is not None and month_has_target else None,
         acceptance_by_period=against_target(kpis, scored, acceptance_commitment and acceptance_commitment.id,
                                             ("acceptance_rate", "accepted", "rejected")),
         reasons=rejections_in_range(decided, since, until),

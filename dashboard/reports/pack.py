@@ -8,6 +8,7 @@ PDF, PPTX and XLSX modules in `dashboard/export/` only lay it out.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
@@ -22,10 +23,10 @@ from dashboard.metrics.funnel_views import PAIRS, cohort_conversions, median_lag
 from dashboard.metrics.kpis import COUNT_FIELDS, RATE_FIELDS, kpi_records
 from dashboard.metrics.marketing import commitment_for
 from dashboard.metrics.sales import pipeline_by_month, pipeline_by_stage, rep_response, response_summary, stage_order
-from dashboard.metrics.targets import rate_target
+from dashboard.metrics.targets import commitment_rate_target
 from dashboard.reports.context import ReportContext
 from dashboard.sla import Agreement
-from dashboard.vocabulary import COMMITMENT_TEAMS
+from dashboard.vocabulary import COMMITMENT_TEAMS, FINAL_STATUSES
 
 TREND_MONTHS = 13
 # The figures of the month shown beside their comparisons, in funnel order.
@@ -47,7 +48,7 @@ class MonthReport:
     """Everything the pack shows for one month, computed once."""
 
     company: str
-    agreement_line: str
+    agreement_line: str  # the agreement, and the version(s) that scored the month
     currency: str
     month: pd.Timestamp  # first day of the month reported
     as_of: pd.Timestamp
@@ -83,6 +84,7 @@ class MonthReport:
     forecast_pipeline: pd.DataFrame
     quality: pd.DataFrame
     quality_totals: dict
+    scored_by: tuple[str, ...] = ()  # one line per agreement version in force on a day of the month
 
     @property
     def label(self) -> str:
@@ -118,14 +120,40 @@ def _month_record(context: ReportContext, month: pd.Timestamp) -> dict:
     return month_rows(table, context.scored(table, "month"))[month]
 
 
+def month_commitments(agreement: Agreement, month: pd.Timestamp) -> list:
+    """The commitments of the versions in force on some day of the month, the current ones first."""
+    last_day = (period_end(pd.Timestamp(month), "month") - pd.Timedelta(days=1)).date()
+    ids = {c.id for v in agreement.versions_between(pd.Timestamp(month).date(), last_day) for c in v.commitments}
+    return [agreement.commitment(i) for i in agreement.commitment_ids if i in ids]
+
+
+def versions_lines(agreement: Agreement, month: pd.Timestamp) -> tuple[str, ...]:
+    """Which agreement version scored which days of the month, and who agreed it when:
+    'Version 2 (in force from 16 November 2026, agreed on 12 November 2026 by A, B) scored
+    16–30 November 2026'."""
+    first = pd.Timestamp(month).date()
+    last = (period_end(pd.Timestamp(month), "month") - pd.Timedelta(days=1)).date()
+    lines = []
+    for version in agreement.versions_between(first, last):
+        since = max(first, version.effective_from) if version.effective_from else first
+        until = min(last, version.until - dt.timedelta(days=1)) if version.until else last
+        days = month_label(pd.Timestamp(month)) if (since, until) == (first, last) else f"{since:%-d}–{until:%-d %B %Y}"
+        start = (f"in force from {version.effective_from:%-d %B %Y}" if version.effective_from
+                 else "in force from the start")
+        lines.append(f"Version {version.number} ({start}, agreed on {version.agreed_on:%-d %B %Y} by "
+                     f"{', '.join(version.agreed_by)}) scored {days}")
+    return tuple(lines)
+
+
 def scorecard(record: dict, previous: dict, year_ago: dict, agreement: Agreement,
-              restated: dict | None = None) -> pd.DataFrame:
-    """Each commitment for the month: the kpis fields (actual, target, expected, projected,
-    required_per_day, status), the share of the target, the same figure a month and a year
-    earlier, and `restated`: what late data recorded since the month ended made of it (None
-    where nothing changed)."""
+              month: pd.Timestamp | None = None, restated: dict | None = None) -> pd.DataFrame:
+    """Each commitment for the month (of the versions in force in it): the kpis fields
+    (actual, target, expected, projected, required_per_day, status), the share of the
+    target, the same figure a month and a year earlier, and `restated`: what late data
+    recorded since the month ended made of it (None where nothing changed)."""
     rows = []
-    for commitment in agreement.commitments:
+    commitments = agreement.commitments if month is None else month_commitments(agreement, month)
+    for commitment in commitments:
         scored = record["commitments"][commitment.id]
         actual, target = scored["actual"], scored["target"]
         later = None if restated is None else restated["commitments"][commitment.id]["actual"]
@@ -194,9 +222,14 @@ def commitment_sentence(row: pd.Series, complete: bool, month: pd.Timestamp, cur
             return (f"{label} {actual} so far against {target} for the month{pace}. "
                     f"{versus_previous} had {figure_text(metric, row['previous'], currency)}, "
                     f"{versus_year} {figure_text(metric, row['year_ago'], currency)} (complete months).")
-        text = f"{label} {actual} against {target}{share}"
+        outcome = _outcome(row)
+        if share and outcome:
+            share, outcome = share[:-1] + ", " + outcome[2:], ""
+        text = f"{label} {actual} against {target}{share}{outcome}"
     else:
         text = f"{label} {actual} against a target of {target}"
+        if complete:
+            text += _outcome(row)
         if not complete:
             status = row["status"] if isinstance(row["status"], str) else None  # missing: NaN in a frame
             return (f"{text} so far ({STATUS_LABELS[status].lower()}). {versus_previous} had "
@@ -207,12 +240,26 @@ def commitment_sentence(row: pd.Series, complete: bool, month: pd.Timestamp, cur
     return text + (", " + ", ".join(comparisons) if comparisons else "") + "."
 
 
+def _outcome(row: pd.Series) -> str:
+    """' (met)' or ' (missed)' for a finished month's final result, else nothing."""
+    status = row["status"] if isinstance(row["status"], str) else None
+    return f" ({STATUS_LABELS[status].lower()})" if status in FINAL_STATUSES else ""
+
+
 def team_sentence(rows: pd.DataFrame, team: str) -> str:
-    """'Marketing: 2 of 2 commitments on track.' or with the ones at risk and behind."""
+    """'Marketing: 2 of 2 commitments on track.' or with the ones at risk and behind; for a
+    finished month 'Sales: 3 of 4 commitments met, 1 missed.'"""
     mine = rows[rows["team"] == team]
+    plural = "" if len(mine) == 1 else "s"
+    if mine["status"].isin(FINAL_STATUSES).any():
+        met, missed = int((mine["status"] == "met").sum()), int((mine["status"] == "missed").sum())
+        parts = [f"{met} of {len(mine)} commitment{plural} met"] + ([f"{missed} missed"] if missed else [])
+        if len(mine) - met - missed:
+            parts.append(f"{len(mine) - met - missed} with no outcome")
+        return f"{TEAM_LABELS[team]}: " + ", ".join(parts) + "."
     counts = {status: int((mine["status"] == status).sum()) for status in ("ahead", "at_risk", "behind")}
     unknown = len(mine) - sum(counts.values())
-    parts = [f"{counts['ahead']} of {len(mine)} commitment{'' if len(mine) == 1 else 's'} on track"]
+    parts = [f"{counts['ahead']} of {len(mine)} commitment{plural} on track"]
     parts += [f"{counts[s]} {STATUS_LABELS[s].lower()}" for s in ("at_risk", "behind") if counts[s]]
     if unknown:
         parts.append(f"{unknown} with no outcome yet")
@@ -331,7 +378,7 @@ def pack_report(context: ReportContext, month: pd.Timestamp, unresolved: pd.Data
     record = records[month]
     previous = records[month - pd.DateOffset(months=1)]
     year_ago = records[month - pd.DateOffset(months=12)]
-    board = scorecard(record, previous, year_ago, agreement, restated)
+    board = scorecard(record, previous, year_ago, agreement, month, restated)
 
     has_data = any(record[f] for f in COUNT_FIELDS if f != "revenue_won") or bool(record["revenue_won"])
     partial_note = None
@@ -355,7 +402,8 @@ def pack_report(context: ReportContext, month: pd.Timestamp, unresolved: pd.Data
              for by in ("source", "campaign")}
 
     window = agreement.response_window_hours
-    target = rate_target(agreement.response_commitment, month, month_end) if window is not None else None
+    target = (commitment_rate_target(agreement, agreement.response_commitment.id, month, month_end, today,
+                                     context.view) if window is not None else None)
     if window is not None:
         responses = context.responses(first, after)
         response = response_summary(responses)
@@ -376,10 +424,13 @@ def pack_report(context: ReportContext, month: pd.Timestamp, unresolved: pd.Data
     findings = quality_findings(context.dataset, unresolved, agreement)  # every record, as `check` counts them
     quality_totals = quality_summary(findings, unresolved)
 
+    scored_by = versions_lines(agreement, month)
     fields = dict(
         company=agreement.name,
         agreement_line=(f"{agreement.name}, agreed on {agreement.agreed_on:%-d %B %Y} by "
-                        f"{', '.join(agreement.agreed_by)}"),
+                        f"{', '.join(agreement.agreed_by)}" + (
+                            ". " + "; ".join(scored_by) if len(agreement.all_versions) > 1 else "")),
+        scored_by=scored_by,
         currency=agreement.currency, month=month, as_of=as_of,
         as_of_text=f"{local:%-d %B %Y %H:%M} ({agreement.timezone})",
         generated_at_text=f"{generated:%-d %B %Y %H:%M} ({agreement.timezone})",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pandas as pd
 
@@ -20,7 +21,7 @@ from dashboard.metrics.sales import (
     response_summary,
     stage_order,
 )
-from dashboard.metrics.targets import rate_target
+from dashboard.metrics.targets import commitment_rate_target, view_slice
 from dashboard.reports.context import ReportContext
 from dashboard.reports.filters import ViewFilters
 from dashboard.sla import Agreement
@@ -50,14 +51,33 @@ def response_report(context: ReportContext) -> ResponseReport:
     if context.is_empty or window is None:
         return ResponseReport(**base)
     responses = context.responses(*context.window())
-    target = rate_target(agreement.response_commitment, context.start, context.end + dt.timedelta(days=1))
+    # The view's slice's target, of the version in force on the range's last day (today while it runs).
+    target = commitment_rate_target(agreement, agreement.response_commitment.id, context.start,
+                                    context.end + dt.timedelta(days=1), context.today, context.view)
     return ResponseReport(
         **base, target=target,
         breaches=open_breach_list(responses, context.known.owners),
         summary=response_summary(responses),
         distribution=response_distribution(responses, window),
-        reps=rep_response(responses, context.known.owners, target),
+        reps=rep_response(responses, context.known.owners, target, rep_targets(context)),
     )
+
+
+def rep_targets(context: ReportContext) -> dict:
+    """Each rep's own first-touch target where the agreement gives their owner slice one (a
+    per-rep quota, SPEC "Targets per slice"), for the company-wide view; none otherwise."""
+    agreement = context.agreement
+    commitment = agreement.response_commitment
+    if commitment is None or not context.view.is_company:
+        return {}
+    found = {}
+    for owner_id in context.known.owners["id"]:
+        view = view_slice(SimpleNamespace(owner_ids=(owner_id,)), context.known.owners)
+        quota = commitment_rate_target(agreement, commitment.id, context.start, context.end + dt.timedelta(days=1),
+                                       context.today, view)
+        if quota is not None:
+            found[owner_id] = quota
+    return found
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,18 @@ class ScoreboardReport:
     agreement: Agreement
     as_of: pd.Timestamp
     is_empty: bool
+    slice_note: str | None = None  # a filtered view: scored against its slice's targets, or none
+
+
+SLICE_NOTE = ("Filtered view: each commitment is scored against its target for this slice; "
+              "one without says \"no target for this slice\", never the company's target.")
 
 
 def scoreboard_report(context: ReportContext) -> ScoreboardReport:
     """The board for the context's records and instant."""
     if context.is_empty:
         return ScoreboardReport(pd.DataFrame(), context.agreement, context.as_of, True)
-    board = scoreboard(context.dataset, context.agreement, context.as_of, shared=context.settled_frames)
-    return ScoreboardReport(board, context.agreement, context.as_of, False)
+    board = scoreboard(context.dataset, context.agreement, context.as_of, shared=context.settled_frames,
+                       view=context.view)
+    return ScoreboardReport(board, context.agreement, context.as_of, False,
+                            None if context.view.is_company else SLICE_NOTE)

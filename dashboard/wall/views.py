@@ -11,7 +11,7 @@ from dash import html
 from dashboard.components import formatting
 from dashboard.components.labels import METRIC_LABELS, STATUS_ICONS, STATUS_LABELS
 from dashboard.reports.wall import WallReport
-from dashboard.vocabulary import COMMITMENT_TEAMS, STAGES_OF_FUNNEL, TEAM
+from dashboard.vocabulary import COMMITMENT_TEAMS, STAGES_OF_FUNNEL, STATUSES, TEAM
 
 TITLES = {
     "meeting": "Weekly meeting: where we stand",
@@ -46,9 +46,10 @@ def _value(metric: str, value, currency: str) -> str:
 
 
 def _status(status: str | None, word: bool = True) -> html.Span:
-    """A status as colour and icon, with its word unless `word` is False (the word then shows on hover)."""
+    """A status as colour and icon, with its word unless `word` is False (the word then shows
+    on hover); a finished period's met or missed boxed as a final result."""
     status = status if isinstance(status, str) else None  # a frame's missing status is NaN
-    css = status if status in ("ahead", "at_risk", "behind") else "none"
+    css = status if status in STATUSES else "none"
     text = f"{STATUS_ICONS[status]} {STATUS_LABELS[status]}" if word else STATUS_ICONS[status]
     return html.Span(text, className=f"wall-status {css}", title=STATUS_LABELS[status])
 

@@ -174,7 +174,8 @@ def test_volume_against_the_weekly_mql_target():
     assert volume["leads"].tolist() == [4, 2, 1] and volume["mqls"].tolist() == [3, 2, 1]
     assert volume["target"].tolist() == pytest.approx([2000 / 21] * 3)
     assert volume["expected"].tolist() == pytest.approx([2000 / 21, 2000 / 21, 2000 / 21 * 0.9])
-    assert volume["status"].tolist() == ["behind", "behind", "behind"]
+    # The weeks of 2 and 9 November are over (final: missed); 16-20 Nov still runs (behind).
+    assert volume["status"].tolist() == ["missed", "missed", "behind"]
     no_target = against_target(kpis, commitment_table(kpis, AGREEMENT, "week", HAND_AS_OF), None, ("mqls",))
     assert no_target["target"].isna().all() and no_target["status"].isna().all()
 
@@ -190,7 +191,8 @@ def test_a_rate_commitment_scored_alone_against_its_target():
     accepted = against_target(kpis, scored, "mql_acceptance", ("acceptance_rate",))
     assert accepted["target"].tolist() == [0.8, 0.8, 0.8]
     assert accepted["expected"].isna().all()
-    assert accepted["status"].tolist() == ["behind", "behind", None]
+    # The first two weeks are over, so their results are final (SPEC 9).
+    assert accepted["status"].tolist() == ["missed", "missed", None]
 
 
 # --- the page's callback ----------------------------------------------------------------
@@ -305,12 +307,16 @@ def test_breakdowns_by_source_campaign_and_segment(page_body):
     assert set(segments) == {"SMB", "Mid-market", "Enterprise"}
 
 
-def test_a_filtered_view_says_the_targets_are_the_whole_agreements(demo_app):
+def test_a_filtered_view_without_slice_targets_says_no_target_for_this_slice(demo_app):
+    """The frozen agreement gives no segment its own target, so Enterprise's MQLs are scored
+    against none: never against the company's 400 a month (SPEC "Targets per slice")."""
     page = tree.page("marketing")
 
     with demo_app.server.test_request_context():
         body = page.update_marketing({"grain": "week", "segments": ["Enterprise"]})
-    assert "targets those of the whole agreement" in " ".join(texts(find(body, page.FILTER_NOTE)))
+    assert "never the company's" in " ".join(texts(find(body, page.FILTER_NOTE)))
+    assert "no target for this slice" in texts(find(body, page.CARD.format("mqls")))
+    assert "no target for this slice" in texts(find(body, page.CARD.format("acceptance")))
 
 
 def test_an_agreement_without_marketing_commitments_draws_no_target(demo_app, demo_settings, tmp_path, monkeypatch):

@@ -158,7 +158,7 @@ def test_against_commitment_matches_the_commitment_table():
     periods = pd.DatetimeIndex(["2026-10-01"])
     kpis = kpi_table(dataset(), AGREEMENT, "month", periods, t("2026-11-20 12:00"))
     frame = against_commitment(kpis, commitment_table(kpis, AGREEMENT, "month", t("2026-11-20 12:00")), "sqls", ("sqls",))
-    assert frame[["sqls", "status"]].values.tolist() == [[0, "behind"]]
+    assert frame[["sqls", "status"]].values.tolist() == [[0, "missed"]]  # October is over: final (SPEC 9)
     assert frame["target"].iloc[0] == pytest.approx(120.0)  # 22 working days x 120/22
 
 

@@ -59,4 +59,47 @@ def test_previous_month_to_date_is_compared_at_the_same_point():
     assert board.loc[("this_month", "mql_volume"), "actual"] == 2
     assert board.loc[("this_month", "mql_volume"), "previous_same_point"] == 1
     assert board.loc[("last_month", "mql_volume"), "actual"] == 3
-    assert board.loc[("last_month", "mql_volume"), "status"] == "behind"
+    assert board.loc[("last_month", "mql_volume"), "status"] == "missed"  # last month is over: final (SPEC 9)
+
+
+def _board_body(filters):
+    """The scoreboard of a hand dataset at Fri 20 Nov 2026 12:00, as the page renders it."""
+    from dashboard.reports.context import ReportContext
+    from dashboard.reports.scoreboard import scoreboard_report
+    from tests.agreements import frozen_agreement
+
+    data = dataset([
+        dict(id=1, created_at="2026-11-10 09:00", mql_at="2026-11-10 10:00", segment="SMB"),
+        dict(id=2, created_at="2026-11-11 09:00", mql_at="2026-11-11 10:00", segment="SMB"),
+        dict(id=3, created_at="2026-11-16 09:00", mql_at="2026-11-16 10:00", segment="SMB"),
+    ])
+    report = scoreboard_report(ReportContext(data, frozen_agreement(), t("2026-11-20 12:00"), filters))
+    return page("scoreboard").render_scoreboard(report)
+
+
+def test_last_week_reads_missed_in_a_final_badge_never_at_risk(empty_settings):
+    """Last week (9-15 Nov) had 2 MQLs of 5 x 400/21 = 95.24: it is over, so missed."""
+    from dashboard.application import create_app
+    from dashboard.reports.filters import ViewFilters
+
+    create_app(empty_settings)
+    body = _board_body(ViewFilters())
+    row = find(body, "score-mql_volume-last_week")
+    badge = row.children[-2].children  # the status cell's badge
+    assert texts(row)[:3] == ["Last week", "2", "95"]
+    assert badge.children == "✖ Missed" and "final" in badge.className.split()
+    assert "At risk" not in " ".join(texts(row))
+
+
+def test_a_slice_without_targets_says_so_on_the_scoreboard(empty_settings):
+    """The frozen agreement gives no segment a target: this month's MQLs for Mid-market have
+    none, and the page says so instead of the company's 400."""
+    from dashboard.application import create_app
+    from dashboard.reports.filters import ViewFilters
+
+    create_app(empty_settings)
+    body = _board_body(ViewFilters(segments=("Mid-market",)))
+    cells = texts(find(body, "score-mql_volume-this_month"))
+    assert cells[2] == "no target for this slice"
+    assert "– No target for this slice" in cells
+    assert "never the company's target" in " ".join(texts(find(body, "scoreboard-slice")))

@@ -22,8 +22,8 @@ def board():
     return pd.DataFrame([
         _row("this_week", "touch_c", "response_sla_attainment", 0.5, 0.9, "behind", 0.75, is_count=False),
         _row("this_week", "mqls_c", "mqls", 12, 20, "at_risk", 9, needed=2.0),
-        _row("last_week", "mqls_c", "mqls", 18, 20, "at_risk"),
-        _row("last_week", "touch_c", "response_sla_attainment", 0.95, 0.9, "ahead", is_count=False),
+        _row("last_week", "mqls_c", "mqls", 18, 20, "missed"),  # a finished week's result is final
+        _row("last_week", "touch_c", "response_sla_attainment", 0.95, 0.9, "met", is_count=False),
         _row("this_month", "mqls_c", "mqls", 40, 80, "behind", 30, needed=4.5),
         _row("this_month", "touch_c", "response_sla_attainment", 0.8, 0.9, "at_risk", 0.85, is_count=False),
     ])
@@ -40,7 +40,8 @@ def test_wl002_week_changes_against_last_week_at_the_same_point_and_last_weeks_r
     assert changes.loc["mqls_c", "change"] == 3  # 12 so far this week, 9 at the same point last week
     assert changes.loc["touch_c", "change"] == pytest.approx(-0.25)
     assert changes.loc["mqls_c", "last_week"] == 18
-    assert changes.loc["touch_c", "last_week_status"] == "ahead"
+    assert changes.loc["touch_c", "last_week_status"] == "met"
+    assert changes.loc["mqls_c", "last_week_status"] == "missed"
 
 
 def test_wl003_risks_are_behind_first_then_at_risk_in_horizon_order(board):
@@ -90,3 +91,14 @@ def test_wl006_funnel_to_date_counts_stage_dates_in_the_window_against_the_same_
     assert funnel.loc["mql", "ratio_to_previous_stage"] == 1.0
     assert funnel.loc["sal", "ratio_to_previous_stage"] == 0.0
     assert math.isnan(funnel.loc["won", "ratio_to_previous_stage"])  # no opportunity to divide by
+
+
+@pytest.mark.parametrize("status, text, css", [
+    ("met", "✔ Met", "wall-status met"), ("missed", "✖ Missed", "wall-status missed"),
+    ("at_risk", "▲ At risk", "wall-status at_risk"), (None, "… No data yet", "wall-status none"),
+])
+def test_wl_final_results_read_met_or_missed_on_the_wall(status, text, css):
+    from dashboard.wall.views import _status
+
+    span = _status(status)
+    assert (span.children, span.className) == (text, css)
