@@ -8,9 +8,9 @@ import io
 
 import dash
 import openpyxl
+import pandas as pd
 
 from dashboard.metrics.kpis import compute_kpis
-from tests.demo_fixture import AS_OF
 from tests.pages.tree import find, page, texts
 
 
@@ -36,8 +36,10 @@ def test_the_workbook_download_holds_the_numbers_of_kpis(demo_app, demo_settings
     book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["content"])))
     from dashboard.data import dataset_for
 
+    # a finished month is reported as the board showed it at its end (SPEC "as_of")
+    month_end = pd.Timestamp("2026-11-01 00:00", tz="Europe/Helsinki").tz_convert("UTC")
     october = compute_kpis(dataset_for(demo_settings), demo_settings.agreement(), "month", dt.date(2026, 10, 1),
-                           dt.date(2026, 10, 1), AS_OF)[0]
+                           dt.date(2026, 10, 1), month_end)[0]
     header = [cell.value for cell in book["Trends"][1]]
     last = dict(zip(header, [cell.value for cell in book["Trends"][14]]))  # 13 months, October last
     assert last["Month"].date() == dt.date(2026, 10, 1)
