@@ -100,12 +100,12 @@ def rep_attainment_figure(reps: pd.DataFrame, target: float | None) -> go.Figure
 
 
 def delay_split_figure(reps: pd.DataFrame, window_hours: float) -> go.Figure:
-    """Median routing delay (MQL to assigned) and median rep delay (assigned to first touch) per
+    """Median routing delay (MQL to assigned) and median rep delay (assigned to first response) per
     rep, stacked (rows of `sales.rep_response`, top down), with the response window."""
     figure = base_figure("", height=max(240, 70 + 38 * len(reps)))
     positions = list(range(len(reps)))
     parts = (("median_routing_hours", "Routing delay (MQL → assigned)", NEUTRAL),
-             ("median_rep_hours", "Rep delay (assigned → first touch)", SALES))
+             ("median_rep_hours", "Rep delay (assigned → first response)", SALES))
     for column, name, colour in parts:
         figure.add_trace(go.Bar(
             y=positions, x=reps[column], orientation="h", name=name, marker_color=colour,

@@ -23,7 +23,7 @@ from queries.loaders import Dataset
 # The columns of the stages frame that kpi_table's figures read (the rest are not copied).
 KPI_STAGE_COLUMNS = [
     "id", "external_id", "owner_id", "source", "segment", "campaign_id", "assigned_at", "first_touch_at",
-    "disqualified_at", "disqualified_reason", *(AT[stage] for stage in STAGES),
+    "disqualified_at", "disqualified_reason", "recycled_at", *(AT[stage] for stage in STAGES),
 ]
 # The lead columns an effective stage date can come from (the rest come from deals).
 STAGE_COLUMNS = ("created_at", "mql_at", "sal_at", "sql_at", "opportunity_at")

@@ -60,12 +60,13 @@ def definitions(agreement) -> dict[str, str]:
     """The page's own terms, one hover away (SPEC numbers in brackets)."""
     hours = _hours_word(agreement)
     return {
-        "response_time": f"Response time (SPEC 5): first touch − MQL time, in {hours}. The first touch is "
-                         "first_touch_at, else the first sales activity at or after the MQL; a touch before "
-                         "the MQL counts as 0.",
+        "response_time": f"Response time (SPEC 5): first response − MQL time, in {hours}. The first response is "
+                         "the earliest of the first touch (first_touch_at, else the first sales activity at or "
+                         "after the MQL) and a sales decision (accepted, rejected or sent back); a response "
+                         "before the MQL counts as 0.",
         "routing_delay": f"Routing delay (SPEC 5): MQL time to assigned_at (routed to its owner), in {hours}; "
                          "only where assigned_at is recorded.",
-        "rep_delay": f"Rep delay (SPEC 5): assigned_at to the first touch, in {hours}: the part the rep controls.",
+        "rep_delay": f"Rep delay (SPEC 5): assigned_at to the first response, in {hours}: the part the rep controls.",
         "open_breaches": "Open breach (SPEC 5): " + METRIC_DEFINITIONS["open_breaches"],
         "decisions": "SPEC 6: each MQL of the period is accepted (reached SAL), rejected (disqualified without "
                      "SAL) or not decided yet. " + METRIC_DEFINITIONS["acceptance_rate"],
@@ -130,7 +131,7 @@ def breach_columns(agreement) -> list[dict]:
          "headerTooltip": "The lead's id in the CRM: opens its record and timeline on the leads page."},
         {"field": "owner", "headerName": "Owner", "minWidth": 150, "flex": 1,
          "headerTooltip": "The sales rep the lead is assigned to."},
-        {"field": "age_hours", "headerName": "Untouched for", "sort": "desc", "type": "rightAligned",
+        {"field": "age_hours", "headerName": "Waiting for", "sort": "desc", "type": "rightAligned",
          "valueFormatter": formatted("age_text"), "minWidth": 130, "flex": 1,
          "headerTooltip": f"Time since the lead became MQL, in {hours}, as of now."},
         {"field": "source", "headerName": "Source", "minWidth": 120, "flex": 1},
@@ -155,14 +156,14 @@ def render_breaches(breaches: pd.DataFrame, agreement, window: float, filters: V
     heading = html.Div([
         html.Span(formatting.count(count), className="breach-count", id=BREACH_COUNT),
         html.Span([_term("open breach" if count == 1 else "open breaches", terms["open_breaches"]),
-                   f": MQL{'' if count == 1 else 's'} untouched past the {window:g}-hour response window"],
+                   f": MQL{'' if count == 1 else 's'} with no response (no touch, no decision) past the {window:g}-hour response window"],
                   className="breach-title"),
     ], className="breach-heading")
-    what = (f"MQLs of {start:%-d %b %Y} – {end:%-d %b %Y} still untouched more than {window:g} "
+    what = (f"MQLs of {start:%-d %b %Y} – {end:%-d %b %Y} still without a response (no touch, no decision) more than {window:g} "
             f"{'working ' if agreement.working_hours else ''}hours after they became MQLs, as of "
             f"{local:%a %-d %b %H:%M}." + (" Longest waiting first; click a lead to open it." if count else ""))
     if not count:
-        body = html.P("Every MQL of these dates has been touched or is still inside its window.",
+        body = html.P("Every MQL of these dates has been touched or decided on, or is still inside its window.",
                       className="mb-0 fw-semibold")
         return html.Div([heading, html.Div(what, className="section-note"), body],
                         className="section breach-section clear", id=BREACHES)
@@ -193,14 +194,14 @@ def render_response(summary: dict, distribution: pd.DataFrame, reps: pd.DataFram
         html.B(formatting.hours(summary["median_response_hours"])),
         f" · {formatting.count(summary['pending'])} pending",
     ] if summary["mqls"] else "No MQLs in these dates.", className="sales-summary", id=RESPONSE_SUMMARY)
-    untouched = summary["mqls"] - summary["touched"]
-    histogram = (response_histogram_figure(distribution, window) if summary["touched"]
-                 else empty_figure("No MQL of these dates has been touched yet"))
+    untouched = summary["mqls"] - summary["responded"]
+    histogram = (response_histogram_figure(distribution, window) if summary["responded"]
+                 else empty_figure("No MQL of these dates has had a response yet"))
     histogram_box = section(
         [_term("Response time", terms["response_time"]), " against the window"],
         line, graph(HISTOGRAM, histogram),
-        html.Div(f"Touched MQLs of these dates; {formatting.count(untouched)} still untouched (breaches and "
-                 "pending) are not in the bars. The slowest land in the last bar.", className="section-note"),
+        html.Div(f"MQLs of these dates with a response (a touch or a decision); {formatting.count(untouched)} "
+                 "still without one (breaches and pending) are not in the bars. The slowest land in the last bar.", className="section-note"),
     )
     rep_box = section(
         [metric_label("response_sla_attainment"), " per rep"],

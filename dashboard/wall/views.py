@@ -125,7 +125,7 @@ def meeting_view(changes: pd.DataFrame, month: pd.DataFrame, risks: pd.DataFrame
         risk_items = [html.Li("✔ Every commitment is on track this month.")]
     breach_items = ([html.Li([html.B(formatting.count(r.breaches)), f"  {r.owner}"])
                      for r in reps.head(MAX_MEETING_REPS).itertuples()] if total
-                    else [html.Li("✔ None: every MQL was touched in time.")])
+                    else [html.Li("✔ None: no MQL waits without a response past its window.")])
     return html.Div([
         table,
         html.Div([
@@ -157,15 +157,15 @@ def funnel_view(funnel: pd.DataFrame) -> html.Div:
 
 
 def breaches_view(reps: pd.DataFrame, total: int, window_hours: float | None) -> html.Div:
-    """How many MQLs wait untouched past the response window, per rep, the most first."""
+    """How many MQLs wait without a response past the response window, per rep, the most first."""
     if window_hours is None:
         return html.Div("The agreement sets no response window, so there are no breaches to show.",
                         className="wall-empty")
     head = html.Div([html.Span(formatting.count(total), className="wall-hero", id="wall-breach-total"),
-                     html.Span(f" MQLs untouched past the {window_hours:g} working-hour window",
+                     html.Span(f" MQLs with no response past the {window_hours:g} working-hour window",
                                className="wall-hero-note")], className="wall-hero-line")
     if not total:
-        return html.Div([head, html.Div("✔ Every MQL has been touched in time.", className="wall-empty good")])
+        return html.Div([head, html.Div("✔ No MQL waits without a response past the window.", className="wall-empty good")])
     biggest = int(reps["breaches"].max())
     rows = [html.Div([
         html.Div(row.owner, className="wall-rep-name"),
