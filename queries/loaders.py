@@ -41,17 +41,34 @@ CAMPAIGN_COLUMNS = ("id", "external_id", "name", "channel", "started_on", "ended
 
 @dataclass(frozen=True)
 class Filters:
-    """The filter bar's choices; an empty tuple means "all"."""
+    """The filter bar's choices; an empty tuple means "all".
+
+    Segment, source, campaign, owner and team select leads (owner and team by the lead's own
+    owner) and keep those leads' deals and activities with them: a won deal counts for the
+    rep whose lead it was. `deal_owner_ids` and `deal_teams` select deals by the deal's own
+    owner, for the deal figures, and leave the leads as they are."""
 
     segments: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     campaign_ids: tuple[int, ...] = ()
     owner_ids: tuple[int, ...] = ()
     teams: tuple[str, ...] = ()
+    deal_owner_ids: tuple[int, ...] = ()
+    deal_teams: tuple[str, ...] = ()
+
+    @property
+    def selects_leads(self) -> bool:
+        """Any filter that selects leads (and with them their deals and activities)."""
+        return bool(self.segments or self.sources or self.campaign_ids or self.owner_ids or self.teams)
+
+    @property
+    def selects_deals(self) -> bool:
+        """Any filter on the deal's own owner."""
+        return bool(self.deal_owner_ids or self.deal_teams)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.segments or self.sources or self.campaign_ids or self.owner_ids or self.teams)
+        return not (self.selects_leads or self.selects_deals)
 
 
 @dataclass(frozen=True)
@@ -196,13 +213,12 @@ def deals_query(as_of: dt.datetime | None = None, filters: Filters = Filters()) 
     predicates = []
     if as_of is not None:
         predicates.append(Deal.created_at <= as_of)
-    lead_filters = Filters(filters.segments, filters.sources, filters.campaign_ids)
-    if not lead_filters.is_empty:
-        predicates.append(Deal.lead_id.in_(select(Lead.id).where(*_lead_predicates(lead_filters))))
-    if filters.owner_ids:
-        predicates.append(Deal.owner_id.in_(filters.owner_ids))
-    if filters.teams:
-        predicates.append(Deal.owner_id.in_(_owner_ids_of_teams(filters.teams)))
+    if filters.selects_leads:
+        predicates.append(Deal.lead_id.in_(select(Lead.id).where(*_lead_predicates(filters))))
+    if filters.deal_owner_ids:
+        predicates.append(Deal.owner_id.in_(filters.deal_owner_ids))
+    if filters.deal_teams:
+        predicates.append(Deal.owner_id.in_(_owner_ids_of_teams(filters.deal_teams)))
     return statement.where(and_(*predicates)) if predicates else statement
 
 
@@ -217,8 +233,9 @@ def read_deals(engine: Engine, statement: Select) -> pd.DataFrame:
 
 
 def load_deals(engine: Engine, as_of: dt.datetime | None = None, filters: Filters = Filters()) -> pd.DataFrame:
-    """Deals created by `as_of`; segment, source and campaign filters apply through the deal's
-    lead, owner and team filters to the deal's own owner."""
+    """Deals created by `as_of`; segment, source, campaign, owner and team filters apply
+    through the deal's lead (the lead's owner), deal owner and deal team filters to the
+    deal's own owner."""
     return read_deals(engine, deals_query(as_of, filters))
 
 
@@ -278,7 +295,7 @@ def load_unresolved_references(engine: Engine) -> pd.DataFrame:
 
 def filtered_lead_ids(filters: Filters) -> Select | None:
     """The ids of the leads the filters select (None: every lead)."""
-    return select(Lead.id).where(*_lead_predicates(filters)) if not filters.is_empty else None
+    return select(Lead.id).where(*_lead_predicates(filters)) if filters.selects_leads else None
 
 
 def load_dataset(engine: Engine, as_of: dt.datetime | None = None, filters: Filters = Filters()) -> Dataset:
@@ -298,33 +315,31 @@ def filter_dataset(dataset: Dataset, filters: Filters) -> Dataset:
     if filters.is_empty:
         return dataset
     leads, deals, owners = dataset.leads, dataset.deals, dataset.owners
-    team_owners = owners.loc[owners["team"].isin(filters.teams), "id"] if filters.teams else None
 
-    def lead_mask(segments, sources, campaign_ids, owner_ids=(), teams=()):
-        mask = pd.Series(True, index=leads.index)
-        for column, wanted in (("segment", segments), ("source", sources), ("campaign_id", campaign_ids),
-                               ("owner_id", owner_ids)):
-            if wanted:
-                mask &= leads[column].isin(list(wanted))
-        if teams:
-            mask &= leads["owner_id"].isin(team_owners)
-        return mask
+    def of_teams(teams):
+        return owners.loc[owners["team"].isin(list(teams)), "id"]
 
-    selected = lead_mask(filters.segments, filters.sources, filters.campaign_ids, filters.owner_ids, filters.teams)
-    deal_mask = pd.Series(True, index=deals.index)
-    if filters.segments or filters.sources or filters.campaign_ids:
-        by_lead = lead_mask(filters.segments, filters.sources, filters.campaign_ids)
-        deal_mask &= deals["lead_id"].isin(leads.loc[by_lead, "id"])
-    if filters.owner_ids:
-        deal_mask &= deals["owner_id"].isin(list(filters.owner_ids))
+    selected = pd.Series(True, index=leads.index)
+    for column, wanted in (("segment", filters.segments), ("source", filters.sources),
+                           ("campaign_id", filters.campaign_ids), ("owner_id", filters.owner_ids)):
+        if wanted:
+            selected &= leads[column].isin(list(wanted))
     if filters.teams:
-        deal_mask &= deals["owner_id"].isin(team_owners)
+        selected &= leads["owner_id"].isin(of_teams(filters.teams))
+    deal_mask = pd.Series(True, index=deals.index)
+    if filters.selects_leads:
+        deal_mask &= deals["lead_id"].isin(leads.loc[selected, "id"])
+    if filters.deal_owner_ids:
+        deal_mask &= deals["owner_id"].isin(list(filters.deal_owner_ids))
+    if filters.deal_teams:
+        deal_mask &= deals["owner_id"].isin(of_teams(filters.deal_teams))
     activities = dataset.activities
     return Dataset(
-        leads=canonical_frame(leads[selected].reset_index(drop=True)),
+        leads=canonical_frame(leads[selected].reset_index(drop=True)) if filters.selects_leads else leads,
         deals=canonical_frame(deals[deal_mask].reset_index(drop=True)),
         activities=canonical_frame(
-            activities[activities["lead_id"].isin(leads.loc[selected, "id"])].reset_index(drop=True)),
+            activities[activities["lead_id"].isin(leads.loc[selected, "id"])].reset_index(drop=True))
+        if filters.selects_leads else activities,
         owners=owners,
         campaigns=dataset.campaigns,
         loaded_at=dataset.loaded_at,
@@ -332,15 +347,17 @@ def filter_dataset(dataset: Dataset, filters: Filters) -> Dataset:
 
 
 def load_filter_options(engine: Engine) -> dict[str, list]:
-    """The values the filter bar offers: segments, sources, campaigns and owners in use."""
+    """The values the filter bar (and `kpis`' filter flags) offer: segments, sources, campaigns
+    and owners in use; campaigns and owners with their external ids (and owners' e-mails) so
+    a command line can name them."""
     with engine.connect() as connection:
         segments = [r[0] for r in connection.execute(select(Lead.segment).where(Lead.segment.is_not(None)).distinct())]
         sources = [r[0] for r in connection.execute(select(Lead.source).where(Lead.source.is_not(None)).distinct())]
     return {
         "segments": sorted(segments),
         "sources": sorted(sources),
-        "campaigns": load_campaigns(engine)[["id", "name"]].to_dict("records"),
-        "owners": load_owners(engine)[["id", "name", "team"]].to_dict("records"),
+        "campaigns": load_campaigns(engine)[["id", "external_id", "name"]].to_dict("records"),
+        "owners": load_owners(engine)[["id", "external_id", "email", "name", "team"]].to_dict("records"),
     }
 
 

@@ -76,3 +76,128 @@ def test_kpis_count_decisions_as_responses():
     row = compute_kpis(data, AGREEMENT, "week", dt.date(2026, 11, 16), dt.date(2026, 11, 16), t(DECISIONS_AS_OF))[0]
     assert row["response_sla_attainment"] == pytest.approx(4 / 6, abs=1e-6)
     assert (row["open_breaches"], row["response_pending"]) == (1, 0)
+
+
+# --- filters that keep the journey (SPEC "The headless interface") ---------------------------
+
+def _seed_journeys(url):
+    """Ville (sdr) owns leads 1 and 2; Sara (sales) owns lead 3 and the deals of leads 1 and 3.
+    Lead 2 records no MQL date: its MQL (and SAL, SQL) is inferred from its deal's creation,
+    a deal Ville's colleague Sara does not own: Mikko (sales) owns it, and it is still open."""
+    from sqlalchemy.orm import Session
+
+    from queries.db import init_db
+    from queries.schema import Campaign, Deal, Lead, Owner
+
+    engine = init_db(url)
+    with Session(engine) as session:
+        session.add_all([
+            Owner(id=1, external_id="o-ville", name="Ville Saarinen", email="ville@example.com", team="sdr"),
+            Owner(id=2, external_id="o-sara", name="Sara Nieminen", email="sara@example.com", team="sales"),
+            Owner(id=3, external_id="o-mikko", name="Mikko Laine", email="mikko@example.com", team="sales"),
+            Campaign(id=1, external_id="c-brand", name="Search ads: brand", channel="paid_search",
+                     started_on=dt.date(2026, 11, 1), cost=300, currency="EUR"),
+        ])
+        session.flush()
+        session.add_all([
+            Lead(id=1, external_id="l-1", created_at=t("2026-11-02 09:00"), mql_at=t("2026-11-02 10:00"),
+                 first_touch_at=t("2026-11-02 11:00"), segment="Enterprise", source="paid_search", campaign_id=1,
+                 owner_id=1),
+            Lead(id=2, external_id="l-2", created_at=t("2026-11-03 09:00"), segment="Enterprise", owner_id=1),
+            Lead(id=3, external_id="l-3", created_at=t("2026-11-04 09:00"), mql_at=t("2026-11-04 10:00"),
+                 first_touch_at=t("2026-11-04 11:00"), segment="SMB", source="webinar", owner_id=2),
+        ])
+        session.flush()
+        session.add_all([
+            Deal(id=1, external_id="d-1", lead_id=1, owner_id=2, created_at=t("2026-11-05 09:00"),
+                 closed_at=t("2026-11-12 09:00"), is_won=True, amount=12000, currency="EUR"),
+            Deal(id=2, external_id="d-2", lead_id=2, owner_id=3, created_at=t("2026-11-05 10:00")),
+            Deal(id=3, external_id="d-3", lead_id=3, owner_id=2, created_at=t("2026-11-06 09:00"),
+                 closed_at=t("2026-11-13 09:00"), is_won=True, amount=5000, currency="EUR"),
+        ])
+        session.commit()
+    return url
+
+
+def _kpis_cli(url, *args):
+    from typer.testing import CliRunner
+
+    from app import cli
+
+    return CliRunner().invoke(cli, ["kpis", "--db", url, "--as-of", "2026-11-20T12:00", "--grain", "month",
+                                    "--start", "2026-11-01", "--end", "2026-11-01", "--format", "json", *args])
+
+
+def _row(url, *args) -> dict:
+    import json
+
+    result = _kpis_cli(url, *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)[0]
+
+
+def test_owner_and_team_keep_the_leads_won_deals_and_deal_owner_selects_deals(db_url):
+    """November: everyone: 3 leads, 3 MQLs (lead 2's inferred from its deal), 2 won, 17,000.
+    --owner Ville: his leads 1 and 2, 2 MQLs, and lead 1's deal won by Sara: 1 won, 12,000 (it
+    was 0 when deals were cut by their own owner). --team sdr: the same. --deal-owner Ville:
+    every lead (3 MQLs) and no deal of his: 0 won, and lead 2, its deal not his, has no MQL.
+    --deal-owner Sara and --deal-team sales: deals 1 and 3 won, 17,000."""
+    url = _seed_journeys(db_url)
+    every = _row(url)
+    assert (every["leads"], every["mqls"], every["deals_won"], every["revenue_won"]) == (3, 3, 2, 17000.0)
+    for args in (("--owner", "Ville Saarinen"), ("--team", "sdr"), ("--owner", "o-ville")):
+        ville = _row(url, *args)
+        assert (ville["leads"], ville["mqls"], ville["deals_won"], ville["revenue_won"]) == (2, 2, 1, 12000.0), args
+    deals_of_ville = _row(url, "--deal-owner", "ville@example.com")
+    assert (deals_of_ville["leads"], deals_of_ville["mqls"], deals_of_ville["deals_won"]) == (3, 2, 0)
+    for args in (("--deal-owner", "Sara Nieminen"), ("--deal-team", "sales")):
+        sara = _row(url, *args)
+        assert (sara["deals_won"], sara["revenue_won"]) == (2, 17000.0), args
+    both = _row(url, "--owner", "Ville Saarinen", "--deal-team", "sales")  # Ville's leads, deals of sales
+    assert (both["leads"], both["deals_won"], both["revenue_won"]) == (2, 1, 12000.0)
+    by_campaign = _row(url, "--campaign", "Search ads: brand")
+    assert (by_campaign["leads"], by_campaign["deals_won"]) == (1, 1)
+    assert _row(url, "--campaign", "c-brand")["leads"] == 1
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--segment", "enterprise"), "--segment 'enterprise' matches nothing; the known values are: 'Enterprise', 'SMB'"),
+    (("--source", "Webinar"), "--source 'Webinar' matches nothing; the known values are: 'paid_search', 'webinar'"),
+    (("--team", "Sales"), "--team 'Sales' matches nothing; the known values are: 'marketing', 'sdr', 'sales', 'cs'"),
+    (("--deal-team", "ops"), "--deal-team 'ops' matches nothing; the known values are: 'marketing', 'sdr', "
+                             "'sales', 'cs'"),
+    (("--campaign", "Search ads"), "--campaign 'Search ads': no campaign has that external_id, name; the known "
+                                   "ones are: 'Search ads: brand'"),
+    (("--deal-owner", "Ville"), "--deal-owner 'Ville': no deal owner has that external_id, email, name; the known "
+                                "ones are: 'Mikko Laine', 'Sara Nieminen', 'Ville Saarinen'"),
+])
+def test_kpis_a_filter_value_that_matches_nothing_is_an_error_naming_the_known_values(tmp_path, args, message):
+    url = _seed_journeys(f"sqlite:///{tmp_path}/journeys.db")
+    result = _kpis_cli(url, *args)
+    assert result.exit_code == 2 and message in result.stderr, result.output
+    assert result.stdout == ""  # no row of zeros
+
+
+def test_a_reps_first_touch_rate_is_the_same_unfiltered_and_owner_filtered(tmp_path):
+    """Ville's MQLs on the Sales page: lead 1 (touched 1 h after: met) and lead 2, whose MQL
+    and SAL are both inferred from its deal's creation (5 Nov 10:00): accepted at once,
+    response 0 h, met. Unfiltered and ?owner=Ville both give Ville 2 met of 2 known; before,
+    the owner filter dropped lead 2's deal (Mikko's, not his), and with it lead 2's MQL: 1 of 1."""
+    from dashboard.reports.context import ReportContext
+    from dashboard.reports.filters import ViewFilters
+    from dashboard.reports.sales import response_report
+    from queries.db import get_engine
+    from queries.loaders import load_dataset
+
+    url = _seed_journeys(f"sqlite:///{tmp_path}/journeys.db")
+    engine = get_engine(url)
+    as_of = t("2026-11-20 12:00")
+
+    def ville(filters: ViewFilters):
+        context = ReportContext(load_dataset(engine, as_of, filters.data_filters), AGREEMENT, as_of, filters)
+        reps = response_report(context).reps.set_index("name")
+        return int(reps.loc["Ville Saarinen", "met"]), int(reps.loc["Ville Saarinen", "known"])
+
+    window = dict(start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 20))
+    assert ville(ViewFilters(**window)) == (2, 2)
+    assert ville(ViewFilters(**window, owner_ids=(1,))) == (2, 2)
