@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import Engine, Select, String, and_, or_, select
 
 from queries.epoch import epoch_micros
-from queries.schema import Activity, Base, Campaign, Deal, Lead, Owner, UnresolvedReference
+from queries.schema import Activity, Base, Campaign, CampaignCost, Deal, Lead, Owner, UnresolvedReference
 
 LEAD_TIMESTAMPS = (
     "created_at", "mql_at", "assigned_at", "sal_at", "sql_at", "opportunity_at",
@@ -37,6 +37,7 @@ TEXT_COLUMNS = frozenset(column.name for table in Base.metadata.tables.values() 
 FETCH_ROWS = 50_000  # rows per fetch: bounds the memory of the driver's row objects
 OWNER_COLUMNS = ("id", "external_id", "name", "email", "team", "active")
 CAMPAIGN_COLUMNS = ("id", "external_id", "name", "channel", "started_on", "ended_on", "cost", "currency")
+CAMPAIGN_COST_COLUMNS = ("id", "external_id", "campaign_id", "period_start", "period_end", "amount", "currency")
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class Dataset:
     owners: pd.DataFrame
     campaigns: pd.DataFrame
     loaded_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    campaign_costs: pd.DataFrame = field(default_factory=lambda: campaign_cost_frame([]))  # spend per period
 
     @property
     def is_empty(self) -> bool:
@@ -284,6 +286,22 @@ def load_campaigns(engine: Engine) -> pd.DataFrame:
     return frame
 
 
+def campaign_cost_frame(rows) -> pd.DataFrame:
+    """campaign_costs rows as a frame: amounts as floats, the period's dates as datetimes."""
+    frame = canonical_frame(pd.DataFrame.from_records(rows, columns=list(CAMPAIGN_COST_COLUMNS), coerce_float=False))
+    frame["amount"] = pd.to_numeric(frame["amount"], errors="coerce").astype(float)
+    for column in ("period_start", "period_end"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def load_campaign_costs(engine: Engine) -> pd.DataFrame:
+    """Every campaign_costs row (what a campaign spent in one period; SPEC 10)."""
+    statement = select(*(getattr(CampaignCost, c) for c in CAMPAIGN_COST_COLUMNS)).order_by(CampaignCost.id)
+    with engine.connect() as connection:
+        return campaign_cost_frame(connection.execute(statement).all())
+
+
 def load_unresolved_references(engine: Engine) -> pd.DataFrame:
     """References to external ids that no loaded record has (for the data-quality report)."""
     columns = ("table_name", "record_id", "field", "target_table", "target_external_id")
@@ -306,6 +324,7 @@ def load_dataset(engine: Engine, as_of: dt.datetime | None = None, filters: Filt
         activities=load_activities(engine, as_of, filtered_lead_ids(filters), team="sales"),
         owners=load_owners(engine),
         campaigns=load_campaigns(engine),
+        campaign_costs=load_campaign_costs(engine),
     )
 
 
@@ -343,6 +362,7 @@ def filter_dataset(dataset: Dataset, filters: Filters) -> Dataset:
         owners=owners,
         campaigns=dataset.campaigns,
         loaded_at=dataset.loaded_at,
+        campaign_costs=dataset.campaign_costs,
     )
 
 
@@ -372,4 +392,8 @@ def data_version(engine: Engine) -> tuple:
                              (Owner, None), (Campaign, None)):
             columns = [func.count(model.id), func.max(model.id)] + ([func.max(stamp)] if stamp is not None else [])
             parts.append(tuple(connection.execute(select(*columns)).one()))
+        # campaign_costs has no write time: its sum and latest period show a rewritten row
+        parts.append(tuple(str(value) for value in connection.execute(select(
+            func.count(CampaignCost.id), func.max(CampaignCost.id), func.sum(CampaignCost.amount),
+            func.max(CampaignCost.period_end))).one()))
     return tuple(parts)

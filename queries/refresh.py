@@ -26,6 +26,7 @@ from queries.loaders import (
     deals_query,
     filtered_lead_ids,
     leads_query,
+    load_campaign_costs,
     load_campaigns,
     load_owners,
     read_activities,
@@ -97,6 +98,7 @@ def load_marked(engine: Engine, filters: Filters = Filters()) -> tuple[Dataset, 
         activities=read_activities(engine, queries["activities"]),
         owners=load_owners(engine),
         campaigns=load_campaigns(engine),
+        campaign_costs=load_campaign_costs(engine),
     )
     return dataset, mark
 
@@ -143,7 +145,8 @@ def refresh(
         report.changed[table] = len(touched)
         frame = _replaced(old, touched, fresh) if touched else old
         frames[table] = _reconciled(engine, table, model, queries[table], frame, report)
-    refreshed = Dataset(frames["leads"], frames["deals"], frames["activities"], owners, campaigns)
+    refreshed = Dataset(frames["leads"], frames["deals"], frames["activities"], owners, campaigns,
+                        campaign_costs=load_campaign_costs(engine))
     return refreshed, new_mark, report
 
 

@@ -1,5 +1,5 @@
 """A dataset and its load mark as bytes that cannot run code when read: Arrow IPC streams of
-the five frames after a small JSON header. The shared cache keeps them, so a worker starts from
+the six frames after a small JSON header. The shared cache keeps them, so a worker starts from
 what a sibling loaded and a restart from what the last run loaded, then reads only what
 changed since (`queries.refresh`). Bytes of another format, schema revision or pandas version
 are ignored.
@@ -17,8 +17,8 @@ import pyarrow as pa
 from queries.loaders import Dataset
 from queries.refresh import LoadMark
 
-FORMAT = 2  # 1 was a pickle
-FRAMES = ("leads", "deals", "activities", "owners", "campaigns")
+FORMAT = 3  # 1 was a pickle; 2 had no campaign_costs
+FRAMES = ("leads", "deals", "activities", "owners", "campaigns", "campaign_costs")
 _MAGIC = b"SMKD"
 
 

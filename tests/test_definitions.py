@@ -18,7 +18,7 @@ from dashboard.metrics.response import response_times
 from dashboard.metrics.sales import open_breach_list
 from dashboard.metrics.stages import as_known_at, effective_stages
 from tests.agreements import frozen_agreement
-from tests.factories import dataset, owners, t
+from tests.factories import dataset, t
 
 AGREEMENT = frozen_agreement()
 CALENDAR = WorkCalendar.from_agreement(AGREEMENT)
@@ -201,3 +201,46 @@ def test_a_reps_first_touch_rate_is_the_same_unfiltered_and_owner_filtered(tmp_p
     window = dict(start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 20))
     assert ville(ViewFilters(**window)) == (2, 2)
     assert ville(ViewFilters(**window, owner_ids=(1,))) == (2, 2)
+
+
+# --- campaign cost by campaign_costs rows (SPEC 10) ----------------------------------------
+
+def test_campaign_costs_load_from_every_database_and_price_the_months(db_url):
+    """Two spend rows of campaign 1: 21 Sep - 10 Oct 2,000 (20 days, 100 a day: 1,000 in
+    September, 1,000 in October) and October 310: September 1,000, October 1,310. The
+    campaign's own cost (99,999) is not used. Rewriting a row's amount changes the data version
+    (campaign_costs has no write time of its own)."""
+    from decimal import Decimal
+
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from dashboard.metrics.closed_loop import campaign_cost_in_range
+    from queries.db import init_db
+    from queries.loaders import data_version, load_dataset
+    from queries.schema import Campaign, CampaignCost
+
+    engine = init_db(db_url)
+    with Session(engine) as session:
+        session.add(Campaign(id=1, external_id="c-1", name="Search ads: brand", channel="paid_search",
+                             started_on=dt.date(2026, 9, 1), cost=Decimal("99999"), currency="EUR"))
+        session.flush()
+        session.add_all([
+            CampaignCost(id=1, external_id="k-1", campaign_id=1, period_start=dt.date(2026, 9, 21),
+                         period_end=dt.date(2026, 10, 10), amount=Decimal("2000.00"), currency="EUR"),
+            CampaignCost(id=2, external_id="k-2", campaign_id=1, period_start=dt.date(2026, 10, 1),
+                         period_end=dt.date(2026, 10, 31), amount=Decimal("310.00")),
+        ])
+        session.commit()
+    data = load_dataset(engine)
+    assert data.campaign_costs["amount"].tolist() == [2000.0, 310.0]
+    assert data.campaign_costs["campaign_id"].tolist() == [1, 1]
+    month = {"september": (pd.Timestamp("2026-09-01"), pd.Timestamp("2026-10-01")),
+             "october": (pd.Timestamp("2026-10-01"), pd.Timestamp("2026-11-01"))}
+    cost = {name: campaign_cost_in_range(data.campaigns, *dates, "EUR", {}, data.campaign_costs).iloc[0]
+            for name, dates in month.items()}
+    assert cost == pytest.approx({"september": 1000.0, "october": 1310.0})
+    before = data_version(engine)
+    with engine.begin() as connection:
+        connection.execute(update(CampaignCost.__table__).where(CampaignCost.id == 2).values(amount=Decimal("320")))
+    assert data_version(engine) != before

@@ -195,7 +195,7 @@ def loop_panels_figure(rows: pd.DataFrame, overall_conversion: float | None, cur
     poorly converting row has a long first bar and short others; a small, well-won one the
     reverse. Rows without a campaign are grey; the share won of all leads is dotted, break-even
     (1×) dashed."""
-    titles = ("<b>Leads created</b>", "<b>Share won</b>", "<b>Won revenue</b>", "<b>Return</b> (revenue ÷ cost)")
+    titles = ("<b>Leads created</b>", "<b>Share won</b>", "<b>Won revenue</b>", "<b>Return</b> (campaign leads' revenue ÷ cost)")
     figure = make_subplots(rows=1, cols=4, shared_yaxes=True, horizontal_spacing=0.035, subplot_titles=titles,
                            column_widths=[0.25, 0.22, 0.28, 0.25])
     positions = list(range(len(rows)))

@@ -87,7 +87,8 @@ def closed_loop(report: MonthReport, by: str, limit: int = LOOP_ROWS_PRINTED) ->
     """The loop rows with the most won revenue (then leads), and the total of all rows."""
     table = report.loop_campaign if by == "campaign" else report.loop_source
     totals = report.loop_campaign_totals if by == "campaign" else report.loop_source_totals
-    headers = [by.capitalize(), "Leads", "MQLs", "SQLs", "Won deals", "Revenue", "Cost", "Cost / lead", "Return"]
+    headers = [by.capitalize(), "Leads", "MQLs", "SQLs", "Won deals", "Revenue", "Cost", "Cost / lead",
+               "Return (campaign revenue ÷ cost)"]
     ordered = table.sort_values(["revenue_won", "leads"], ascending=False, kind="stable").head(limit)
 
     def cells(label, row) -> list[str]:
@@ -101,6 +102,8 @@ def closed_loop(report: MonthReport, by: str, limit: int = LOOP_ROWS_PRINTED) ->
     if len(table) > limit:
         rows.append([f"… {len(table) - limit} more in the workbook"] + [""] * 8)
     rows.append(cells("All", totals))
+    rows.append(["Of it, leads without a campaign (not in the return)", "", "", "", "",
+                 money(totals["revenue_without_campaign"], report.currency), "", "", ""])
     return headers, rows
 
 

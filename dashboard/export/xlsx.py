@@ -180,10 +180,12 @@ def build_xlsx(report: MonthReport) -> bytes:
     loop_columns = [("key", "Key", TEXT), ("label", "Name", TEXT), ("channel", "Channel", TEXT),
                     ("leads", "Leads", COUNT), ("mqls", "MQLs", COUNT), ("sqls", "SQLs", COUNT),
                     ("won_leads", "Won leads", COUNT), ("deals_won", "Won deals", COUNT),
-                    ("revenue_won", "Won revenue", MONEY), ("conv_lead_won", "Lead → won", RATE),
+                    ("revenue_won", "Won revenue", MONEY),
+                    ("revenue_with_campaign", "Won revenue of leads with a campaign", MONEY),
+                    ("conv_lead_won", "Lead → won", RATE),
                     ("cost", "Cost", MONEY), ("cost_per_lead", "Cost / lead", MONEY),
                     ("cost_per_mql", "Cost / MQL", MONEY), ("cost_per_won_deal", "Cost / won deal", MONEY),
-                    ("return_on_cost", "Return (revenue ÷ cost)", NUMBER)]
+                    ("return_on_cost", "Return (campaign leads' revenue ÷ cost)", NUMBER)]
     for by, table in (("source", report.loop_source), ("campaign", report.loop_campaign)):
         table = table.assign(key=table["key"].map(lambda k: None if pd.isna(k) else str(k).removesuffix(".0")))
         sheets.table(f"Loop by {by}", table, loop_columns if by == "campaign" else

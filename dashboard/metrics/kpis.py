@@ -143,6 +143,7 @@ def in_periods(
         deals=deals_[deals_["lead_id"].isin(lead_ids) | deal_in_range],
         activities=dataset.activities[dataset.activities["lead_id"].isin(lead_ids)],
         owners=dataset.owners, campaigns=dataset.campaigns, loaded_at=dataset.loaded_at,
+        campaign_costs=dataset.campaign_costs,
     )
     known = as_known_at(sliced, as_of)
     return known, effective_stages(known.leads, known.deals)

@@ -76,7 +76,8 @@ def _known_at(dataset: Dataset, as_of: pd.Timestamp) -> Dataset:
     deals.loc[closed_later, "lost_reason"] = None
 
     activities = dataset.activities[dataset.activities["occurred_at"] <= as_of]
-    return Dataset(leads, deals, activities, dataset.owners, dataset.campaigns, dataset.loaded_at)
+    return Dataset(leads, deals, activities, dataset.owners, dataset.campaigns, dataset.loaded_at,
+                   campaign_costs=dataset.campaign_costs)
 
 
 def times_by_id(ids: pd.Series, times: pd.Series) -> pd.Series:

@@ -335,7 +335,7 @@ def pack_report(context: ReportContext, month: pd.Timestamp, unresolved: pd.Data
             conversion_targets[pair] = commitment.target_value
 
     loops = {by: loop_table(stages, known.deals, known.campaigns, by, month.date(), last_day, tz,
-                            agreement.currency, agreement.exchange_rates, through=today)
+                            agreement.currency, agreement.exchange_rates, costs=known.campaign_costs)
              for by in ("source", "campaign")}
 
     window = agreement.response_window_hours

@@ -72,6 +72,7 @@ def wall_report(context: ReportContext, views: tuple[str, ...] = VIEWS) -> WallR
         first = (month_first - pd.DateOffset(months=11)).date()
         known, today = context.known, context.today.date()
         figures["loop"] = loop_table(context.stages, known.deals, known.campaigns, "source", first, today,
-                                     agreement.tz, agreement.currency, agreement.exchange_rates, through=today)
+                                     agreement.tz, agreement.currency, agreement.exchange_rates,
+                                     costs=known.campaign_costs)
         figures["loop_totals"] = loop_totals(figures["loop"])
     return WallReport(tuple(views), agreement.currency, agreement.response_window_hours, **figures)

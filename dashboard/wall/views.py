@@ -198,11 +198,15 @@ def loop_view(table: pd.DataFrame, totals: pd.Series, currency: str) -> html.Div
 
     body = [cells(row["label"], row) for _, row in top.iterrows()]
     body.append(cells("All sources", totals, "wall-total"))
-    return html.Div(html.Table([
+    return html.Div([html.Table([
         html.Thead(html.Tr([html.Th("Source"), *[html.Th(h, className="num") for h in
-                                                ("Leads", "MQLs", "Won deals", "Won revenue", "Cost", "Return")]])),
+                                                ("Leads", "MQLs", "Won deals", "Won revenue", "Cost",
+                                                 "Return (campaign revenue ÷ cost)")]])),
         html.Tbody(body),
-    ], className="wall-table"), className="wall-loop")
+    ], className="wall-table"), html.Div(
+        f"Revenue of leads without a campaign, not in the return: "
+        f"{formatting.money(totals['revenue_without_campaign'], currency)}", className="wall-note")],
+        className="wall-loop")
 
 
 def build_views(report: WallReport) -> dict:
