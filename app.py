@@ -262,7 +262,7 @@ def kpis(
     from dashboard.reports.context import ReportContext
     from dashboard.reports.filters import ViewFilters
     from dashboard.reports.kpis import kpis_report
-    from queries.loaders import load_dataset, load_filter_options
+    from queries.loaders import filter_dataset, load_dataset, load_filter_options
 
     agreement = _agreement(sla)
     try:
@@ -277,7 +277,9 @@ def kpis(
                           **_kpis_filters(load_filter_options(engine), segment=segment, source=source,
                                           campaign=campaign, owner=owner, team=team, deal_owner=deal_owner,
                                           deal_team=deal_team))
-    context = ReportContext(load_dataset(engine, instant, filters.data_filters), agreement, instant, filters)
+    # every record, then the filtered cut: what the source records at all is the unfiltered answer
+    records = filter_dataset(load_dataset(engine, instant), filters.data_filters)
+    context = ReportContext(records, agreement, instant, filters)
     typer.echo(render_kpis(kpis_report(context), output.value), nl=False)
 
 
@@ -338,12 +340,14 @@ def _listed(values: list[str]) -> str:
 
 
 def render_kpis(records: list[dict], output: str) -> str:
-    """The kpis rows as JSON, CSV (commitments flattened to ID.FIELD columns) or a table."""
+    """The kpis rows as JSON, CSV (commitments flattened to ID.FIELD columns, the notes as one
+    `FIELD: reason; ...` column) or a table (the notes under it)."""
     if output == "json":
         return json.dumps(records, indent=2) + "\n"
     flat = []
     for record in records:
         row = {k: v for k, v in record.items() if k != "commitments"}
+        row["notes"] = _notes_text(record.get("notes") or {})
         for commitment_id, fields in record["commitments"].items():
             for field, value in fields.items():
                 row[f"{commitment_id}.{field}"] = value
@@ -363,13 +367,15 @@ def _table(records: list[dict]) -> str:
 
     if not records:
         return "no periods\n"
-    main = pd.DataFrame([{k: v for k, v in r.items() if k != "commitments"} for r in records])
+    main = pd.DataFrame([{k: v for k, v in r.items() if k not in ("commitments", "notes")} for r in records])
     pd.set_option("display.width", 250)
     pd.set_option("display.max_columns", 50)
     rates = [c for c in main.columns if c.startswith("conv_") or c.endswith(("_rate", "_attainment"))]
     shown = main.copy()
+    notes = records[0].get("notes") or {}
     for column in rates:
-        shown[column] = shown[column].map(lambda v: "-" if v is None or pd.isna(v) else f"{v:.1%}")
+        empty = notes.get(column, "-")
+        shown[column] = shown[column].map(lambda v, empty=empty: empty if v is None or pd.isna(v) else f"{v:.1%}")
     shown["revenue_won"] = shown["revenue_won"].map(lambda v: f"{v:,.0f}")
     rows = []
     for record in records:
@@ -386,7 +392,13 @@ def _table(records: list[dict]) -> str:
             row[column] = number(row.get(column), is_rate)
         row["status"] = row["status"] or "-"
     scored = pd.DataFrame(rows)
-    return shown.to_string(index=False) + "\n\n" + scored.to_string(index=False) + "\n"
+    footer = f"\nnotes: {_notes_text(notes)}\n" if notes else ""
+    return shown.to_string(index=False) + "\n\n" + scored.to_string(index=False) + "\n" + footer
+
+
+def _notes_text(notes: dict[str, str]) -> str:
+    """The kpis notes as one line: `acceptance_rate: not recorded; win_rate: not recorded`."""
+    return "; ".join(f"{field}: {reason}" for field, reason in notes.items())
 
 
 @cli.command()

@@ -17,6 +17,7 @@ what changed meanwhile is read again until it held still.
 """
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 
@@ -94,6 +95,8 @@ def dataset_for(settings: Settings, filters: Filters = Filters(), cache: Cache |
     kept = cache.get(name)
     if kept and kept[0] == version:
         return kept[1]
+    # filters pushed into SQL: what the source records at all is the unfiltered records' answer
+    unrecorded = None if filters.is_empty else dataset_for(settings, Filters(), cache).not_recorded
     with _loading:
         kept = cache.get(name)
         if kept and kept[0] == version:
@@ -105,6 +108,8 @@ def dataset_for(settings: Settings, filters: Filters = Filters(), cache: Cache |
             version, dataset, mark = _settled(cache, settings, filters, version, dataset, mark)
         else:
             version, dataset, mark, changed = _first_load(cache, settings, filters, version)
+        if unrecorded is not None:
+            dataset = dataclasses.replace(dataset, unrecorded=unrecorded)
         cache.put(name, (version, dataset, mark))
     if changed and filters.is_empty:
         _save_later(cache, settings, dataset, mark, version)

@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, Select, String, and_, or_, select
 
 from queries.epoch import epoch_micros
+from queries.recorded import unrecorded_rates
 from queries.schema import Activity, Base, Campaign, CampaignCost, Deal, Lead, Owner, UnresolvedReference
 
 LEAD_TIMESTAMPS = (
@@ -83,10 +85,20 @@ class Dataset:
     campaigns: pd.DataFrame
     loaded_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
     campaign_costs: pd.DataFrame = field(default_factory=lambda: campaign_cost_frame([]))  # spend per period
+    # the rates the source does not record, as the unfiltered records say (a filtered cut
+    # carries them); None: work them out from these records (`not_recorded`)
+    unrecorded: frozenset[str] | None = field(default=None, compare=False)
 
     @property
     def is_empty(self) -> bool:
         return self.leads.empty and self.deals.empty
+
+    @cached_property
+    def not_recorded(self) -> frozenset[str]:
+        """The kpis rates whose deciding field the source never records (queries.recorded)."""
+        if self.unrecorded is not None:
+            return self.unrecorded
+        return unrecorded_rates(self.leads, self.deals, self.activities)
 
 
 def _frame(engine: Engine, statement: Select, columns: tuple[str, ...], timestamps: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -363,6 +375,7 @@ def filter_dataset(dataset: Dataset, filters: Filters) -> Dataset:
         campaigns=dataset.campaigns,
         loaded_at=dataset.loaded_at,
         campaign_costs=dataset.campaign_costs,
+        unrecorded=dataset.not_recorded,
     )
 
 

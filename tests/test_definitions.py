@@ -244,3 +244,78 @@ def test_campaign_costs_load_from_every_database_and_price_the_months(db_url):
     with engine.begin() as connection:
         connection.execute(update(CampaignCost.__table__).where(CampaignCost.id == 2).values(amount=Decimal("320")))
     assert data_version(engine) != before
+
+
+# --- "not recorded" instead of a perfect score ("What bad or odd data gets") -----------------
+
+def _no_rejections_db(url):
+    """A source that records acceptances and won deals but never a rejection, a touch, a sales
+    activity or a lost deal: lead 1 accepted, SQL and won; lead 2 accepted; lead 3 an MQL that
+    got no further. Acceptance would read 2/2 = 100 % and win rate 1/1 = 100 %: both are null,
+    `not recorded`; so is first touch (no touch, no sales activity). Every lead is an MQL and
+    every SQL won: lead -> MQL and SQL -> won are not recorded either; MQL -> SQL is measured,
+    1/3 (leads 2 and 3 stopped before SQL)."""
+    from sqlalchemy.orm import Session
+
+    from queries.db import init_db
+    from queries.schema import Deal, Lead
+
+    engine = init_db(url)
+    with Session(engine) as session:
+        session.add_all([
+            Lead(id=1, external_id="l-1", created_at=t("2026-11-02 09:00"), mql_at=t("2026-11-02 09:00"),
+                 sal_at=t("2026-11-02 11:00"), sql_at=t("2026-11-03 09:00")),
+            Lead(id=2, external_id="l-2", created_at=t("2026-11-03 09:00"), mql_at=t("2026-11-03 09:00"),
+                 sal_at=t("2026-11-03 10:00")),
+            Lead(id=3, external_id="l-3", created_at=t("2026-11-04 09:00"), mql_at=t("2026-11-04 09:00")),
+        ])
+        session.flush()
+        session.add(Deal(id=1, external_id="d-1", lead_id=1, created_at=t("2026-11-05 09:00"),
+                         closed_at=t("2026-11-12 09:00"), is_won=True, amount=1000, currency="EUR"))
+        session.commit()
+    return url
+
+
+def test_a_source_that_records_no_rejections_gets_null_and_not_recorded(db_url):
+    url = _no_rejections_db(db_url)
+    row = _row(url)
+    assert (row["mqls"], row["sals"], row["sqls"], row["deals_won"]) == (3, 2, 1, 1)
+    assert row["acceptance_rate"] is None and row["win_rate"] is None and row["response_sla_attainment"] is None
+    assert row["conv_lead_mql"] is None
+    assert row["conv_mql_sql"] == pytest.approx(1 / 3, abs=1e-6)
+    assert row["conv_sql_won"] is None
+    assert row["notes"] == {"conv_lead_mql": "not recorded", "conv_sql_won": "not recorded",
+                            "response_sla_attainment": "not recorded", "acceptance_rate": "not recorded",
+                            "win_rate": "not recorded"}
+    assert row["commitments"]["mql_acceptance"]["actual"] is None
+    assert row["commitments"]["mql_acceptance"]["status"] is None
+
+
+def test_not_recorded_is_the_sources_answer_not_the_filtered_slices(tmp_path):
+    """Filtered to the SMB segment (lead 1 alone: accepted, never rejected) the rate is still
+    measured, because the source does record rejections (lead 2, Enterprise): 1/1 = 1.0."""
+    from sqlalchemy.orm import Session
+
+    from queries.db import init_db
+    from queries.schema import Lead
+
+    url = f"sqlite:///{tmp_path}/slice.db"
+    engine = init_db(url)
+    with Session(engine) as session:
+        session.add_all([
+            Lead(id=1, external_id="l-1", created_at=t("2026-11-02 09:00"), mql_at=t("2026-11-02 09:00"),
+                 sal_at=t("2026-11-02 10:00"), first_touch_at=t("2026-11-02 10:00"), segment="SMB"),
+            Lead(id=2, external_id="l-2", created_at=t("2026-11-03 09:00"), mql_at=t("2026-11-03 09:00"),
+                 disqualified_at=t("2026-11-03 10:00"), segment="Enterprise"),
+        ])
+        session.commit()
+    smb = _row(url, "--segment", "SMB")
+    assert smb["acceptance_rate"] == 1.0 and "acceptance_rate" not in smb["notes"]
+    # both leads are MQLs at creation (lead -> MQL not recorded), no deal at all (no win rate);
+    # no lead reached SQL, so SQL -> won has nothing to say
+    csv_rows = _kpis_cli(url, "--format", "csv").stdout.splitlines()
+    assert csv_rows[0].split(",").count("notes") == 1
+    assert "conv_lead_mql: not recorded; win_rate: not recorded" in csv_rows[1]
+    table = _kpis_cli(url, "--format", "table").stdout
+    assert "notes: conv_lead_mql: not recorded; win_rate: not recorded" in table
+    assert "not recorded" in table.splitlines()[1]  # the rate's cell says it, not "-"

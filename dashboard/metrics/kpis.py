@@ -15,6 +15,7 @@ from dashboard import vocabulary
 from dashboard.metrics import acceptance, deals, funnel, response
 from dashboard.metrics.calendar import WorkCalendar, local_midnight, period_end, period_range, to_local_dates
 from dashboard.metrics.pacing import count_pacing, rate_pacing
+from dashboard.metrics.recorded import reasons
 from dashboard.metrics.stages import AT, STAGES, as_known_at, effective_stages
 from dashboard.metrics.targets import daily_targets, rate_target
 from dashboard.sla import Agreement
@@ -63,10 +64,14 @@ def periods_for(grain: str, start: dt.date, end: dt.date) -> pd.DatetimeIndex:
 
 def kpi_table(
     dataset: Dataset, agreement: Agreement, grain: str, periods: pd.DatetimeIndex, as_of: pd.Timestamp,
-    with_maturity: bool = True, shared: SettledFrames | None = None,
+    with_maturity: bool = True, shared: SettledFrames | None = None, unrecorded: frozenset[str] | None = None,
 ) -> pd.DataFrame:
     """Every kpis field per period as known at `as_of`, plus the building blocks behind the
     rates (cohort sizes, immature flags, decisions, response outcomes).
+
+    A rate the source does not record (`unrecorded`, by default the dataset's
+    `not_recorded`: a filtered cut carries the unfiltered records' answer) is null
+    throughout, and `table.attrs["not_recorded"]` names those rates for `kpi_records`' notes.
 
     Only the leads that can count in the periods are worked on (`in_periods`), so the work
     follows the periods asked for, not the length of history; the cohort maturity lag is the
@@ -109,6 +114,10 @@ def kpi_table(
     decided = acceptance.decisions(stages)
     table = table.join(acceptance.acceptance_by_period(decided, periods, tz, grain))
     table.index.name = "period_start"
+    unrecorded = dataset.not_recorded if unrecorded is None else frozenset(unrecorded)
+    for rate in unrecorded:
+        table[rate] = float("nan")
+    table.attrs["not_recorded"] = unrecorded
     return table
 
 
@@ -143,7 +152,7 @@ def in_periods(
         deals=deals_[deals_["lead_id"].isin(lead_ids) | deal_in_range],
         activities=dataset.activities[dataset.activities["lead_id"].isin(lead_ids)],
         owners=dataset.owners, campaigns=dataset.campaigns, loaded_at=dataset.loaded_at,
-        campaign_costs=dataset.campaign_costs,
+        campaign_costs=dataset.campaign_costs, unrecorded=dataset.not_recorded,
     )
     known = as_known_at(sliced, as_of)
     return known, effective_stages(known.leads, known.deals)
@@ -208,12 +217,16 @@ def _rounded(value, digits: int = 6):
 
 
 def kpi_records(table: pd.DataFrame, scored: pd.DataFrame) -> list[dict]:
-    """The kpis rows as plain dicts: SPEC's fields, then `commitments` by id."""
+    """The kpis rows as plain dicts: SPEC's fields, `notes` (each rate the source does not
+    record, with the reason `not recorded`; empty when every rate is measured), then
+    `commitments` by id."""
     records = []
+    notes = reasons(table.attrs.get("not_recorded", frozenset()))
     for start, row in table.iterrows():
         record = {"period_start": start.date().isoformat()}
         for field in KPI_FIELDS[1:]:
             record[field] = _rounded(row[field])
+        record["notes"] = dict(notes)
         commitments = {}
         for _, item in scored[scored["period_start"] == start].iterrows():
             fields = COMMITMENT_FIELDS if item["is_count"] else ("actual", "target", "status")

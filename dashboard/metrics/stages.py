@@ -77,7 +77,7 @@ def _known_at(dataset: Dataset, as_of: pd.Timestamp) -> Dataset:
 
     activities = dataset.activities[dataset.activities["occurred_at"] <= as_of]
     return Dataset(leads, deals, activities, dataset.owners, dataset.campaigns, dataset.loaded_at,
-                   campaign_costs=dataset.campaign_costs)
+                   campaign_costs=dataset.campaign_costs, unrecorded=dataset.not_recorded)
 
 
 def times_by_id(ids: pd.Series, times: pd.Series) -> pd.Series:
