@@ -319,3 +319,39 @@ def test_not_recorded_is_the_sources_answer_not_the_filtered_slices(tmp_path):
     table = _kpis_cli(url, "--format", "table").stdout
     assert "notes: conv_lead_mql: not recorded; win_rate: not recorded" in table
     assert "not recorded" in table.splitlines()[1]  # the rate's cell says it, not "-"
+
+
+# --- one page, one number (the Funnel page) ---------------------------------------------------
+
+def test_the_funnel_pages_counts_mean_one_thing(demo_app):
+    """Range Wed 4 Nov - Thu 12 Nov 2026 by week: W45 (from Mon 2 Nov) and W46 (to Sun 15 Nov)
+    both run past it. MQLs: lead 1 on 3 Nov (before the range), lead 2 on 5 Nov, lead 3 on 10
+    Nov, lead 4 on 13 Nov (after it). The tiles count 2 (leads 2, 3); the weekly table counts
+    W45 1 and W46 1, total 2 (it used to count W45 2 and W46 2, total 4); the first row says
+    "from 4 Nov", the last "to 12 Nov". The chart is the cohort of the leads created in the
+    range (leads 2, 3, 4), 3 of them MQL by as_of, and says it is a cohort."""
+    from dashboard.reports.funnel import summary_report
+    from tests.pages import tree
+    from tests.pages.tree import find, texts
+    from tests.reports.helpers import context
+
+    data = dataset([
+        dict(id=1, created_at="2026-11-02 09:00", mql_at="2026-11-03 09:00"),
+        dict(id=2, created_at="2026-11-05 08:00", mql_at="2026-11-05 09:00"),
+        dict(id=3, created_at="2026-11-06 08:00", mql_at="2026-11-10 09:00"),
+        dict(id=4, created_at="2026-11-09 08:00", mql_at="2026-11-13 09:00"),
+    ])
+    report = summary_report(context(data, t("2026-11-20 12:00"), dt.date(2026, 11, 4), dt.date(2026, 11, 12)))
+    assert report.totals["mql"] == 2
+    assert report.counts["mqls"].tolist() == [1, 1] and int(report.counts["mqls"].sum()) == report.totals["mql"]
+    assert report.counts["leads"].tolist() == [2, 1]  # leads 2, 3 created in W45's part, lead 4 in W46's
+    assert (report.first_clipped, report.last_clipped) == (dt.date(2026, 11, 4), dt.date(2026, 11, 12))
+    funnel = report.range_funnel.set_index("stage")["leads"]
+    assert (funnel["lead"], funnel["mql"]) == (3, 3)
+    page = tree.page("funnel")
+    body = page.render_summary(report)
+    rows = find(body, page.COUNTS_TABLE)
+    words = texts(rows)
+    assert "W45 · 02 Nov 2026, from 4 Nov" in words and "W46 · 09 Nov 2026, to 12 Nov" in words
+    assert "Total of these dates" in words
+    assert any("counts only its days inside them" in text for text in texts(body))

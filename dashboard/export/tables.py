@@ -39,11 +39,18 @@ def key_figures(report: MonthReport) -> Table:
     year_ago = f"{report.month - pd.DateOffset(months=12):%b %Y}"
     headers = ["Figure", f"{report.month:%b %Y}" + ("" if report.complete else " so far"), previous, "Change",
                year_ago, "Change"]
-    rows = [[row.label, figure_text(row.metric, row.value, report.currency),
-             figure_text(row.metric, row.previous, report.currency), signed_change(row.mom, row.is_rate),
-             figure_text(row.metric, row.year_ago, report.currency), signed_change(row.yoy, row.is_rate)]
+    rows = [[row.label, _or_reason(figure_text(row.metric, row.value, report.currency), row.reason),
+             _or_reason(figure_text(row.metric, row.previous, report.currency), row.reason),
+             signed_change(row.mom, row.is_rate),
+             _or_reason(figure_text(row.metric, row.year_ago, report.currency), row.reason),
+             signed_change(row.yoy, row.is_rate)]
             for row in report.key_figures.itertuples()]
     return headers, rows
+
+
+def _or_reason(text: str, reason) -> str:
+    """A figure's text, or the reason it is not measured ("not recorded") in place of a dash."""
+    return reason if text == "–" and isinstance(reason, str) else text
 
 
 def scorecard(report: MonthReport, team: str | None = None) -> Table:
@@ -55,7 +62,8 @@ def scorecard(report: MonthReport, team: str | None = None) -> Table:
     headers += ["Status", "vs month before", "vs year before"]
     rows = []
     for row in board.itertuples():
-        cells = ([TEAM_LABELS[row.team]] if team is None else []) + [row.label, figure_text(row.metric, row.actual, report.currency),
+        cells = ([TEAM_LABELS[row.team]] if team is None else []) + [
+                 row.label, _or_reason(figure_text(row.metric, row.actual, report.currency), row.reason),
                  figure_text(row.metric, row.target, report.currency),
                  formatting.rate(row.of_target, 0) if row.of_target is not None else "–"]
         if not report.complete:

@@ -183,10 +183,11 @@ def render_breaches(breaches: pd.DataFrame, agreement, window: float, filters: V
 
 
 def render_response(summary: dict, distribution: pd.DataFrame, reps: pd.DataFrame, agreement, window: float,
-                    target: float | None) -> dbc.Row:
+                    target: float | None, not_recorded=frozenset()) -> dbc.Row:
     """Response time against the window, first touch in time per rep, routing apart from rep delay."""
     terms = definitions(agreement)
-    attainment = formatting.rate(summary["attainment"])
+    attainment = formatting.figure_or_reason("response_sla_attainment", summary["attainment"], agreement.currency,
+                                             not_recorded)
     target_text = f" (target {target:.0%})" if target is not None else ""
     line = html.Div([
         metric_label("response_sla_attainment"), ": ", html.B(attainment), target_text,
@@ -239,7 +240,8 @@ def update_response(state):
         stamp,
         render_breaches(report.breaches, agreement, report.window, report.filters, report.start, report.end,
                         report.as_of),
-        render_response(report.summary, report.distribution, report.reps, agreement, report.window, report.target),
+        render_response(report.summary, report.distribution, report.reps, agreement, report.window, report.target,
+                        report.not_recorded),
     ])
 
 

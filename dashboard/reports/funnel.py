@@ -9,8 +9,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboard.metrics import funnel
+from dashboard.metrics.calendar import period_end
 from dashboard.metrics.funnel_views import (
     PAIRS,
+    clipped_stage_counts,
     cohort_conversions,
     disqualified_by_reason,
     median_lags,
@@ -42,7 +44,9 @@ class SummaryReport:
     is_empty: bool
     totals: pd.Series | None = None  # leads reaching each stage in the range (funnel_views.range_stage_counts)
     range_funnel: pd.DataFrame | None = None  # the leads created in the range, stage by stage
-    counts: pd.DataFrame | None = None  # stage counts per period, won included
+    counts: pd.DataFrame | None = None  # stage counts per period, won included, clipped to the range
+    first_clipped: dt.date | None = None  # the range's first day, when the first period starts before it
+    last_clipped: dt.date | None = None  # the range's last day, when the last period ends after it
 
 
 def summary_report(context: ReportContext) -> SummaryReport:
@@ -51,12 +55,15 @@ def summary_report(context: ReportContext) -> SummaryReport:
                 start=context.start, end=context.end, is_empty=context.is_empty)
     if context.is_empty:
         return SummaryReport(**base)
-    stages, (since, until) = context.stages, context.window()
+    stages, (since, until), periods = context.stages, context.window(), context.periods()
+    after_end = pd.Timestamp(context.end + dt.timedelta(days=1))
     return SummaryReport(
         **base,
         totals=range_stage_counts(stages, since, until),
         range_funnel=range_funnel(stages, since, until),
-        counts=stage_counts(stages, context.periods(), context.tz, context.grain),
+        counts=clipped_stage_counts(stages, periods, context.tz, context.grain, since, until),
+        first_clipped=context.start if periods[0] < pd.Timestamp(context.start) else None,
+        last_clipped=context.end if period_end(periods[-1], context.grain) > after_end else None,
     )
 
 

@@ -49,6 +49,7 @@ class MarketingReport:
     acceptance_by_period: pd.DataFrame | None = None
     reasons: pd.DataFrame | None = None  # rejection reasons of the range's MQLs
     breakdowns: dict[str, pd.DataFrame] | None = None  # by source, campaign and segment
+    not_recorded: frozenset[str] = frozenset()  # rates the source does not record (acceptance: no rejections)
 
     @property
     def is_filtered(self) -> bool:
@@ -82,9 +83,17 @@ def marketing_report(context: ReportContext) -> MarketingReport:
                      else pd.Series(0.0, index=days))
     pacing = cumulative_pacing(daily_mqls, month_targets, today)
     end_exclusive = pd.Timestamp(end) + DAY
+    unrecorded = context.dataset.not_recorded
+    sums = totals(breakdowns["segment"])
+    if "acceptance_rate" in unrecorded:  # never a perfect score the source cannot give
+        sums = {**sums, "acceptance_rate": None}
+        for frame in breakdowns.values():
+            if "acceptance_rate" in frame.columns:
+                frame["acceptance_rate"] = float("nan")
     return MarketingReport(
         **base,
-        sums=totals(breakdowns["segment"]),
+        not_recorded=unrecorded,
+        sums=sums,
         mql_target=count_target(mql_commitment, calendar, start, end_exclusive) if mql_commitment else None,
         acceptance_target=rate_target(acceptance_commitment, start, end_exclusive) if acceptance_commitment else None,
         volume=against_target(kpis, scored, mql_commitment and mql_commitment.id, ("leads", "mqls")),

@@ -127,6 +127,7 @@ def scorecard(record: dict, previous: dict, year_ago: dict, agreement: Agreement
             "of_target": actual / target if actual is not None and target else None,
             "expected": scored.get("expected"), "projected": scored.get("projected"),
             "required_per_day": scored.get("required_per_day"), "status": scored["status"],
+            "reason": (record.get("notes") or {}).get(commitment.metric),  # "not recorded", or None
             "previous": before, "year_ago": last_year,
             "mom": change(actual, before) if commitment.is_count else point_change(actual, before),
             "yoy": change(actual, last_year) if commitment.is_count else point_change(actual, last_year),
@@ -144,6 +145,7 @@ def key_figures(record: dict, previous: dict, year_ago: dict) -> pd.DataFrame:
         is_rate = metric in RATE_FIELDS
         compare = point_change if is_rate else change
         rows.append({"metric": metric, "label": METRIC_LABELS[metric], "is_rate": is_rate,
+                     "reason": (record.get("notes") or {}).get(metric),  # "not recorded", or None
                      "value": record[metric], "previous": previous[metric], "year_ago": year_ago[metric],
                      "mom": compare(record[metric], previous[metric]),
                      "yoy": compare(record[metric], year_ago[metric])})
@@ -370,7 +372,7 @@ def pack_report(context: ReportContext, month: pd.Timestamp, unresolved: pd.Data
         complete=complete, partial_note=partial_note, has_data=has_data,
         kpis=record, previous=previous, year_ago=year_ago, scorecard=board,
         key_figures=key_figures(record, previous, year_ago),
-        trends=pd.DataFrame([records[p] for p in periods]).drop(columns="commitments"),
+        trends=pd.DataFrame([records[p] for p in periods]).drop(columns=["commitments", "notes"]),
         trend_targets=scored,
         funnel=range_funnel(stages, first, after), conversions=conversions, lags=median_lags(stages),
         conversion_targets=conversion_targets,

@@ -40,6 +40,7 @@ class ResponseReport:
     summary: dict | None = None
     distribution: pd.DataFrame | None = None
     reps: pd.DataFrame | None = None
+    not_recorded: frozenset[str] = frozenset()  # rates the source does not record (first touch: no touches)
 
 
 def response_report(context: ReportContext) -> ResponseReport:
@@ -51,12 +52,19 @@ def response_report(context: ReportContext) -> ResponseReport:
         return ResponseReport(**base)
     responses = context.responses(*context.window())
     target = rate_target(agreement.response_commitment, context.start, context.end + dt.timedelta(days=1))
+    summary, reps = response_summary(responses), rep_response(responses, context.known.owners, target)
+    unrecorded = context.dataset.not_recorded
+    if "response_sla_attainment" in unrecorded:  # no touch is ever recorded: no attainment to show
+        summary = {**summary, "attainment": None}
+        reps = reps.assign(attainment=float("nan"), status=pd.Series([None] * len(reps), index=reps.index,
+                                                                     dtype=object))
     return ResponseReport(
         **base, target=target,
         breaches=open_breach_list(responses, context.known.owners),
-        summary=response_summary(responses),
+        summary=summary,
         distribution=response_distribution(responses, window),
-        reps=rep_response(responses, context.known.owners, target),
+        reps=reps,
+        not_recorded=unrecorded,
     )
 
 

@@ -17,6 +17,7 @@ class ScoreboardReport:
     agreement: Agreement
     as_of: pd.Timestamp
     is_empty: bool
+    not_recorded: frozenset[str] = frozenset()  # rates the source does not record: "not recorded", not "–"
 
 
 def scoreboard_report(context: ReportContext) -> ScoreboardReport:
@@ -24,4 +25,4 @@ def scoreboard_report(context: ReportContext) -> ScoreboardReport:
     if context.is_empty:
         return ScoreboardReport(pd.DataFrame(), context.agreement, context.as_of, True)
     board = scoreboard(context.dataset, context.agreement, context.as_of, shared=context.settled_frames)
-    return ScoreboardReport(board, context.agreement, context.as_of, False)
+    return ScoreboardReport(board, context.agreement, context.as_of, False, context.dataset.not_recorded)

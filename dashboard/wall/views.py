@@ -59,7 +59,7 @@ def _change(row, currency: str) -> str:
     return ("▲ +" if change > 0 else "▼ −") + text
 
 
-def _tile(row, currency: str, name: str) -> html.Div:
+def _tile(row, currency: str, name: str, not_recorded=frozenset()) -> html.Div:
     metric = row["metric"]
     lines = [html.Div(f"target {_value(metric, row['target'], currency)}", className="wall-tile-target")]
     if row["is_count"]:
@@ -71,19 +71,20 @@ def _tile(row, currency: str, name: str) -> html.Div:
     return html.Div([
         html.Div([html.Span(TEAM_NAMES.get(row["team"], row["team"]), className=f"wall-team {row['team']}"),
                   html.Span(METRIC_LABELS.get(metric, metric), className="wall-tile-metric")], className="wall-tile-head"),
-        html.Div(_value(metric, row["actual"], currency), className="wall-tile-actual", id=f"wall-{name}-{row['id']}"),
+        html.Div(formatting.figure_or_reason(metric, row["actual"], currency, not_recorded), className="wall-tile-actual",
+                 id=f"wall-{name}-{row['id']}"),
         *lines,
         _status(row["status"]),
     ], className=f"wall-tile {row['status'] if isinstance(row['status'], str) else 'none'}")
 
 
-def scoreboard_view(tiles: pd.DataFrame, currency: str, name: str) -> html.Div:
+def scoreboard_view(tiles: pd.DataFrame, currency: str, name: str, not_recorded=frozenset()) -> html.Div:
     """One tile per commitment: actual, target, expected so far, status; ids `wall-{name}-{commitment}`."""
-    return html.Div([_tile(row, currency, name) for _, row in tiles.iterrows()], className="wall-tiles")
+    return html.Div([_tile(row, currency, name, not_recorded) for _, row in tiles.iterrows()], className="wall-tiles")
 
 
 def meeting_view(changes: pd.DataFrame, month: pd.DataFrame, risks: pd.DataFrame, reps: pd.DataFrame,
-                 total: int, currency: str) -> html.Div:
+                 total: int, currency: str, not_recorded=frozenset()) -> html.Div:
     """Period to date against the targets, what changed since last week, what is at risk and
     the open breaches: the weekly meeting's agenda on one screen."""
     month = month.set_index("id")
@@ -94,10 +95,11 @@ def meeting_view(changes: pd.DataFrame, month: pd.DataFrame, risks: pd.DataFrame
         rows.append(html.Tr([
             html.Td([html.Span(TEAM_NAMES.get(row["team"], row["team"]), className=f"wall-team {row['team']}"),
                      METRIC_LABELS.get(metric, metric)]),
-            html.Td(_value(metric, row["week_to_date"], currency), className="num strong",
+            html.Td(formatting.figure_or_reason(metric, row["week_to_date"], currency, not_recorded),
+                    className="num strong",
                     id=f"wall-meeting-week-{row['id']}"),
             html.Td(_change(row, currency), className="num change"),
-            html.Td([_value(metric, this_month["actual"], currency), html.Span(
+            html.Td([formatting.figure_or_reason(metric, this_month["actual"], currency, not_recorded), html.Span(
                 f" / {_value(metric, this_month['target'], currency)}", className="wall-of")], className="num strong",
                 id=f"wall-meeting-month-{row['id']}"),
             html.Td(_status(this_month["status"])),
@@ -214,12 +216,12 @@ def build_views(report: WallReport) -> dict:
     currency, rendered = report.currency, {}
     for name in report.views:
         if name == "week":
-            rendered[name] = scoreboard_view(report.week, currency, name)
+            rendered[name] = scoreboard_view(report.week, currency, name, report.not_recorded)
         elif name == "month":
-            rendered[name] = scoreboard_view(report.month, currency, name)
+            rendered[name] = scoreboard_view(report.month, currency, name, report.not_recorded)
         elif name == "meeting":
             rendered[name] = meeting_view(report.changes, report.month, report.risks, report.reps, report.breaches,
-                                          currency)
+                                          currency, report.not_recorded)
         elif name == "funnel":
             rendered[name] = funnel_view(report.funnel)
         elif name == "breaches":
