@@ -355,3 +355,36 @@ def test_the_funnel_pages_counts_mean_one_thing(demo_app):
     assert "W45 · 02 Nov 2026, from 4 Nov" in words and "W46 · 09 Nov 2026, to 12 Nov" in words
     assert "Total of these dates" in words
     assert any("counts only its days inside them" in text for text in texts(body))
+
+
+def test_the_pages_and_the_wall_say_not_recorded(demo_app):
+    """On a source without rejections, touches or lost deals (as the kpis test above), the
+    scoreboard's acceptance and first-touch actuals, the wall's tiles, the marketing card and
+    the sales summary read `not recorded`, not 100 % or a dash."""
+    from dashboard.reports.marketing import marketing_report
+    from dashboard.reports.sales import response_report
+    from dashboard.reports.scoreboard import scoreboard_report
+    from dashboard.reports.wall import wall_report
+    from dashboard.wall.views import build_views
+    from tests.pages import tree
+    from tests.pages.tree import find, texts
+    from tests.reports.helpers import context
+
+    data = dataset([
+        dict(id=1, created_at="2026-11-02 09:00", mql_at="2026-11-02 09:00", sal_at="2026-11-02 11:00"),
+        dict(id=2, created_at="2026-11-03 09:00", mql_at="2026-11-03 09:00", sal_at="2026-11-03 10:00"),
+        dict(id=3, created_at="2026-11-04 09:00"),
+    ])
+    assert {"acceptance_rate", "response_sla_attainment", "win_rate"} <= data.not_recorded
+    ctx = context(data, t("2026-11-20 12:00"), dt.date(2026, 11, 1), dt.date(2026, 11, 20))
+    board = tree.page("scoreboard").render_scoreboard(scoreboard_report(ctx))
+    acceptance = find(board, "score-mql_acceptance-this_month")
+    assert texts(acceptance)[1] == "not recorded"
+    wall = build_views(wall_report(ctx, ("month",)))["month"]
+    assert texts(find(wall, "wall-month-mql_acceptance")) == ["not recorded"]
+    marketing = marketing_report(ctx)
+    assert marketing.sums["acceptance_rate"] is None  # 2 of 2 accepted would read 100 %
+    body = tree.page("marketing").render_marketing(marketing)
+    assert "not recorded" in texts(find(body, "marketing-card-acceptance"))
+    sales = response_report(ctx)
+    assert sales.summary["attainment"] is None

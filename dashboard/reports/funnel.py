@@ -63,7 +63,9 @@ def summary_report(context: ReportContext) -> SummaryReport:
         range_funnel=range_funnel(stages, since, until),
         counts=clipped_stage_counts(stages, periods, context.tz, context.grain, since, until),
         first_clipped=context.start if periods[0] < pd.Timestamp(context.start) else None,
-        last_clipped=context.end if period_end(periods[-1], context.grain) > after_end else None,
+        # a last period running past an end of today or later holds nothing after it yet: not cut
+        last_clipped=(context.end if period_end(periods[-1], context.grain) > after_end
+                      and context.end < context.today.date() else None),
     )
 
 
