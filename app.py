@@ -262,7 +262,7 @@ def kpis(
     from dashboard.reports.context import ReportContext
     from dashboard.reports.filters import ViewFilters
     from dashboard.reports.kpis import kpis_report
-    from queries.loaders import filter_dataset, load_dataset, load_filter_options
+    from queries.loaders import load_dataset, load_filter_options
 
     agreement = _agreement(sla)
     try:
@@ -277,9 +277,7 @@ def kpis(
                           **_kpis_filters(load_filter_options(engine), segment=segment, source=source,
                                           campaign=campaign, owner=owner, team=team, deal_owner=deal_owner,
                                           deal_team=deal_team))
-    # every record, then the filtered cut: what the source records at all is the unfiltered answer
-    records = filter_dataset(load_dataset(engine, instant), filters.data_filters)
-    context = ReportContext(records, agreement, instant, filters)
+    context = ReportContext(load_dataset(engine, instant, filters.data_filters), agreement, instant, filters)
     typer.echo(render_kpis(kpis_report(context), output.value), nl=False)
 
 

@@ -328,8 +328,27 @@ def filtered_lead_ids(filters: Filters) -> Select | None:
     return select(Lead.id).where(*_lead_predicates(filters)) if filters.selects_leads else None
 
 
+def load_unrecorded(engine: Engine, as_of: dt.datetime | None = None) -> frozenset[str]:
+    """The rates the database's source does not record (queries.recorded), over every record
+    created by `as_of` whatever a view's filters: only the few columns that decide it are read."""
+    lead_columns = ("id", "mql_at", "sal_at", "sql_at", "opportunity_at", "disqualified_at", "first_touch_at")
+    leads = select(*(getattr(Lead, c) for c in lead_columns))
+    deals = select(Deal.lead_id, Deal.is_won)
+    activity = select(Activity.team, Activity.lead_id).where(Activity.team == "sales", Activity.lead_id.is_not(None))
+    if as_of is not None:
+        leads, deals = leads.where(Lead.created_at <= as_of), deals.where(Deal.created_at <= as_of)
+        activity = activity.where(Activity.occurred_at <= as_of)
+    with engine.connect() as connection:
+        lead_frame = pd.DataFrame(connection.execute(leads).all(), columns=list(lead_columns))
+        deal_frame = pd.DataFrame(connection.execute(deals).all(), columns=["lead_id", "is_won"])
+        activity_frame = pd.DataFrame(connection.execute(activity.limit(1)).all(), columns=["team", "lead_id"])
+    deal_frame["is_won"] = deal_frame["is_won"].astype("boolean")
+    return unrecorded_rates(lead_frame, deal_frame, activity_frame)
+
+
 def load_dataset(engine: Engine, as_of: dt.datetime | None = None, filters: Filters = Filters()) -> Dataset:
-    """Everything the metric engine needs, as known at `as_of`, in one call."""
+    """Everything the metric engine needs, as known at `as_of`, in one call; a filtered load
+    carries what the unfiltered records say the source does not record (`load_unrecorded`)."""
     return Dataset(
         leads=load_leads(engine, as_of, filters),
         deals=load_deals(engine, as_of, filters),
@@ -337,6 +356,7 @@ def load_dataset(engine: Engine, as_of: dt.datetime | None = None, filters: Filt
         owners=load_owners(engine),
         campaigns=load_campaigns(engine),
         campaign_costs=load_campaign_costs(engine),
+        unrecorded=None if filters.is_empty else load_unrecorded(engine, as_of),
     )
 
 

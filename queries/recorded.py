@@ -10,15 +10,17 @@ period), so the answer belongs to the source, not to a quiet week:
   stage date or a deal (acceptances are never recorded);
 - `response_sla_attainment`: no lead has a first_touch_at and there is no sales activity;
 - `win_rate`: no deal has ever been closed as lost;
-- `conv_A_B` (lead->mql, mql->sql, sql->won): the source records no lead that reached A and
-  stopped before B (an export of customers only, where every lead comes from its won deal:
-  Olist's orders).
+- `conv_A_B` (kpis' lead->mql, mql->sql, sql->won and the funnel page's steps): the source
+  records no lead that reached A and stopped before B (an export of customers only, where
+  every lead comes from its won deal: Olist's orders).
 """
 from __future__ import annotations
 
 import pandas as pd
 
 CONVERSIONS = (("lead", "mql"), ("mql", "sql"), ("sql", "won"))  # dashboard.metrics.funnel's, in order
+# The funnel page's steps, each stage with the next (dashboard.metrics.funnel.stage_pairs).
+STEPS = (("lead", "mql"), ("mql", "sal"), ("sal", "sql"), ("sql", "opportunity"), ("opportunity", "won"))
 RATES = (*(f"conv_{a}_{b}" for a, b in CONVERSIONS), "response_sla_attainment", "acceptance_rate", "win_rate")
 
 
@@ -42,7 +44,7 @@ def unrecorded_rates(leads: pd.DataFrame, deals: pd.DataFrame, activities: pd.Da
         return frozenset()
     stage = reached(leads, deals)
     found = set()
-    for a, b in CONVERSIONS:
+    for a, b in dict.fromkeys((*CONVERSIONS, *STEPS)):
         if stage[a].any() and not (stage[a] & ~stage[b]).any():
             found.add(f"conv_{a}_{b}")
     accepted = bool((leads["sal_at"].notna() | leads["sql_at"].notna() | leads["opportunity_at"].notna()).any()

@@ -388,3 +388,30 @@ def test_the_pages_and_the_wall_say_not_recorded(demo_app):
     assert "not recorded" in texts(find(body, "marketing-card-acceptance"))
     sales = response_report(ctx)
     assert sales.summary["attainment"] is None
+
+
+def test_a_customers_only_source_has_no_cohort_conversion_to_won(demo_app):
+    """Every lead of this source comes from its won deal (Olist's orders): every SQL,
+    opportunity and lead reaches won, so SQL -> won and opportunity -> won would read 100 %;
+    they are null and the panel says `not recorded` (so are lead -> MQL, every lead an MQL, and
+    SAL -> SQL, both inferred from the deals). Lead 3 stopped at MQL: MQL -> SAL is
+    measured, 2 of 3."""
+    from dashboard.reports.funnel import conversion_report
+    from tests.pages import tree
+    from tests.pages.tree import texts
+    from tests.reports.helpers import context
+
+    data = dataset(
+        [dict(id=1, created_at="2026-11-02 09:00", mql_at="2026-11-02 09:00"),
+         dict(id=2, created_at="2026-11-03 09:00", mql_at="2026-11-03 09:00"),
+         dict(id=3, created_at="2026-11-04 09:00", mql_at="2026-11-04 09:00")],
+        [dict(id=1, lead_id=1, created_at="2026-11-05 09:00", closed_at="2026-11-05 09:00", is_won=True, amount=10),
+         dict(id=2, lead_id=2, created_at="2026-11-06 09:00", closed_at="2026-11-06 09:00", is_won=True, amount=10)],
+    )
+    report = conversion_report(context(data, t("2026-11-20 12:00"), dt.date(2026, 11, 2), dt.date(2026, 11, 8)))
+    assert set(report.not_recorded) == {("lead", "mql"), ("sal", "sql"), ("sql", "opportunity"), ("opportunity", "won")}
+    rates = report.conversions.set_index(["from_stage", "to_stage"])["rate"]
+    assert pd.isna(rates[("opportunity", "won")]) and pd.isna(rates[("lead", "mql")])  # one week: one rate each
+    assert rates[("mql", "sal")] == pytest.approx(2 / 3)
+    note = texts(tree.page("funnel").render_conversion(report))[-1]
+    assert "Not recorded: Leads → MQLs, SALs → SQLs, SQLs → Opportunities, Opportunities → Won." in note

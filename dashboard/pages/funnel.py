@@ -165,6 +165,12 @@ def render_conversion(report: ConversionReport) -> html.Div:
         note = ("Period ratio, not a conversion: the two counts are different leads (those reaching each stage in "
                 "the period), so it can exceed 100 % and tells nothing about any one cohort. Blue is marketing's "
                 "step, pink the steps sales owns.")
+    if report.not_recorded:
+        subtitles = {pair: text + (" · not recorded" if pair in report.not_recorded else "")
+                     for pair, text in subtitles.items()}
+        steps = ", ".join(f"{STAGE_PLURALS[a]} → {STAGE_PLURALS[b]}" for a, b in report.not_recorded)
+        note += (f" Not recorded: {steps}. The source records no lead that reached the first stage and stopped "
+                 "before the next, so the share would read 100 % whatever happened; it is left out.")
     figure = conversion_figure(report.conversions, subtitles, report.targets if view == COHORT else {},
                                view == PERIOD_RATIO)
     return html.Div([graph(CONVERSION_GRAPH, figure), html.Div(note, className="section-note", id="funnel-conversion-note")])

@@ -76,6 +76,7 @@ class ConversionReport:
     conversions: pd.DataFrame | None = None  # long, one row per pair and period (funnel_views.CONVERSION_COLUMNS)
     lags: pd.Series | None = None  # the median days of each pair over all history, "from->to"
     targets: dict | None = None  # (from, to) -> the agreement's target, where it sets one
+    not_recorded: tuple = ()  # (from, to) pairs the source does not record: null rates, said so
 
 
 def conversion_report(context: ReportContext, kind: str = COHORT) -> ConversionReport:
@@ -94,7 +95,12 @@ def conversion_report(context: ReportContext, kind: str = COHORT) -> ConversionR
         commitment = commitment_for(context.agreement, f"conv_{pair[0]}_{pair[1]}")
         if commitment is not None:
             targets[pair] = commitment.target_value
-    return ConversionReport(kind, False, conversions, median_lags(stages), targets)
+    unrecorded = tuple(pair for pair in PAIRS if f"conv_{pair[0]}_{pair[1]}" in context.dataset.not_recorded)
+    if kind == COHORT and unrecorded:  # a cohort share the source cannot give is not shown as 100 %
+        pairs = list(zip(conversions["from_stage"], conversions["to_stage"]))
+        conversions = conversions.assign(rate=conversions["rate"].mask([pair in unrecorded for pair in pairs]))
+    return ConversionReport(kind, False, conversions, median_lags(stages), targets,
+                            unrecorded if kind == COHORT else ())
 
 
 @dataclass(frozen=True)
