@@ -120,11 +120,11 @@ def test_the_options_arriving_set_the_controls_from_the_url_again(monkeypatch):
         triggered_prop_ids = {"filter-segment.options": ID.SEGMENT, "filter-source.options": ID.SOURCE}
 
     monkeypatch.setattr(module, "ctx", Triggered())
-    values = ["week", None, None, [], [], [], [], []]
-    options = [[{"label": "Enterprise", "value": "Enterprise"}], [], [], [], []]
+    values = ["week", None, None, [], [], [], [], [], [], []]
+    options = [[{"label": "Enterprise", "value": "Enterprise"}], [], [], [], [], [], []]
     search, state, *controls = sync_filters_with_options("?segment=Enterprise&stage=mql", *values, *options)
     assert search is module.no_update
-    assert controls == ["week", None, None, ["Enterprise"], [], [], [], []]
+    assert controls == ["week", None, None, ["Enterprise"], [], [], [], [], [], []]
     assert ViewFilters.from_dict(state) == ViewFilters(segments=("Enterprise",))
 
 
