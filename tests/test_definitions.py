@@ -362,7 +362,7 @@ def test_the_pages_and_the_wall_say_not_recorded(demo_app):
     scoreboard's acceptance and first-touch actuals, the wall's tiles, the marketing card and
     the sales summary read `not recorded`, not 100 % or a dash."""
     from dashboard.reports.marketing import marketing_report
-    from dashboard.reports.sales import response_report
+    from dashboard.reports.sales import periods_report, response_report
     from dashboard.reports.scoreboard import scoreboard_report
     from dashboard.reports.wall import wall_report
     from dashboard.wall.views import build_views
@@ -388,6 +388,15 @@ def test_the_pages_and_the_wall_say_not_recorded(demo_app):
     assert "not recorded" in texts(find(body, "marketing-card-acceptance"))
     sales = response_report(ctx)
     assert sales.summary["attainment"] is None
+    sales_page = tree.page("sales")
+    response_box = sales_page.render_response(sales.summary, sales.distribution, sales.reps, ctx.agreement,
+                                              sales.window, sales.target, sales.not_recorded)
+    assert "not recorded" in texts(find(response_box, sales_page.RESPONSE_SUMMARY))
+    periods = periods_report(ctx)
+    body = sales_page.render_periods(periods.decisions, periods.sqls, periods.wins, periods.pipeline_by_month,
+                                     periods.pipeline_by_stage, periods.stage_order, periods.agreement,
+                                     periods.grain, periods.not_recorded)
+    assert any("Acceptance rate: not recorded" in text for text in texts(body))
 
 
 def test_a_customers_only_source_has_no_cohort_conversion_to_won(demo_app):

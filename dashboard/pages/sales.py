@@ -246,7 +246,8 @@ def update_response(state):
 
 
 def render_periods(decisions: pd.DataFrame, sqls: pd.DataFrame, wins: pd.DataFrame, by_month: pd.DataFrame,
-                   by_stage: pd.DataFrame, order: list[str], agreement, grain: str) -> html.Div:
+                   by_stage: pd.DataFrame, order: list[str], agreement, grain: str,
+                   not_recorded=frozenset()) -> html.Div:
     """Acceptance decisions, SQLs and win rate per period, and the open pipeline."""
     terms = definitions(agreement)
     currency = agreement.currency
@@ -256,7 +257,9 @@ def render_periods(decisions: pd.DataFrame, sqls: pd.DataFrame, wins: pd.DataFra
     has_win_target = wins["target"].notna().any()
     win_figure = bars_against_target(wins, "period_start", "win_rate", "target" if has_win_target else None, "",
                                      "sales", "Win rate", percent=True)
-    if wins["win_rate"].isna().all():
+    if "win_rate" in not_recorded:
+        win_figure = empty_figure("Win rate not recorded: the source records no lost deal")
+    elif wins["win_rate"].isna().all():
         win_figure = empty_figure("No deal closed in these dates")
     for figure in (sql_figure, win_figure):
         figure.update_layout(margin={"l": 56, "r": 16, "t": 40, "b": 40},
@@ -269,7 +272,9 @@ def render_periods(decisions: pd.DataFrame, sqls: pd.DataFrame, wins: pd.DataFra
                         graph(DECISIONS_GRAPH, decisions_figure(decisions) if decided or decisions["undecided"].sum()
                               else empty_figure("No MQLs in these dates")),
                         note="By the period the MQL came in; the line is the acceptance rate (right axis) against "
-                             "marketing's lead-quality target."), xl=4, lg=6),
+                             "marketing's lead-quality target."
+                             + (" Acceptance rate: not recorded (the source records no rejection or no acceptance), "
+                                "so there is no line." if "acceptance_rate" in not_recorded else "")), xl=4, lg=6),
         dbc.Col(section([metric_label("sqls"), f" per {grain} against the target"], graph(SQL_GRAPH, sql_figure),
                         note=None if has_sql_target else "The agreement sets no SQL target."), xl=4, lg=6),
         dbc.Col(section([metric_label("win_rate"), f" per {grain}"], graph(WIN_RATE_GRAPH, win_figure), note=win_note),
@@ -310,4 +315,5 @@ def update_periods(state):
     if report.is_empty:
         return None  # the response body says what to load
     return render_periods(report.decisions, report.sqls, report.wins, report.pipeline_by_month,
-                          report.pipeline_by_stage, report.stage_order, report.agreement, report.grain)
+                          report.pipeline_by_stage, report.stage_order, report.agreement, report.grain,
+                          report.not_recorded)

@@ -79,6 +79,7 @@ class PeriodsReport:
     pipeline_by_month: pd.DataFrame | None = None
     pipeline_by_stage: pd.DataFrame | None = None
     stage_order: list[str] | None = None
+    not_recorded: frozenset[str] = frozenset()  # rates the source does not record (acceptance, win rate)
 
 
 def periods_report(context: ReportContext) -> PeriodsReport:
@@ -100,4 +101,5 @@ def periods_report(context: ReportContext) -> PeriodsReport:
         pipeline_by_month=pipeline_by_month(pipeline, period_start(context.today, "month"), order),
         pipeline_by_stage=pipeline_by_stage(pipeline, order),
         stage_order=order,
+        not_recorded=context.dataset.not_recorded,
     )
