@@ -424,3 +424,39 @@ def test_a_customers_only_source_has_no_cohort_conversion_to_won(demo_app):
     assert rates[("mql", "sal")] == pytest.approx(2 / 3)
     note = texts(tree.page("funnel").render_conversion(report))[-1]
     assert "Not recorded: Leads → MQLs, SALs → SQLs, SQLs → Opportunities, Opportunities → Won." in note
+
+
+def test_the_pack_says_not_recorded_and_what_the_return_divides():
+    """October 2026, as of 4 Nov: leads 1 and 2 of campaign 1 (cost 1,000 on 1 Oct, no end),
+    lead 3 without a campaign; lead 1 won 4,000, lead 3 won 6,000. The return divides campaign
+    leads' revenue by the cost, 4,000 / 1,000 = 4.0, and the 6,000 without a campaign is beside
+    it. No lead was ever rejected: acceptance is `not recorded` in the scorecard, the key
+    figures and the summary."""
+    from dashboard.export import tables
+    from dashboard.reports.context import ReportContext
+    from dashboard.reports.pack import pack_report
+
+    data = dataset(
+        [dict(id=1, created_at="2026-10-05 09:00", mql_at="2026-10-05 10:00", sal_at="2026-10-05 11:00",
+              campaign_id=1, source="paid_search"),
+         dict(id=2, created_at="2026-10-06 09:00", mql_at="2026-10-06 10:00", campaign_id=1, source="paid_search"),
+         dict(id=3, created_at="2026-10-07 09:00", mql_at="2026-10-07 10:00", source="referral")],
+        [dict(id=1, lead_id=1, created_at="2026-10-10 09:00", closed_at="2026-10-20 09:00", is_won=True, amount=4000),
+         dict(id=2, lead_id=3, created_at="2026-10-11 09:00", closed_at="2026-10-21 09:00", is_won=True, amount=6000),
+         dict(id=3, lead_id=2, created_at="2026-10-12 09:00", closed_at="2026-10-22 09:00", is_won=False, amount=1)],
+        campaign_rows=[dict(id=1, name="Search", channel="paid_search", started_on="2026-10-01", cost=1000)],
+    )
+    as_of = t("2026-11-04 09:00")
+    report = pack_report(ReportContext(data, AGREEMENT, as_of), pd.Timestamp("2026-10-01"),
+                         pd.DataFrame(columns=["table_name", "record_id", "field", "target_table",
+                                               "target_external_id"]), generated_at=as_of)
+    totals = report.loop_campaign_totals
+    assert (totals["revenue_won"], totals["cost"], totals["return_on_cost"], totals["revenue_without_campaign"]) == \
+        pytest.approx((10000, 1000, 4.0, 6000))
+    headers, rows = tables.closed_loop(report, "campaign")
+    assert headers[-1] == "Return (campaign revenue ÷ cost)"
+    assert rows[-2][0] == "All" and rows[-2][-1] == "4.0×"
+    assert rows[-1][0].startswith("Of it, leads without a campaign") and rows[-1][5] == "€6,000"  # the pack: whole euros
+    scorecard = dict((row[1], row[2]) for row in tables.scorecard(report)[1])
+    assert scorecard["MQL acceptance"] == "not recorded"
+    assert any(sentence.startswith("MQL acceptance: not recorded") for sentence in report.summary)

@@ -147,14 +147,16 @@ def build_xlsx(report: MonthReport) -> bytes:
                                                                                   "required_per_day") else COUNT),
                     (f"{field}_{MONEY}", f"{header} (money)", MONEY), (f"{field}_{RATE}", f"{header} (rate)", RATE)]
     columns += [("mom", "Change on the month before (relative; points for rates)", CHANGE),
-                ("yoy", "Change on the year before (relative; points for rates)", CHANGE)]
+                ("yoy", "Change on the year before (relative; points for rates)", CHANGE),
+                ("reason", "Not measured because", TEXT)]  # "not recorded": the source never records it
     sheets.table("Scorecard", board, columns)
 
     figures = _by_metric(report.key_figures, ("value", "previous", "year_ago"))
     columns = [("metric", "kpis field", TEXT), ("label", "Figure", TEXT)]
     for field, header in (("value", report.key), ("previous", "Month before"), ("year_ago", "Year before")):
         columns += [(f"{field}_{kind}", f"{header} ({kind})", kind) for kind in (COUNT, MONEY, RATE)]
-    columns += [("mom", "Change on the month before", CHANGE), ("yoy", "Change on the year before", CHANGE)]
+    columns += [("mom", "Change on the month before", CHANGE), ("yoy", "Change on the year before", CHANGE),
+                ("reason", "Not measured because", TEXT)]
     sheets.table("Key figures", figures, columns)
 
     trend_fields = [c for c in report.trends.columns if c != "period_start"]

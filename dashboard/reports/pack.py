@@ -171,6 +171,8 @@ def commitment_sentence(row: pd.Series, complete: bool, month: pd.Timestamp, cur
     before (e.g. 'MQLs 412 against 400 (103 %), up 8 % on October, down 3 % on November last year.')."""
     metric, label = row["metric"], row["label"]
     actual, target = figure_text(metric, row["actual"], currency), figure_text(metric, row["target"], currency)
+    if isinstance(row.get("reason"), str):  # "not recorded": the source never records what decides it
+        return f"{label}: {row['reason']} (the data never records what decides it), so not scored against {target}."
     previous_month = pd.Timestamp(month) - pd.DateOffset(months=1)
     versus_previous = short_month(previous_month, month)
     versus_year = f"{pd.Timestamp(month):%B} last year"
