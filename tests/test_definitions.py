@@ -460,3 +460,27 @@ def test_the_pack_says_not_recorded_and_what_the_return_divides():
     scorecard = dict((row[1], row[2]) for row in tables.scorecard(report)[1])
     assert scorecard["MQL acceptance"] == "not recorded"
     assert any(sentence.startswith("MQL acceptance: not recorded") for sentence in report.summary)
+
+
+def test_the_closed_loop_cards_say_what_the_return_divides(demo_app):
+    """November: lead 1 (campaign 1, cost 1,000 from 1 Nov, no end: all in November) won 4,000,
+    lead 2 (no campaign) won 6,000. Cards: won revenue €10.0k, cost €1,000, "Return: campaign
+    revenue ÷ cost" 4.0× (not 10.0×), "Revenue without a campaign" €6,000."""
+    from dashboard.reports.closed_loop import closed_loop_report
+    from tests.pages import tree
+    from tests.pages.tree import find, texts
+    from tests.reports.helpers import context
+
+    data = dataset(
+        [dict(id=1, created_at="2026-11-02 09:00", campaign_id=1, source="paid_search"),
+         dict(id=2, created_at="2026-11-03 09:00", source="referral")],
+        [dict(id=1, lead_id=1, created_at="2026-11-04 09:00", closed_at="2026-11-05 09:00", is_won=True, amount=4000),
+         dict(id=2, lead_id=2, created_at="2026-11-04 09:00", closed_at="2026-11-06 09:00", is_won=True, amount=6000)],
+        campaign_rows=[dict(id=1, name="Search", channel="paid_search", started_on="2026-11-01", cost=1000)],
+    )
+    report = closed_loop_report(context(data, t("2026-11-20 12:00"), dt.date(2026, 11, 1), dt.date(2026, 11, 30)))
+    page = tree.page("closed_loop")
+    body = page.render_loop(report)
+    assert texts(find(body, page.TOTAL_CARD.format("return_on_cost"))) == ["Return: campaign revenue ÷ cost", "4.0×"]
+    assert texts(find(body, page.TOTAL_CARD.format("revenue_without_campaign"))) == ["Revenue without a campaign",
+                                                                                    "€6,000"]
