@@ -12,7 +12,3 @@ def reasons(unrecorded) -> dict[str, str]:
     """The kpis `notes`: each rate the source does not record, with its reason, in kpis order."""
     return {rate: NOT_RECORDED for rate in RATES if rate in unrecorded}
 
-
-def reason_of(metric: str, unrecorded) -> str | None:
-    """`not recorded` for a rate the source does not record, else None."""
-    return NOT_RECORDED if metric in unrecorded else None
