@@ -204,8 +204,16 @@ def kpis(
     sla: str | None = typer.Option(None, "--sla", help=SLA_HELP),
     segment: list[str] = typer.Option([], "--segment", help="Only leads of this segment (repeatable)."),
     source: list[str] = typer.Option([], "--source", help="Only leads of this source (repeatable)."),
-    owner: list[str] = typer.Option([], "--owner", help="Only this owner's leads and deals: external id, "
-                                    "e-mail or name (repeatable)."),
+    campaign: list[str] = typer.Option([], "--campaign", help="Only leads of this campaign: external id or "
+                                       "name (repeatable)."),
+    owner: list[str] = typer.Option([], "--owner", help="Only the leads this owner owns, with their deals "
+                                    "whoever owns those: external id, e-mail or name (repeatable)."),
+    team: list[str] = typer.Option([], "--team", help="Only the leads whose owner is in this team, with their "
+                                   "deals (repeatable)."),
+    deal_owner: list[str] = typer.Option([], "--deal-owner", help="Only the deals this owner owns, for the deal "
+                                         "figures: external id, e-mail or name (repeatable)."),
+    deal_team: list[str] = typer.Option([], "--deal-team", help="Only the deals whose owner is in this team, "
+                                        "for the deal figures (repeatable)."),
     restated: bool = typer.Option(False, "--restated", help="The same periods and --as-of with everything "
                                   "recorded until now: what late data changed (SPEC \"Recorded time\")."),
     output: Format = typer.Option(Format.table, "--format", help="json, csv or table."),
@@ -214,7 +222,7 @@ def kpis(
     from dashboard.reports.context import ReportContext
     from dashboard.reports.filters import ViewFilters
     from dashboard.reports.kpis import kpis_report
-    from queries.loaders import filter_dataset, load_dataset, load_owners
+    from queries.loaders import filter_dataset, load_dataset, load_filter_options
 
     agreement = _agreement(sla)
     try:
@@ -225,9 +233,10 @@ def kpis(
         _fail(f"--end {end} is before --start {start}")
     instant = _as_of(as_of, agreement)
     engine = _engine(db)
-    owner_ids = _resolve_owners(load_owners(engine), owner)
-    filters = ViewFilters(grain.value, start_date, end_date, segments=tuple(segment), sources=tuple(source),
-                          owner_ids=owner_ids)
+    filters = ViewFilters(grain.value, start_date, end_date,
+                          **_kpis_filters(load_filter_options(engine), segment=segment, source=source,
+                                          campaign=campaign, owner=owner, team=team, deal_owner=deal_owner,
+                                          deal_team=deal_team))
     # every record, then the filters: a lead's segment or owner may have been another at as_of
     dataset = filter_dataset(load_dataset(engine, instant), filters.data_filters)
     context = ReportContext(dataset, agreement, instant, filters, records_filter=filters.data_filters)
@@ -248,26 +257,59 @@ def _as_of(text: str | None, agreement):
         _fail(f"--as-of: {error}")
 
 
-def _resolve_owners(owners, names: list[str]) -> tuple[int, ...]:
-    ids = []
-    for name in names:
-        wanted = name.strip().casefold()
-        match = owners[(owners["external_id"].astype(str).str.casefold() == wanted)
-                       | (owners["email"].fillna("").str.casefold() == wanted)
-                       | (owners["name"].fillna("").str.casefold() == wanted)]
-        if match.empty:
-            _fail(f"--owner {name!r}: no owner has that external id, e-mail or name")
-        ids.extend(int(i) for i in match["id"])
-    return tuple(ids)
+def _kpis_filters(options: dict, **given: list[str]) -> dict:
+    """The kpis filter flags as ViewFilters fields. A value that matches nothing is an error
+    naming the known values (SPEC "The headless interface"), never a silent row of zeros:
+    segments, sources and teams are matched exactly; owners by external id, e-mail or name
+    and campaigns by external id or name, case aside."""
+    from dashboard.vocabulary import TEAMS
+
+    def exact(flag: str, values: list[str], known: list[str]) -> tuple[str, ...]:
+        for value in values:
+            if value not in known:
+                _fail(f"{flag} {value!r} matches nothing; the known values are: {_listed(known)}")
+        return tuple(dict.fromkeys(values))
+
+    def by_name(flag: str, values: list[str], records: list[dict], keys: tuple[str, ...]) -> tuple[int, ...]:
+        ids = []
+        for value in values:
+            wanted = value.strip().casefold()
+            found = [r["id"] for r in records
+                     if any(isinstance(r.get(k), str) and r[k].strip().casefold() == wanted for k in keys)]
+            if not found:
+                names = [str(r["name"]) for r in records]
+                _fail(f"{flag} {value!r}: no {flag[2:].replace('-', ' ')} has that {', '.join(keys)}; "
+                      f"the known ones are: {_listed(names)}")
+            ids.extend(int(i) for i in found)
+        return tuple(dict.fromkeys(ids))
+
+    owner_keys = ("external_id", "email", "name")
+    return {
+        "segments": exact("--segment", given["segment"], options["segments"]),
+        "sources": exact("--source", given["source"], options["sources"]),
+        "campaign_ids": by_name("--campaign", given["campaign"], options["campaigns"], ("external_id", "name")),
+        "owner_ids": by_name("--owner", given["owner"], options["owners"], owner_keys),
+        "teams": exact("--team", given["team"], list(TEAMS)),
+        "deal_owner_ids": by_name("--deal-owner", given["deal_owner"], options["owners"], owner_keys),
+        "deal_teams": exact("--deal-team", given["deal_team"], list(TEAMS)),
+    }
+
+
+def _listed(values: list[str]) -> str:
+    """Known values for an error message: all of them up to 30, else the first 30 and how many more."""
+    shown = ", ".join(repr(v) for v in values[:30]) or "(none)"
+    return shown + (f" and {len(values) - 30} more" if len(values) > 30 else "")
 
 
 def render_kpis(records: list[dict], output: str) -> str:
-    """The kpis rows as JSON, CSV (commitments flattened to ID.FIELD columns) or a table."""
+    """The kpis rows as JSON, CSV (commitments flattened to ID.FIELD columns, the notes as one
+    `FIELD: reason; ...` column) or a table (the notes under it)."""
     if output == "json":
         return json.dumps(records, indent=2) + "\n"
     flat = []
     for record in records:
         row = {k: v for k, v in record.items() if k != "commitments"}
+        row["notes"] = _notes_text(record.get("notes") or {})
         for commitment_id, fields in record["commitments"].items():
             for field, value in fields.items():
                 row[f"{commitment_id}.{field}"] = value
@@ -287,13 +329,15 @@ def _table(records: list[dict]) -> str:
 
     if not records:
         return "no periods\n"
-    main = pd.DataFrame([{k: v for k, v in r.items() if k != "commitments"} for r in records])
+    main = pd.DataFrame([{k: v for k, v in r.items() if k not in ("commitments", "notes")} for r in records])
     pd.set_option("display.width", 250)
     pd.set_option("display.max_columns", 50)
     rates = [c for c in main.columns if c.startswith("conv_") or c.endswith(("_rate", "_attainment"))]
     shown = main.copy()
+    notes = records[0].get("notes") or {}
     for column in rates:
-        shown[column] = shown[column].map(lambda v: "-" if v is None or pd.isna(v) else f"{v:.1%}")
+        empty = notes.get(column, "-")
+        shown[column] = shown[column].map(lambda v, empty=empty: empty if v is None or pd.isna(v) else f"{v:.1%}")
     shown["revenue_won"] = shown["revenue_won"].map(lambda v: f"{v:,.0f}")
     rows = []
     for record in records:
@@ -310,7 +354,13 @@ def _table(records: list[dict]) -> str:
             row[column] = number(row.get(column), is_rate)
         row["status"] = row["status"] or "-"
     scored = pd.DataFrame(rows)
-    return shown.to_string(index=False) + "\n\n" + scored.to_string(index=False) + "\n"
+    footer = f"\nnotes: {_notes_text(notes)}\n" if notes else ""
+    return shown.to_string(index=False) + "\n\n" + scored.to_string(index=False) + "\n" + footer
+
+
+def _notes_text(notes: dict[str, str]) -> str:
+    """The kpis notes as one line: `acceptance_rate: not recorded; win_rate: not recorded`."""
+    return "; ".join(f"{field}: {reason}" for field, reason in notes.items())
 
 
 @cli.command()

@@ -17,13 +17,14 @@ what changed meanwhile is read again until it held still.
 """
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 
 from dashboard.cache import Cache, key
 from dashboard.settings import Settings
 from queries.db import get_engine, schema_is_current, schema_revision
-from queries.loaders import Dataset, Filters, data_version, filter_dataset, load_filter_options
+from queries.loaders import Dataset, Filters, data_version, filter_dataset, load_filter_options, load_unrecorded
 from queries.refresh import LoadMark, load_marked, refresh
 from queries.snapshot import decode_dataset, encode_dataset
 
@@ -105,6 +106,8 @@ def dataset_for(settings: Settings, filters: Filters = Filters(), cache: Cache |
             version, dataset, mark = _settled(cache, settings, filters, version, dataset, mark)
         else:
             version, dataset, mark, changed = _first_load(cache, settings, filters, version)
+        if not filters.is_empty:  # filters pushed into SQL: what the source records is the unfiltered answer
+            dataset = dataclasses.replace(dataset, unrecorded=load_unrecorded(engine))
         cache.put(name, (version, dataset, mark))
     if changed and filters.is_empty:
         _save_later(cache, settings, dataset, mark, version)

@@ -65,11 +65,13 @@ METRICS = (
     Metric("conv_sql_won", "rate", "SQL → won",
            "Cohort: of the SQLs of the period, the share that has a won deal by now.", "3"),
     Metric("response_sla_attainment", "rate", "First touch in time",
-           "Of the period's MQLs whose outcome is known, the share first touched within the response window "
-           "(in working hours). MQLs still inside their window are pending and not counted.", "5"),
+           "Of the period's MQLs whose outcome is known, the share that got a first response (a touch, or a "
+           "sales decision: accepted, rejected or sent back) within the response window (in working hours). "
+           "MQLs still inside their window are pending and not counted.", "5"),
     Metric("response_pending", "count", "Pending response",
-           "MQLs of the period still inside their response window, untouched.", "5", commitment=False),
-    Metric("open_breaches", "count", "Open breaches", "MQLs untouched past their response window right now.", "5",
+           "MQLs of the period still inside their response window, with no response yet.", "5", commitment=False),
+    Metric("open_breaches", "count", "Open breaches", "MQLs with no response (no touch, no decision) past their response window right now; "
+           "a late response is a missed one, not an open breach.", "5",
            commitment=False),
     Metric("acceptance_rate", "rate", "MQL acceptance",
            "Of the period's MQLs that sales decided on, the share accepted (SAL) rather than rejected.", "6"),

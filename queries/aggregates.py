@@ -39,7 +39,7 @@ from sqlalchemy import (
 )
 
 from queries.epoch import epoch_micros
-from queries.loaders import Filters, deals_query, leads_query
+from queries.loaders import Filters, deals_query, leads_query, load_unrecorded
 from queries.schema import UTCDateTime
 
 STAGE_COLUMNS = {"lead": "created_at", "mql": "mql_at", "sal": "sal_at", "sql": "sql_at",
@@ -196,6 +196,9 @@ def funnel_in_database(
                                          exchange_rates or {}))
         stages.drop(connection)
         connection.commit()
+    for rate in load_unrecorded(engine, as_of):  # what the source never records is null, as in memory
+        if rate in table.columns:
+            table[rate] = np.nan
     table.index.name = "period_start"
     return table
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,8 @@ from sqlalchemy import Engine, Select, String, and_, or_, select
 
 from queries.epoch import epoch_micros
 from queries.history import empty_changes, encode_value, load_changes
-from queries.schema import Activity, Base, Campaign, Deal, Lead, Owner, UnresolvedReference
+from queries.recorded import unrecorded_rates
+from queries.schema import Activity, Base, Campaign, CampaignCost, Deal, Lead, Owner, UnresolvedReference
 
 LEAD_TIMESTAMPS = (
     "created_at", "mql_at", "assigned_at", "sal_at", "sql_at", "opportunity_at",
@@ -43,21 +45,39 @@ TEXT_COLUMNS = frozenset(column.name for table in Base.metadata.tables.values() 
 FETCH_ROWS = 50_000  # rows per fetch: bounds the memory of the driver's row objects
 OWNER_COLUMNS = ("id", "external_id", "name", "email", "team", "active")
 CAMPAIGN_COLUMNS = ("id", "external_id", "name", "channel", "started_on", "ended_on", "cost", "currency")
+CAMPAIGN_COST_COLUMNS = ("id", "external_id", "campaign_id", "period_start", "period_end", "amount", "currency")
 
 
 @dataclass(frozen=True)
 class Filters:
-    """The filter bar's choices; an empty tuple means "all"."""
+    """The filter bar's choices; an empty tuple means "all".
+
+    Segment, source, campaign, owner and team select leads (owner and team by the lead's own
+    owner) and keep those leads' deals and activities with them: a won deal counts for the
+    rep whose lead it was. `deal_owner_ids` and `deal_teams` select deals by the deal's own
+    owner, for the deal figures, and leave the leads as they are."""
 
     segments: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     campaign_ids: tuple[int, ...] = ()
     owner_ids: tuple[int, ...] = ()
     teams: tuple[str, ...] = ()
+    deal_owner_ids: tuple[int, ...] = ()
+    deal_teams: tuple[str, ...] = ()
+
+    @property
+    def selects_leads(self) -> bool:
+        """Any filter that selects leads (and with them their deals and activities)."""
+        return bool(self.segments or self.sources or self.campaign_ids or self.owner_ids or self.teams)
+
+    @property
+    def selects_deals(self) -> bool:
+        """Any filter on the deal's own owner."""
+        return bool(self.deal_owner_ids or self.deal_teams)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.segments or self.sources or self.campaign_ids or self.owner_ids or self.teams)
+        return not (self.selects_leads or self.selects_deals)
 
 
 @dataclass(frozen=True)
@@ -70,12 +90,23 @@ class Dataset:
     owners: pd.DataFrame
     campaigns: pd.DataFrame
     loaded_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    campaign_costs: pd.DataFrame = field(default_factory=lambda: campaign_cost_frame([]))  # spend per period
+    # the rates the source does not record, as the unfiltered records say (a filtered cut
+    # carries them); None: work them out from these records (`not_recorded`)
+    unrecorded: frozenset[str] | None = field(default=None, compare=False)
     # what later imports changed in tracked fields (queries.history): reverted for an earlier as_of
     changes: pd.DataFrame = field(default_factory=empty_changes)
 
     @property
     def is_empty(self) -> bool:
         return self.leads.empty and self.deals.empty
+
+    @cached_property
+    def not_recorded(self) -> frozenset[str]:
+        """The kpis rates whose deciding field the source never records (queries.recorded)."""
+        if self.unrecorded is not None:
+            return self.unrecorded
+        return unrecorded_rates(self.leads, self.deals, self.activities)
 
 
 def _frame(engine: Engine, statement: Select, columns: tuple[str, ...], timestamps: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -204,13 +235,12 @@ def deals_query(as_of: dt.datetime | None = None, filters: Filters = Filters()) 
     predicates = []
     if as_of is not None:
         predicates.append(Deal.created_at <= as_of)
-    lead_filters = Filters(filters.segments, filters.sources, filters.campaign_ids)
-    if not lead_filters.is_empty:
-        predicates.append(Deal.lead_id.in_(select(Lead.id).where(*_lead_predicates(lead_filters))))
-    if filters.owner_ids:
-        predicates.append(Deal.owner_id.in_(filters.owner_ids))
-    if filters.teams:
-        predicates.append(Deal.owner_id.in_(_owner_ids_of_teams(filters.teams)))
+    if filters.selects_leads:
+        predicates.append(Deal.lead_id.in_(select(Lead.id).where(*_lead_predicates(filters))))
+    if filters.deal_owner_ids:
+        predicates.append(Deal.owner_id.in_(filters.deal_owner_ids))
+    if filters.deal_teams:
+        predicates.append(Deal.owner_id.in_(_owner_ids_of_teams(filters.deal_teams)))
     return statement.where(and_(*predicates)) if predicates else statement
 
 
@@ -225,8 +255,9 @@ def read_deals(engine: Engine, statement: Select) -> pd.DataFrame:
 
 
 def load_deals(engine: Engine, as_of: dt.datetime | None = None, filters: Filters = Filters()) -> pd.DataFrame:
-    """Deals created by `as_of`; segment, source and campaign filters apply through the deal's
-    lead, owner and team filters to the deal's own owner."""
+    """Deals created by `as_of`; segment, source, campaign, owner and team filters apply
+    through the deal's lead (the lead's owner), deal owner and deal team filters to the
+    deal's own owner."""
     return read_deals(engine, deals_query(as_of, filters))
 
 
@@ -275,6 +306,22 @@ def load_campaigns(engine: Engine) -> pd.DataFrame:
     return frame
 
 
+def campaign_cost_frame(rows) -> pd.DataFrame:
+    """campaign_costs rows as a frame: amounts as floats, the period's dates as datetimes."""
+    frame = canonical_frame(pd.DataFrame.from_records(rows, columns=list(CAMPAIGN_COST_COLUMNS), coerce_float=False))
+    frame["amount"] = pd.to_numeric(frame["amount"], errors="coerce").astype(float)
+    for column in ("period_start", "period_end"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def load_campaign_costs(engine: Engine) -> pd.DataFrame:
+    """Every campaign_costs row (what a campaign spent in one period; SPEC 10)."""
+    statement = select(*(getattr(CampaignCost, c) for c in CAMPAIGN_COST_COLUMNS)).order_by(CampaignCost.id)
+    with engine.connect() as connection:
+        return campaign_cost_frame(connection.execute(statement).all())
+
+
 def load_unresolved_references(engine: Engine) -> pd.DataFrame:
     """References to external ids that no loaded record has (for the data-quality report)."""
     columns = ("table_name", "record_id", "field", "target_table", "target_external_id")
@@ -286,11 +333,30 @@ def load_unresolved_references(engine: Engine) -> pd.DataFrame:
 
 def filtered_lead_ids(filters: Filters) -> Select | None:
     """The ids of the leads the filters select (None: every lead)."""
-    return select(Lead.id).where(*_lead_predicates(filters)) if not filters.is_empty else None
+    return select(Lead.id).where(*_lead_predicates(filters)) if filters.selects_leads else None
+
+
+def load_unrecorded(engine: Engine, as_of: dt.datetime | None = None) -> frozenset[str]:
+    """The rates the database's source does not record (queries.recorded), over every record
+    created by `as_of` whatever a view's filters: only the few columns that decide it are read."""
+    lead_columns = ("id", "mql_at", "sal_at", "sql_at", "opportunity_at", "disqualified_at", "first_touch_at")
+    leads = select(*(getattr(Lead, c) for c in lead_columns))
+    deals = select(Deal.lead_id, Deal.is_won)
+    activity = select(Activity.team, Activity.lead_id).where(Activity.team == "sales", Activity.lead_id.is_not(None))
+    if as_of is not None:
+        leads, deals = leads.where(Lead.created_at <= as_of), deals.where(Deal.created_at <= as_of)
+        activity = activity.where(Activity.occurred_at <= as_of)
+    with engine.connect() as connection:
+        lead_frame = pd.DataFrame(connection.execute(leads).all(), columns=list(lead_columns))
+        deal_frame = pd.DataFrame(connection.execute(deals).all(), columns=["lead_id", "is_won"])
+        activity_frame = pd.DataFrame(connection.execute(activity.limit(1)).all(), columns=["team", "lead_id"])
+    deal_frame["is_won"] = deal_frame["is_won"].astype("boolean")
+    return unrecorded_rates(lead_frame, deal_frame, activity_frame)
 
 
 def load_dataset(engine: Engine, as_of: dt.datetime | None = None, filters: Filters = Filters()) -> Dataset:
-    """Everything the metric engine needs, as known at `as_of`, in one call."""
+    """Everything the metric engine needs, as known at `as_of`, in one call; a filtered load
+    carries what the unfiltered records say the source does not record (`load_unrecorded`)."""
     return Dataset(
         leads=load_leads(engine, as_of, filters),
         deals=load_deals(engine, as_of, filters),
@@ -298,6 +364,8 @@ def load_dataset(engine: Engine, as_of: dt.datetime | None = None, filters: Filt
         owners=load_owners(engine),
         campaigns=load_campaigns(engine),
         changes=load_changes(engine),
+        campaign_costs=load_campaign_costs(engine),
+        unrecorded=None if filters.is_empty else load_unrecorded(engine, as_of),
     )
 
 
@@ -307,37 +375,38 @@ def filter_dataset(dataset: Dataset, filters: Filters) -> Dataset:
     if filters.is_empty:
         return dataset
     leads, deals, owners = dataset.leads, dataset.deals, dataset.owners
-    team_owners = owners.loc[owners["team"].isin(filters.teams), "id"] if filters.teams else None
 
-    def lead_mask(segments, sources, campaign_ids, owner_ids=(), teams=()):
-        mask = pd.Series(True, index=leads.index)
-        for column, wanted in (("segment", segments), ("source", sources), ("campaign_id", campaign_ids),
-                               ("owner_id", owner_ids)):
-            if wanted:
-                mask &= leads[column].isin(list(wanted)) | _matched_before(dataset, column, wanted)
-        if teams:
-            mask &= leads["owner_id"].isin(team_owners) | _matched_before(dataset, "owner_id", team_owners)
-        return mask
+    def of_teams(teams):
+        return owners.loc[owners["team"].isin(list(teams)), "id"]
 
-    selected = lead_mask(filters.segments, filters.sources, filters.campaign_ids, filters.owner_ids, filters.teams)
-    deal_mask = pd.Series(True, index=deals.index)
-    if filters.segments or filters.sources or filters.campaign_ids:
-        by_lead = lead_mask(filters.segments, filters.sources, filters.campaign_ids)
-        deal_mask &= deals["lead_id"].isin(leads.loc[by_lead, "id"])
-    if filters.owner_ids:
-        deal_mask &= deals["owner_id"].isin(list(filters.owner_ids))
+    selected = pd.Series(True, index=leads.index)
+    for column, wanted in (("segment", filters.segments), ("source", filters.sources),
+                           ("campaign_id", filters.campaign_ids), ("owner_id", filters.owner_ids)):
+        if wanted:
+            selected &= leads[column].isin(list(wanted)) | _matched_before(dataset, column, wanted)
     if filters.teams:
-        deal_mask &= deals["owner_id"].isin(team_owners)
+        team_ids = of_teams(filters.teams)
+        selected &= leads["owner_id"].isin(team_ids) | _matched_before(dataset, "owner_id", team_ids)
+    deal_mask = pd.Series(True, index=deals.index)
+    if filters.selects_leads:
+        deal_mask &= deals["lead_id"].isin(leads.loc[selected, "id"])
+    if filters.deal_owner_ids:
+        deal_mask &= deals["owner_id"].isin(list(filters.deal_owner_ids))
+    if filters.deal_teams:
+        deal_mask &= deals["owner_id"].isin(of_teams(filters.deal_teams))
     activities = dataset.activities
     return Dataset(
-        leads=canonical_frame(leads[selected].reset_index(drop=True)),
+        leads=canonical_frame(leads[selected].reset_index(drop=True)) if filters.selects_leads else leads,
         deals=canonical_frame(deals[deal_mask].reset_index(drop=True)),
         activities=canonical_frame(
-            activities[activities["lead_id"].isin(leads.loc[selected, "id"])].reset_index(drop=True)),
+            activities[activities["lead_id"].isin(leads.loc[selected, "id"])].reset_index(drop=True))
+        if filters.selects_leads else activities,
         owners=owners,
         campaigns=dataset.campaigns,
         loaded_at=dataset.loaded_at,
         changes=dataset.changes,
+        campaign_costs=dataset.campaign_costs,
+        unrecorded=dataset.not_recorded,
     )
 
 
@@ -355,15 +424,17 @@ def _matched_before(dataset: Dataset, column: str, wanted) -> pd.Series:
 
 
 def load_filter_options(engine: Engine) -> dict[str, list]:
-    """The values the filter bar offers: segments, sources, campaigns and owners in use."""
+    """The values the filter bar (and `kpis`' filter flags) offer: segments, sources, campaigns
+    and owners in use; campaigns and owners with their external ids (and owners' e-mails) so
+    a command line can name them."""
     with engine.connect() as connection:
         segments = [r[0] for r in connection.execute(select(Lead.segment).where(Lead.segment.is_not(None)).distinct())]
         sources = [r[0] for r in connection.execute(select(Lead.source).where(Lead.source.is_not(None)).distinct())]
     return {
         "segments": sorted(segments),
         "sources": sorted(sources),
-        "campaigns": load_campaigns(engine)[["id", "name"]].to_dict("records"),
-        "owners": load_owners(engine)[["id", "name", "team"]].to_dict("records"),
+        "campaigns": load_campaigns(engine)[["id", "external_id", "name"]].to_dict("records"),
+        "owners": load_owners(engine)[["id", "external_id", "email", "name", "team"]].to_dict("records"),
     }
 
 
@@ -389,6 +460,10 @@ def data_version(engine: Engine) -> tuple:
                              (Owner, None), (Campaign, None)):
             columns = [func.count(), func.max(model.id)] + ([func.max(stamp)] if stamp is not None else [])
             parts.append(tuple(connection.execute(select(column).select_from(model)).scalar() for column in columns))
+        # campaign_costs has no write time: its sum and latest period show a rewritten row
+        parts.append(tuple(str(connection.execute(select(column)).scalar()) for column in (
+            func.count(CampaignCost.id), func.max(CampaignCost.id), func.sum(CampaignCost.amount),
+            func.max(CampaignCost.period_end))))
     fingerprint = tuple(parts)
     if watch is not None:
         watch.remember(fingerprint)

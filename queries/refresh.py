@@ -27,6 +27,7 @@ from queries.loaders import (
     deals_query,
     filtered_lead_ids,
     leads_query,
+    load_campaign_costs,
     load_campaigns,
     load_owners,
     read_activities,
@@ -99,6 +100,7 @@ def load_marked(engine: Engine, filters: Filters = Filters()) -> tuple[Dataset, 
         owners=load_owners(engine),
         campaigns=load_campaigns(engine),
         changes=load_changes(engine),
+        campaign_costs=load_campaign_costs(engine),
     )
     return dataset, mark
 
@@ -124,7 +126,7 @@ def refresh(
     owners, campaigns = load_owners(engine), load_campaigns(engine)
     went_back = any(before is not None and (now is None or now < before)
                     for (_t, before), (_t2, now) in zip(mark.written, new_mark.written))
-    if went_back or (filters.teams and not owners.equals(dataset.owners)):
+    if went_back or ((filters.teams or filters.deal_teams) and not owners.equals(dataset.owners)):
         # write times went back (a restored backup, or the newest row deleted: rare enough to
         # pay a full load for), or an owner moved teams: read everything
         fresh, fresh_mark = load_marked(engine, filters)
@@ -134,8 +136,7 @@ def refresh(
     queries = _queries(filters)
     since = {table: None if mark.of(table) is None else mark.of(table) - overlap for table in TABLES}
     lead_changed = _changed(Lead, since["leads"])
-    by_lead = not Filters(filters.segments, filters.sources, filters.campaign_ids, filters.owner_ids,
-                          filters.teams).is_empty
+    by_lead = filters.selects_leads
     frames = {}
     for table, model in TABLES.items():
         old = getattr(dataset, table)
@@ -147,6 +148,7 @@ def refresh(
         frame = _replaced(old, touched, fresh) if touched else old
         frames[table] = _reconciled(engine, table, model, queries[table], frame, report)
     refreshed = Dataset(frames["leads"], frames["deals"], frames["activities"], owners, campaigns,
+                        campaign_costs=load_campaign_costs(engine),
                         changes=_appended_changes(engine, dataset.changes))
     return refreshed, new_mark, report
 

@@ -17,8 +17,8 @@ import pyarrow as pa
 from queries.loaders import Dataset
 from queries.refresh import LoadMark
 
-FORMAT = 3  # 1 was a pickle, 2 had no recorded changes
-FRAMES = ("leads", "deals", "activities", "owners", "campaigns", "changes")
+FORMAT = 4  # 1 was a pickle; 2 had no campaign_costs, 3 no recorded changes
+FRAMES = ("leads", "deals", "activities", "owners", "campaigns", "campaign_costs", "changes")
 _MAGIC = b"SMKD"
 
 

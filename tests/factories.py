@@ -6,11 +6,13 @@ import pandas as pd
 from queries.loaders import (
     ACTIVITY_COLUMNS,
     CAMPAIGN_COLUMNS,
+    CAMPAIGN_COST_COLUMNS,
     DEAL_COLUMNS,
     LEAD_COLUMNS,
     LEAD_TIMESTAMPS,
     OWNER_COLUMNS,
     Dataset,
+    campaign_cost_frame,
 )
 
 TZ = "Europe/Helsinki"
@@ -65,9 +67,15 @@ def campaigns(*rows: dict) -> pd.DataFrame:
     return frame
 
 
-def dataset(lead_rows=(), deal_rows=(), activity_rows=(), owner_rows=(), campaign_rows=()) -> Dataset:
+def campaign_costs(*rows: dict) -> pd.DataFrame:
+    """campaign_costs rows (campaign_id, period_start, period_end, amount; currency optional)."""
+    rows = [{"external_id": f"K{row['id']}", **row} for row in rows]
+    return campaign_cost_frame([tuple(row.get(c) for c in CAMPAIGN_COST_COLUMNS) for row in rows])
+
+
+def dataset(lead_rows=(), deal_rows=(), activity_rows=(), owner_rows=(), campaign_rows=(), cost_rows=()) -> Dataset:
     """A Dataset from row dicts; any table left out is empty."""
     return Dataset(
         leads=leads(*lead_rows), deals=deals(*deal_rows), activities=activities(*activity_rows),
-        owners=owners(*owner_rows), campaigns=campaigns(*campaign_rows),
+        owners=owners(*owner_rows), campaigns=campaigns(*campaign_rows), campaign_costs=campaign_costs(*cost_rows),
     )

@@ -156,6 +156,12 @@ def fixture_database(url: str):
         connection.execute(insert(Lead.__table__).values(
             id=1, external_id="L1", created_at=helsinki("2026-11-02 09:00"), source="webinar", segment="SMB",
             owner_id=1, mql_at=helsinki("2026-11-02 10:00")))
+        # a lead of 2024, touched and rejected: the source records touches and decisions, so first
+        # touch and acceptance are measured (not "not recorded"); it falls in no period of the tests
+        connection.execute(insert(Lead.__table__).values(
+            id=99, external_id="L99", created_at=helsinki("2024-01-10 09:00"), owner_id=1,
+            mql_at=helsinki("2024-01-10 10:00"), first_touch_at=helsinki("2024-01-10 11:00"),
+            disqualified_at=helsinki("2024-01-10 12:00"), disqualified_reason="No budget"))
     return engine
 
 

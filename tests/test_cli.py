@@ -18,7 +18,7 @@ runner = CliRunner()
 SPEC_FIELDS = [
     "period_start", "leads", "mqls", "sals", "sqls", "opportunities", "deals_won", "deals_lost", "revenue_won",
     "conv_lead_mql", "conv_mql_sql", "conv_sql_won", "response_sla_attainment", "response_pending",
-    "open_breaches", "acceptance_rate", "win_rate", "commitments",
+    "open_breaches", "acceptance_rate", "win_rate", "notes", "commitments",
 ]
 
 
@@ -55,9 +55,12 @@ def test_kpis_json_has_every_spec_field(small_db):
     assert len(rows) == 1 and list(rows[0]) == SPEC_FIELDS
     row = rows[0]
     # 3 leads, 2 MQLs; lead 1 accepted, lead 2 rejected: 0.5; deal 1 won: 12,000; lead 1 reached
-    # opportunity through its deal, so SAL (recorded) and SQL (inferred) are both 1
+    # opportunity through its deal, so SAL (recorded) and SQL (inferred) are both 1; no deal was
+    # ever lost and the one SQL won, so win rate and SQL -> won are not recorded: null, and said
+    # so in the notes
     assert (row["leads"], row["mqls"], row["sals"], row["sqls"], row["opportunities"]) == (3, 2, 1, 1, 1)
-    assert (row["deals_won"], row["revenue_won"], row["acceptance_rate"], row["win_rate"]) == (1, 12000.0, 0.5, 1.0)
+    assert (row["deals_won"], row["revenue_won"], row["acceptance_rate"], row["win_rate"]) == (1, 12000.0, 0.5, None)
+    assert row["notes"] == {"conv_sql_won": "not recorded", "win_rate": "not recorded"}
     assert set(row["commitments"]) == {"mql_volume", "mql_acceptance", "first_touch", "sql_volume", "deals_won",
                                        "won_revenue"}
     assert list(row["commitments"]["mql_volume"]) == ["actual", "target", "expected", "projected",

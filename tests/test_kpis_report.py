@@ -52,13 +52,16 @@ def records():
 def test_kr001_one_record_per_week_with_spec_fields(records):
     """Week 9: leads 1 and 2; lead 1 reached SAL, SQL and opportunity by its deal (SPEC 1); lead 1
     met its window, lead 2 is an open breach: 1 of 2. Week 16: leads 3, 4, 5; lead 3 met, lead 4
-    pending: 1 of 1; the deal won in it."""
+    pending: 1 of 1; the deal won in it. The records hold no lost deal, no rejection, and their
+    one SQL won: win rate, acceptance and SQL -> won are not recorded (null), not 100 %."""
     assert [r["period_start"] for r in records] == ["2026-11-09", "2026-11-16"]
     first, second = records
     assert [first[f] for f in ("leads", "mqls", "sals", "sqls", "opportunities", "deals_won")] == [2, 2, 1, 1, 1, 0]
     assert (first["response_sla_attainment"], first["open_breaches"], first["response_pending"]) == (0.5, 1, 0)
     assert first["conv_lead_mql"] == 1.0
-    assert [second[f] for f in ("leads", "mqls", "deals_won", "revenue_won", "win_rate")] == [3, 2, 1, 3000.0, 1.0]
+    assert [second[f] for f in ("leads", "mqls", "deals_won", "revenue_won", "win_rate")] == [3, 2, 1, 3000.0, None]
+    assert first["notes"] == second["notes"] == {"conv_sql_won": "not recorded", "acceptance_rate": "not recorded",
+                                                 "win_rate": "not recorded"}
     assert (second["response_sla_attainment"], second["open_breaches"], second["response_pending"]) == (1.0, 0, 1)
 
 

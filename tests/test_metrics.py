@@ -375,13 +375,12 @@ def test_empty_database_gives_zero_counts_and_null_rates():
 
 # --- closed loop (SPEC 10) ---------------------------------------------------------------
 
-def test_an_open_ended_campaign_runs_through_as_of():
-    """On 20 Nov, November's share of each campaign's cost:
+def test_an_open_ended_campaign_costs_all_on_its_start_day():
+    """November's share of each campaign's cost (SPEC 10):
     1. 1 Oct - 10 Nov, 4,100 over 41 days: 10 November days, 1,000.
-    2. from 22 Oct, no end, 3,000: runs 22 Oct - 20 Nov, 30 days, 20 in November: 2,000.
-    3. from 1 Dec, no end, 10: starts after as_of, its one day is in December: 0.
-    4. no dates, 700: counts in full.
-    With no as_of date, campaign 2 runs its first day only (22 Oct): 0 in November."""
+    2. from 22 Oct, no end, 3,000: all of it on 22 Oct, so 0 in November, 3,000 in October.
+    3. from 1 Dec, no end, 10: 0 in November.
+    4. no dates, 700: counts in full."""
     campaigns = dataset(campaign_rows=[
         dict(id=1, name="A", channel="webinar", started_on="2026-10-01", ended_on="2026-11-10", cost=4100),
         dict(id=2, name="B", channel="paid_search", started_on="2026-10-22", cost=3000),
@@ -389,9 +388,9 @@ def test_an_open_ended_campaign_runs_through_as_of():
         dict(id=4, name="D", channel="events", cost=700),
     ]).campaigns
     november = (pd.Timestamp("2026-11-01"), pd.Timestamp("2026-12-01"), "EUR", {})
-    cost = campaign_cost_in_range(campaigns, *november, through=pd.Timestamp("2026-11-20"))
-    assert cost.to_dict() == pytest.approx({1: 1000, 2: 2000, 3: 0, 4: 700})
     assert campaign_cost_in_range(campaigns, *november).to_dict() == pytest.approx({1: 1000, 2: 0, 3: 0, 4: 700})
+    october = (pd.Timestamp("2026-10-01"), pd.Timestamp("2026-11-01"), "EUR", {})
+    assert campaign_cost_in_range(campaigns, *october).to_dict() == pytest.approx({1: 3100, 2: 3000, 3: 0, 4: 700})
     assert campaigns["ended_on"].isna().sum() == 3  # the input is left as it was
 
 

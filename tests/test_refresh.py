@@ -145,12 +145,15 @@ def test_refresh004_nothing_changed_reads_nothing_and_keeps_the_frames(db_url):
 
 
 def test_refresh005_an_owner_changing_teams_reloads_a_team_filter(db_url):
-    """Team filter 'sales': no lead belongs to Johan; once Aino joins sales, leads 1 and 3 do."""
+    """Team filter 'sales': no lead belongs to Johan, so no deal goes with one (the team selects
+    leads by their owner; Johan's own deal counts under a deal team filter); once Aino joins
+    sales, leads 1 and 3 do."""
     engine = init_db(db_url)
     _seed(engine)
     sales = Filters(teams=("sales",))
     dataset, mark = load_marked(engine, sales)
-    assert dataset.leads.empty and dataset.deals["id"].tolist() == [1]
+    assert dataset.leads.empty and dataset.deals.empty
+    assert load_dataset(engine, None, Filters(deal_teams=("sales",))).deals["id"].tolist() == [1]
     with engine.begin() as connection:
         connection.execute(update(Owner.__table__).where(Owner.id == 1).values(team="sales"))
     refreshed, _mark, report = refresh(engine, dataset, mark, sales)
@@ -228,8 +231,14 @@ def test_refresh009_in_memory_cut_by_hand():
     smb = filter_dataset(data, SMB)
     assert smb.leads["id"].tolist() == [1, 3] and smb.deals["id"].tolist() == [1]
     assert smb.activities["id"].tolist() == [1]
-    sales = filter_dataset(data, Filters(teams=("sales",)))
-    assert sales.leads.empty and sales.deals["id"].tolist() == [1, 3] and sales.activities.empty
+    sales = filter_dataset(data, Filters(teams=("sales",)))  # leads by their owner's team: none, nor their deals
+    assert sales.leads.empty and sales.deals.empty and sales.activities.empty
+    aino = filter_dataset(data, Filters(owner_ids=(1,)))  # Aino's leads 1 and 2 keep their deals, whoever owns them
+    assert aino.leads["id"].tolist() == [1, 2] and aino.deals["id"].tolist() == [1, 2]
+    johan_deals = filter_dataset(data, Filters(deal_teams=("sales",)))  # Johan's deals; every lead stays
+    assert johan_deals.leads["id"].tolist() == [1, 2, 3] and johan_deals.deals["id"].tolist() == [1, 3]
+    assert johan_deals.activities["id"].tolist() == [1, 2]
+    assert filter_dataset(data, Filters(deal_owner_ids=(1,))).deals["id"].tolist() == [2]
 
 
 def test_refresh010_a_restart_starts_from_the_snapshot(tmp_path, monkeypatch):

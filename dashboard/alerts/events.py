@@ -119,7 +119,7 @@ def breach_soon_events(context: ReportContext, config: AlertsConfig, rule: Rule)
         return []
     recent = recent_context(context)
     responses = recent.responses(*recent.window())
-    pending = responses[(responses["outcome"] == "pending") & responses["first_touch_at"].isna()
+    pending = responses[(responses["outcome"] == "pending") & responses["responded_at"].isna()
                         & ~responses["open_breach"] & (responses["age_hours"] >= rule.share * window)]
     pending = pending.sort_values(["age_hours", "lead_id"], ascending=[False, True], kind="stable")
     names = owner_names(pending["owner_id"], context.known.owners)

@@ -1,4 +1,5 @@
-"""The one filter bar: grain, date range, segment, source, campaign, owner, team.
+"""The one filter bar: grain, date range, segment, source, campaign, owner, team (the lead's
+owner), deal owner and deal team (the deal's own owner).
 
 What the filters mean, how the URL says them and their bounds are in dashboard/reports/filters.py
 (`ViewFilters`); this module shows and edits them.
@@ -33,6 +34,8 @@ class ID:
     CAMPAIGN = "filter-campaign"
     OWNER = "filter-owner"
     TEAM = "filter-team"
+    DEAL_OWNER = "filter-deal-owner"
+    DEAL_TEAM = "filter-deal-team"
     STATE = "filter-state"  # dcc.Store with the ViewFilters as a dict
     BAR = "filter-bar"
     NOTICE = "filter-notice"  # what the bar cut from the view asked for
@@ -57,29 +60,33 @@ def filter_bar() -> html.Div:
         dbc.Col(dcc.DatePickerRange(id=ID.DATES, display_format="YYYY-MM-DD", first_day_of_week=1,
                                     minimum_nights=0, start_date_placeholder_text="From",
                                     end_date_placeholder_text="To"), md=3, className="mb-2"),
-        _dropdown(ID.SEGMENT, "All segments"),
-        _dropdown(ID.SOURCE, "All sources"),
-        _dropdown(ID.CAMPAIGN, "All campaigns"),
-        _dropdown(ID.OWNER, "All owners", width=1),
-        _dropdown(ID.TEAM, "All teams", width=1),
+        _dropdown(ID.SEGMENT, "All segments", width=1),
+        _dropdown(ID.SOURCE, "All sources", width=1),
+        _dropdown(ID.CAMPAIGN, "All campaigns", width=1),
+        _dropdown(ID.OWNER, "All lead owners", width=1),
+        _dropdown(ID.TEAM, "All lead teams", width=1),
+        _dropdown(ID.DEAL_OWNER, "All deal owners", width=1),
+        _dropdown(ID.DEAL_TEAM, "All deal teams", width=1),
     ], className="g-2"), html.Div(id=ID.NOTICE, className="filter-notice", role="status")])
 
 
 FILTER_CONTROLS = (
     (ID.GRAIN, "value"), (ID.DATES, "start_date"), (ID.DATES, "end_date"), (ID.SEGMENT, "value"),
     (ID.SOURCE, "value"), (ID.CAMPAIGN, "value"), (ID.OWNER, "value"), (ID.TEAM, "value"),
+    (ID.DEAL_OWNER, "value"), (ID.DEAL_TEAM, "value"),
 )
 # The dropdowns whose options come from the data (`fill_options`).
-OPTION_CONTROLS = (ID.SEGMENT, ID.SOURCE, ID.CAMPAIGN, ID.OWNER, ID.TEAM)
+OPTION_CONTROLS = (ID.SEGMENT, ID.SOURCE, ID.CAMPAIGN, ID.OWNER, ID.TEAM, ID.DEAL_OWNER, ID.DEAL_TEAM)
 
 
-def controls_to_filters(grain, start, end, segments, sources, campaigns, owners, teams) -> ViewFilters:
+def controls_to_filters(grain, start, end, segments, sources, campaigns, owners, teams,
+                        deal_owners=None, deal_teams=None) -> ViewFilters:
     """The filter bar's values as ViewFilters."""
     return ViewFilters.from_query({
         "grain": grain, "start": (start or "")[:10], "end": (end or "")[:10],
         "segment": segments or [], "source": sources or [],
         "campaign": [str(v) for v in campaigns or []], "owner": [str(v) for v in owners or []],
-        "team": teams or [],
+        "team": teams or [], "deal_owner": [str(v) for v in deal_owners or []], "deal_team": deal_teams or [],
     })
 
 
@@ -87,7 +94,8 @@ def filters_to_controls(filters: ViewFilters) -> list:
     """ViewFilters as the values of the filter bar's controls, in FILTER_CONTROLS order."""
     return [filters.grain, filters.start.isoformat() if filters.start else None,
             filters.end.isoformat() if filters.end else None, list(filters.segments),
-            list(filters.sources), list(filters.campaign_ids), list(filters.owner_ids), list(filters.teams)]
+            list(filters.sources), list(filters.campaign_ids), list(filters.owner_ids), list(filters.teams),
+            list(filters.deal_owner_ids), list(filters.deal_teams)]
 
 
 def sync_filters(search, *values):
@@ -137,14 +145,16 @@ def register_filter_callbacks(app, options_loader, today_loader) -> None:
     @app.callback(
         Output(ID.SEGMENT, "options"), Output(ID.SOURCE, "options"), Output(ID.CAMPAIGN, "options"),
         Output(ID.OWNER, "options"), Output(ID.TEAM, "options"),
+        Output(ID.DEAL_OWNER, "options"), Output(ID.DEAL_TEAM, "options"),
         Input(ID.URL, "pathname"),
     )
     def fill_options(_pathname):
         options = options_loader()
+        owners = [{"label": f"{o['name']} ({o['team']})", "value": o["id"]} for o in options["owners"]]
+        teams = [{"label": vocabulary.TEAM[t].label, "value": t} for t in TEAMS]
         return (
             [{"label": s, "value": s} for s in options["segments"]],
             [{"label": s.replace("_", " "), "value": s} for s in options["sources"]],
             [{"label": c["name"], "value": c["id"]} for c in options["campaigns"]],
-            [{"label": f"{o['name']} ({o['team']})", "value": o["id"]} for o in options["owners"]],
-            [{"label": vocabulary.TEAM[t].label, "value": t} for t in TEAMS],
+            owners, teams, owners, teams,
         )

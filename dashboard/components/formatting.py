@@ -19,6 +19,16 @@ def count(value, decimals: int = 0) -> str:
     return "–" if _missing(value) else f"{value:,.{decimals}f}"
 
 
+def figure_or_reason(metric: str, value, currency: str, not_recorded=frozenset()) -> str:
+    """`metric_value`, or `not recorded` for a missing rate whose source never records what
+    decides it (SPEC "What bad or odd data gets"): unmeasured is said, not shown as a dash."""
+    from dashboard.metrics.recorded import NOT_RECORDED
+
+    if _missing(value) and metric in not_recorded:
+        return NOT_RECORDED
+    return metric_value(metric, value, currency)
+
+
 def money(value, currency: str = "EUR") -> str:
     """1234567 -> '€1.23M', 45678 -> '€45.7k', 950 -> '€950'."""
     if _missing(value):

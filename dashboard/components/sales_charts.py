@@ -100,12 +100,12 @@ def rep_attainment_figure(reps: pd.DataFrame, target: float | None) -> go.Figure
 
 
 def delay_split_figure(reps: pd.DataFrame, window_hours: float) -> go.Figure:
-    """Median routing delay (MQL to assigned) and median rep delay (assigned to first touch) per
+    """Median routing delay (MQL to assigned) and median rep delay (assigned to first response) per
     rep, stacked (rows of `sales.rep_response`, top down), with the response window."""
     figure = base_figure("", height=max(240, 70 + 38 * len(reps)))
     positions = list(range(len(reps)))
     parts = (("median_routing_hours", "Routing delay (MQL → assigned)", NEUTRAL),
-             ("median_rep_hours", "Rep delay (assigned → first touch)", SALES))
+             ("median_rep_hours", "Rep delay (assigned → first response)", SALES))
     for column, name, colour in parts:
         figure.add_trace(go.Bar(
             y=positions, x=reps[column], orientation="h", name=name, marker_color=colour,
@@ -195,7 +195,7 @@ def loop_panels_figure(rows: pd.DataFrame, overall_conversion: float | None, cur
     poorly converting row has a long first bar and short others; a small, well-won one the
     reverse. Rows without a campaign are grey; the share won of all leads is dotted, break-even
     (1×) dashed."""
-    titles = ("<b>Leads created</b>", "<b>Share won</b>", "<b>Won revenue</b>", "<b>Return</b> (revenue ÷ cost)")
+    titles = ("<b>Leads created</b>", "<b>Share won</b>", "<b>Won revenue</b>", "<b>Return</b> (campaign leads' revenue ÷ cost)")
     figure = make_subplots(rows=1, cols=4, shared_yaxes=True, horizontal_spacing=0.035, subplot_titles=titles,
                            column_widths=[0.25, 0.22, 0.28, 0.25])
     positions = list(range(len(rows)))

@@ -163,7 +163,10 @@ def build_pptx(report: MonthReport, charts: list, images: dict[str, bytes]) -> b
             continue
         _text(slide, f"Leads created in {report.label}: {formatting.count(totals['leads'])} · won revenue "
                      f"{figure_text('revenue_won', totals['revenue_won'], report.currency)} · cost "
-                     f"{money(totals['cost'], report.currency)}", MARGIN, BODY_TOP, full_width, Inches(0.4),
+                     f"{money(totals['cost'], report.currency)} · return (campaign revenue ÷ cost) "
+                     f"{formatting.count(totals['return_on_cost'], 1)}{'' if totals['return_on_cost'] != totals['return_on_cost'] else '×'}"
+                     f" · revenue without a campaign {money(totals['revenue_without_campaign'], report.currency)}",
+              MARGIN, BODY_TOP, full_width, Inches(0.4),
               size=14, name=f"loop_{by}_totals")
         picture(slide, f"loop_{by}", MARGIN, BODY_TOP + Inches(0.5), full_width, Inches(5.5))
 

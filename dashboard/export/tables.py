@@ -39,11 +39,18 @@ def key_figures(report: MonthReport) -> Table:
     year_ago = f"{report.month - pd.DateOffset(months=12):%b %Y}"
     headers = ["Figure", f"{report.month:%b %Y}" + ("" if report.complete else " so far"), previous, "Change",
                year_ago, "Change"]
-    rows = [[row.label, figure_text(row.metric, row.value, report.currency),
-             figure_text(row.metric, row.previous, report.currency), signed_change(row.mom, row.is_rate),
-             figure_text(row.metric, row.year_ago, report.currency), signed_change(row.yoy, row.is_rate)]
+    rows = [[row.label, _or_reason(figure_text(row.metric, row.value, report.currency), row.reason),
+             _or_reason(figure_text(row.metric, row.previous, report.currency), row.reason),
+             signed_change(row.mom, row.is_rate),
+             _or_reason(figure_text(row.metric, row.year_ago, report.currency), row.reason),
+             signed_change(row.yoy, row.is_rate)]
             for row in report.key_figures.itertuples()]
     return headers, rows
+
+
+def _or_reason(text: str, reason) -> str:
+    """A figure's text, or the reason it is not measured ("not recorded") in place of a dash."""
+    return reason if text == "–" and isinstance(reason, str) else text
 
 
 def scorecard(report: MonthReport, team: str | None = None) -> Table:
@@ -55,11 +62,12 @@ def scorecard(report: MonthReport, team: str | None = None) -> Table:
     headers += ["Status", "vs month before", "vs year before"]
     rows = []
     for row in board.itertuples():
-        actual = figure_text(row.metric, row.actual, report.currency)
+        actual = _or_reason(figure_text(row.metric, row.actual, report.currency), row.reason)
         restated = getattr(row, "restated", None)
         if restated is not None and figure_text(row.metric, restated, report.currency) != actual:
             actual += f", restated {figure_text(row.metric, restated, report.currency)}"
-        cells = ([TEAM_LABELS[row.team]] if team is None else []) + [row.label, actual,
+        cells = ([TEAM_LABELS[row.team]] if team is None else []) + [
+                 row.label, actual,
                  figure_text(row.metric, row.target, report.currency),
                  formatting.rate(row.of_target, 0) if row.of_target is not None else "–"]
         if not report.complete:
@@ -91,7 +99,8 @@ def closed_loop(report: MonthReport, by: str, limit: int = LOOP_ROWS_PRINTED) ->
     """The loop rows with the most won revenue (then leads), and the total of all rows."""
     table = report.loop_campaign if by == "campaign" else report.loop_source
     totals = report.loop_campaign_totals if by == "campaign" else report.loop_source_totals
-    headers = [by.capitalize(), "Leads", "MQLs", "SQLs", "Won deals", "Revenue", "Cost", "Cost / lead", "Return"]
+    headers = [by.capitalize(), "Leads", "MQLs", "SQLs", "Won deals", "Revenue", "Cost", "Cost / lead",
+               "Return (campaign revenue ÷ cost)"]
     ordered = table.sort_values(["revenue_won", "leads"], ascending=False, kind="stable").head(limit)
 
     def cells(label, row) -> list[str]:
@@ -105,6 +114,8 @@ def closed_loop(report: MonthReport, by: str, limit: int = LOOP_ROWS_PRINTED) ->
     if len(table) > limit:
         rows.append([f"… {len(table) - limit} more in the workbook"] + [""] * 8)
     rows.append(cells("All", totals))
+    rows.append(["Of it, leads without a campaign (not in the return)", "", "", "", "",
+                 money(totals["revenue_without_campaign"], report.currency), "", "", ""])
     return headers, rows
 
 

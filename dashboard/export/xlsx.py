@@ -149,14 +149,16 @@ def build_xlsx(report: MonthReport) -> bytes:
                                                                                   "required_per_day") else COUNT),
                     (f"{field}_{MONEY}", f"{header} (money)", MONEY), (f"{field}_{RATE}", f"{header} (rate)", RATE)]
     columns += [("mom", "Change on the month before (relative; points for rates)", CHANGE),
-                ("yoy", "Change on the year before (relative; points for rates)", CHANGE)]
+                ("yoy", "Change on the year before (relative; points for rates)", CHANGE),
+                ("reason", "Not measured because", TEXT)]  # "not recorded": the source never records it
     sheets.table("Scorecard", board, columns)
 
     figures = _by_metric(report.key_figures, ("value", "previous", "year_ago"))
     columns = [("metric", "kpis field", TEXT), ("label", "Figure", TEXT)]
     for field, header in (("value", report.key), ("previous", "Month before"), ("year_ago", "Year before")):
         columns += [(f"{field}_{kind}", f"{header} ({kind})", kind) for kind in (COUNT, MONEY, RATE)]
-    columns += [("mom", "Change on the month before", CHANGE), ("yoy", "Change on the year before", CHANGE)]
+    columns += [("mom", "Change on the month before", CHANGE), ("yoy", "Change on the year before", CHANGE),
+                ("reason", "Not measured because", TEXT)]
     sheets.table("Key figures", figures, columns)
 
     trend_fields = [c for c in report.trends.columns if c != "period_start"]
@@ -182,10 +184,12 @@ def build_xlsx(report: MonthReport) -> bytes:
     loop_columns = [("key", "Key", TEXT), ("label", "Name", TEXT), ("channel", "Channel", TEXT),
                     ("leads", "Leads", COUNT), ("mqls", "MQLs", COUNT), ("sqls", "SQLs", COUNT),
                     ("won_leads", "Won leads", COUNT), ("deals_won", "Won deals", COUNT),
-                    ("revenue_won", "Won revenue", MONEY), ("conv_lead_won", "Lead → won", RATE),
+                    ("revenue_won", "Won revenue", MONEY),
+                    ("revenue_with_campaign", "Won revenue of leads with a campaign", MONEY),
+                    ("conv_lead_won", "Lead → won", RATE),
                     ("cost", "Cost", MONEY), ("cost_per_lead", "Cost / lead", MONEY),
                     ("cost_per_mql", "Cost / MQL", MONEY), ("cost_per_won_deal", "Cost / won deal", MONEY),
-                    ("return_on_cost", "Return (revenue ÷ cost)", NUMBER)]
+                    ("return_on_cost", "Return (campaign leads' revenue ÷ cost)", NUMBER)]
     for by, table in (("source", report.loop_source), ("campaign", report.loop_campaign)):
         table = table.assign(key=table["key"].map(lambda k: None if pd.isna(k) else str(k).removesuffix(".0")))
         sheets.table(f"Loop by {by}", table, loop_columns if by == "campaign" else

@@ -18,8 +18,8 @@ from dashboard.metrics.stages import AT
 COUNTS = ("leads", "mqls", "sqls", "won_leads", "deals_won")
 # The groups closed_loop gives leads without a source or campaign.
 NO_SOURCE, NO_CAMPAIGN = "(none)", "(no campaign)"
-LOOP_COLUMNS = ("key", "label", "channel", *COUNTS, "revenue_won", "conv_lead_won", "cost", "cost_per_lead",
-                "cost_per_mql", "cost_per_won_deal", "return_on_cost")
+LOOP_COLUMNS = ("key", "label", "channel", *COUNTS, "revenue_won", "revenue_with_campaign", "conv_lead_won", "cost",
+                "cost_per_lead", "cost_per_mql", "cost_per_won_deal", "return_on_cost")
 
 
 def campaigns_in_view(campaigns: pd.DataFrame, cohort_campaign_ids, campaign_ids=(), sources=()) -> pd.DataFrame:
@@ -33,15 +33,15 @@ def campaigns_in_view(campaigns: pd.DataFrame, cohort_campaign_ids, campaign_ids
 
 def loop_table(stages: pd.DataFrame, deals: pd.DataFrame, campaigns: pd.DataFrame, by: str, start: dt.date,
                end: dt.date, tz, currency: str, exchange_rates: dict[str, float],
-               through: dt.date | None = None) -> pd.DataFrame:
+               costs: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per source or campaign, the leads created in the local dates start..end (inclusive) and
-    what became of them: MQLs, SQLs, won leads, won deals and revenue, lead->won conversion,
-    the campaigns' cost in the dates (open-ended ones running through `through`), cost per lead, per MQL and per won deal, and return
-    (SPEC 10). `key` is the source or campaign id, `label` its readable name."""
+    what became of them: MQLs, SQLs, won leads, won deals and revenue (and the part of it of
+    leads with a campaign), lead->won conversion, the campaigns' cost in the dates (by their
+    `costs` rows, else their cost spread over their dates), cost per lead, per MQL and per won
+    deal, and return (SPEC 10). `key` is the source or campaign id, `label` its readable name."""
     after = pd.Timestamp(end) + pd.Timedelta(days=1)
     table = closed_loop(stages, deals, campaigns, by, local_midnight(start, tz), local_midnight(after, tz),
-                        pd.Timestamp(start), after, currency, exchange_rates,
-                        pd.Timestamp(through) if through else None)
+                        pd.Timestamp(start), after, currency, exchange_rates, costs)
     key = "campaign_id" if by == "campaign" else "source"
     table = table.rename(columns={key: "key"})
     if by == "campaign":
@@ -59,10 +59,13 @@ def loop_table(stages: pd.DataFrame, deals: pd.DataFrame, campaigns: pd.DataFram
 
 def loop_totals(table: pd.DataFrame) -> pd.Series:
     """The loop table's sums with the ratios recomputed from them, not averaged: conversion
-    over all leads, the cost ratios and return over the rows that have a cost (revenue of
-    leads no campaign paid for is not a return on spend)."""
+    over all leads, the cost ratios over the rows that have a cost, and return = the revenue
+    of the leads that have a campaign / the campaigns' cost (SPEC 10); the revenue of leads
+    without a campaign is not a return on spend and is given beside it
+    (`revenue_without_campaign`)."""
     totals = {column: int(table[column].sum()) for column in COUNTS}
     revenue = float(table["revenue_won"].sum())
+    with_campaign = float(table["revenue_with_campaign"].sum())
     priced = table[table["cost"].fillna(0) > 0]
     cost = float(priced["cost"].sum()) if len(priced) else np.nan
 
@@ -72,12 +75,14 @@ def loop_totals(table: pd.DataFrame) -> pd.Series:
 
     totals.update({
         "revenue_won": revenue,
+        "revenue_with_campaign": with_campaign,
+        "revenue_without_campaign": revenue - with_campaign,
         "conv_lead_won": totals["won_leads"] / totals["leads"] if totals["leads"] else np.nan,
         "cost": cost,
         "cost_per_lead": per("leads"),
         "cost_per_mql": per("mqls"),
         "cost_per_won_deal": per("deals_won"),
-        "return_on_cost": float(priced["revenue_won"].sum()) / cost if len(priced) else np.nan,
+        "return_on_cost": with_campaign / cost if len(priced) else np.nan,
     })
     return pd.Series(totals)
 

@@ -44,6 +44,16 @@ def stage_counts(stages: pd.DataFrame, periods: pd.DatetimeIndex, tz, grain: str
     return counts
 
 
+def clipped_stage_counts(stages: pd.DataFrame, periods: pd.DatetimeIndex, tz, grain: str,
+                         start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """`stage_counts` of only the stage dates in the UTC instants [start, end): a first or last
+    period that runs past the range counts its days inside it, so the periods add up to
+    `range_stage_counts` of the same range (one page, one number)."""
+    inside = stages[[AT[stage] for stage in STAGES]]
+    inside = inside.where((inside >= start) & (inside < end))
+    return stage_counts(inside, periods, tz, grain)
+
+
 def range_stage_counts(stages: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
     """How many leads reached each stage (lead .. won) in the UTC instants [start, end), by
     the effective stage date (SPEC 1, 2)."""

@@ -16,6 +16,7 @@ from dashboard import vocabulary
 from dashboard.metrics import acceptance, deals, funnel, response
 from dashboard.metrics.calendar import WorkCalendar, local_midnight, period_end, period_range, to_local_dates
 from dashboard.metrics.pacing import AFTER, BEFORE, DURING, count_pacing, rate_pacing
+from dashboard.metrics.recorded import reasons
 from dashboard.metrics.stages import AT, STAGES, as_known_at, as_recorded_by, effective_stages
 from dashboard.metrics.targets import (
     COMPANY,
@@ -31,7 +32,7 @@ from queries.loaders import Dataset
 # The columns of the stages frame that kpi_table's figures read (the rest are not copied).
 KPI_STAGE_COLUMNS = [
     "id", "external_id", "owner_id", "source", "segment", "campaign_id", "assigned_at", "first_touch_at",
-    "disqualified_at", "disqualified_reason", *(AT[stage] for stage in STAGES),
+    "disqualified_at", "disqualified_reason", "recycled_at", *(AT[stage] for stage in STAGES),
 ]
 # The lead columns an effective stage date can come from (the rest come from deals).
 STAGE_COLUMNS = ("created_at", "mql_at", "sal_at", "sql_at", "opportunity_at")
@@ -77,10 +78,15 @@ def periods_for(grain: str, start: dt.date, end: dt.date) -> pd.DatetimeIndex:
 def kpi_table(
     dataset: Dataset, agreement: Agreement, grain: str, periods: pd.DatetimeIndex, as_of: pd.Timestamp,
     with_maturity: bool = True, shared: SettledFrames | None = None, recorded_by: pd.Timestamp | None = None,
+    unrecorded: frozenset[str] | None = None,
 ) -> pd.DataFrame:
     """Every kpis field per period as known at `as_of` (with what was recorded by
     `recorded_by`, as_of by default: later for the restated figures), plus the building blocks behind the
     rates (cohort sizes, immature flags, decisions, response outcomes).
+
+    A rate the source does not record (`unrecorded`, by default the dataset's
+    `not_recorded`: a filtered cut carries the unfiltered records' answer) is null
+    throughout, and `table.attrs["not_recorded"]` names those rates for `kpi_records`' notes.
 
     Only the leads that can count in the periods are worked on (`in_periods`), so the work
     follows the periods asked for, not the length of history; the cohort maturity lag is the
@@ -123,6 +129,10 @@ def kpi_table(
     decided = acceptance.decisions(stages)
     table = table.join(acceptance.acceptance_by_period(decided, periods, tz, grain))
     table.index.name = "period_start"
+    unrecorded = dataset.not_recorded if unrecorded is None else frozenset(unrecorded)
+    for rate in unrecorded:
+        table[rate] = float("nan")
+    table.attrs["not_recorded"] = unrecorded
     return table
 
 
@@ -160,6 +170,7 @@ def in_periods(
         deals=deals_[deals_["lead_id"].isin(lead_ids) | deal_in_range],
         activities=dataset.activities[dataset.activities["lead_id"].isin(lead_ids)],
         changes=dataset.changes.iloc[:0],  # applied above
+        unrecorded=dataset.not_recorded,
     )
     known = as_known_at(sliced, as_of, recorded_by)
     return known, effective_stages(known.leads, known.deals)
@@ -246,14 +257,18 @@ def _rounded(value, digits: int = 6):
 
 
 def kpi_records(table: pd.DataFrame, scored: pd.DataFrame) -> list[dict]:
-    """The kpis rows as plain dicts: SPEC's fields, then `commitments` by id (each with a
-    `note` when the view is a slice some commitment has no target for)."""
+    """The kpis rows as plain dicts: SPEC's fields, `notes` (each rate the source does not
+    record, with the reason `not recorded`; empty when every rate is measured), then
+    `commitments` by id (each with a `note` when the view is a slice some commitment has no
+    target for)."""
     records = []
     noted = "note" in scored and scored["note"].notna().any()
+    notes = reasons(table.attrs.get("not_recorded", frozenset()))
     for start, row in table.iterrows():
         record = {"period_start": start.date().isoformat()}
         for field in KPI_FIELDS[1:]:
             record[field] = _rounded(row[field])
+        record["notes"] = dict(notes)
         commitments = {}
         for _, item in scored[scored["period_start"] == start].iterrows():
             fields = COMMITMENT_FIELDS if item["is_count"] else ("actual", "target", "status")

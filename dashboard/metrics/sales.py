@@ -30,14 +30,14 @@ def owner_names(owner_ids: pd.Series, owners: pd.DataFrame) -> pd.Series:
 
 def response_summary(responses: pd.DataFrame) -> dict:
     """The MQLs of the responses frame: met, missed, pending, open breaches, attainment
-    met / (met + missed) (None with no known outcome) and the median response of the touched
-    ones (SPEC 5)."""
+    met / (met + missed) (None with no known outcome) and the median response of the ones
+    responded to, by a touch or a decision (SPEC 5)."""
     outcome = responses["outcome"]
     met, missed = int((outcome == MET).sum()), int((outcome == MISSED).sum())
-    touched = responses.loc[responses["first_touch_at"].notna(), "response_hours"]
+    touched = responses.loc[responses["responded_at"].notna(), "response_hours"]
     return {
         "mqls": len(responses), "met": met, "missed": missed, "pending": int((outcome == PENDING).sum()),
-        "open_breaches": int(responses["open_breach"].sum()), "touched": len(touched),
+        "open_breaches": int(responses["open_breach"].sum()), "responded": len(touched),
         "attainment": met / (met + missed) if met + missed else None,
         "median_response_hours": float(touched.median()) if len(touched) else None,
     }
@@ -45,11 +45,11 @@ def response_summary(responses: pd.DataFrame) -> dict:
 
 def response_distribution(responses: pd.DataFrame, window_hours: float, bins_per_window: int = 8,
                           windows_shown: int = 4) -> pd.DataFrame:
-    """How many touched MQLs took how long: bins of window / bins_per_window working hours,
+    """How many responded MQLs (touched or decided on) took how long: bins of window / bins_per_window working hours,
     each holding (bin_start, bin_end] (the first also 0), up to windows_shown windows, then one
     overflow bin for everything slower. `within_window` marks bins whose responses all met the
     window (SPEC 5: a response equal to the window is in time)."""
-    hours = responses.loc[responses["first_touch_at"].notna(), "response_hours"].astype(float)
+    hours = responses.loc[responses["responded_at"].notna(), "response_hours"].astype(float)
     width = window_hours / bins_per_window
     count = bins_per_window * windows_shown
     cap = width * count
@@ -100,7 +100,7 @@ def rep_response(responses: pd.DataFrame, owners: pd.DataFrame, target: float | 
 
 
 def open_breach_list(responses: pd.DataFrame, owners: pd.DataFrame) -> pd.DataFrame:
-    """The open breaches at as_of (SPEC 5): each untouched MQL past its window with its owner,
+    """The open breaches at as_of (SPEC 5): each MQL with no response (no touch, no decision) past its window with its owner,
     age in working hours, source, segment and MQL time; the longest waiting first."""
     breaches = responses[responses["open_breach"]]
     frame = pd.DataFrame({

@@ -132,7 +132,8 @@ def _known_at(dataset: Dataset, as_of: pd.Timestamp) -> Dataset:
     deals.loc[closed_later, "lost_reason"] = None
 
     activities = dataset.activities[dataset.activities["occurred_at"] <= as_of]
-    return dataclasses.replace(dataset, leads=leads, deals=deals, activities=activities)
+    return dataclasses.replace(dataset, leads=leads, deals=deals, activities=activities,
+                               unrecorded=dataset.not_recorded)
 
 
 def times_by_id(ids: pd.Series, times: pd.Series) -> pd.Series:

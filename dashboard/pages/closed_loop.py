@@ -45,20 +45,27 @@ DEFINITIONS = {
     "deals_won": "Won deals of the cohort's leads, closed by as_of (a lead can win several).",
     "revenue_won": "Sum of the amounts of those won deals, in the agreement's currency.",
     "conv_lead_won": "Lead → won: the share of the cohort's leads with a won deal by as_of.",
-    "cost": "The campaigns' cost falling in the chosen dates: a campaign's cost spread evenly over its days "
-            "(an ongoing one over the days it has run); a source's cost is that of the campaigns of its channel.",
+    "cost": "The campaigns' cost falling in the chosen dates: the sum of a campaign's spend rows (campaign_costs), "
+            "each spread evenly over its own days; without such rows its cost spread evenly over its start to end "
+            "date, or all on its start date when it has no end. A source's cost is that of the campaigns of its "
+            "channel.",
     "cost_per_lead": "Cost ÷ leads.",
     "cost_per_mql": "Cost ÷ MQLs.",
     "cost_per_won_deal": "Cost ÷ won deals.",
-    "return_on_cost": "Return: won revenue ÷ cost (1× is break-even).",
+    "return_on_cost": "Return: won revenue of the leads that have a campaign ÷ those campaigns' cost "
+                      "(1× is break-even); revenue of leads without a campaign is not in it.",
+    "revenue_without_campaign": "Won revenue of the cohort's leads that have no campaign: not in the return.",
 }
 LABELS = {
     "leads": "Leads", "mqls": "MQLs", "sqls": "SQLs", "deals_won": "Won deals", "revenue_won": "Won revenue",
     "conv_lead_won": "Lead → won", "cost": "Cost", "cost_per_lead": "Cost / lead", "cost_per_mql": "Cost / MQL",
     "cost_per_won_deal": "Cost / won deal", "return_on_cost": "Return",
 }
-MONEY = ("revenue_won", "cost", "cost_per_lead", "cost_per_mql", "cost_per_won_deal")
-CARDS = ("leads", "mqls", "sqls", "deals_won", "revenue_won", "cost", "return_on_cost")
+# The totals' cards say what the one-number return divides (SPEC 10), the revenue outside it beside it.
+CARD_LABELS = {**LABELS, "return_on_cost": "Return: campaign revenue ÷ cost",
+               "revenue_without_campaign": "Revenue without a campaign"}
+MONEY = ("revenue_won", "cost", "cost_per_lead", "cost_per_mql", "cost_per_won_deal", "revenue_without_campaign")
+CARDS = ("leads", "mqls", "sqls", "deals_won", "revenue_won", "cost", "return_on_cost", "revenue_without_campaign")
 
 
 def layout(by: str | None = None, **_query):
@@ -132,7 +139,7 @@ def render_loop(report: LoopReport) -> html.Div:
     cost_note = WHOLE_COSTS_NOTE if report.whole_campaign_costs else None
     noun = NOUNS[by]
     cards = dbc.Row([
-        dbc.Col(kpi_card(html.Span(LABELS[metric], title=DEFINITIONS[metric], className="definition"),
+        dbc.Col(kpi_card(html.Span(CARD_LABELS[metric], title=DEFINITIONS[metric], className="definition"),
                          formatted(metric, totals[metric], currency), component_id=TOTAL_CARD.format(metric)),
                 xs=6, md=3, xl=True, className="mb-3")
         for metric in CARDS
@@ -150,7 +157,7 @@ def render_loop(report: LoopReport) -> html.Div:
         graph(CHART, loop_panels_figure(charted, totals["conv_lead_won"], currency)),
         note=(f"One row per {noun}, most won revenue first. A long first bar with short ones after it is volume "
               "that does not convert; a short first bar with long ones after it is a small source of revenue. "
-              "Return is won revenue ÷ cost in these dates (red: under break-even; “no cost”: none recorded)."
+              "Return is the won revenue of leads with a campaign ÷ cost in these dates (red: under break-even; “no cost”: none recorded)."
               + (f" {left_out} smaller {noun}s are only in the table below." if left_out > 0 else "")),
     )
     rows = [grid_row(row, currency) for _, row in table.iterrows()]
@@ -165,8 +172,9 @@ def render_loop(report: LoopReport) -> html.Div:
         className="ag-theme-alpine loop-grid",
     )
     grid_box = section(f"Per {noun}: leads → MQLs → SQLs → won, and what it cost", grid,
-                       note="Sort by any column. The bottom row adds up the rows; its cost ratios and return "
-                            "count only the rows with a cost.")
+                       note="Sort by any column. The bottom row adds up the rows; its cost ratios count only "
+                            "the rows with a cost, and its return divides the revenue of the leads that have a "
+                            "campaign by the campaigns' cost.")
     return html.Div([*notes, cards, chart, grid_box])
 
 

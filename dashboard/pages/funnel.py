@@ -92,6 +92,16 @@ def stage_label(stage: str, agreement) -> html.Span:
     return html.Span(STAGE_PLURALS[stage], title=title, className="definition")
 
 
+def clipped_label(start, index: int, periods: int, report: SummaryReport) -> str:
+    """A period's label, with the part of it inside the range when the range cuts it."""
+    label = period_label(start, report.filters.grain, report.today)
+    if index == 0 and report.first_clipped:
+        label += f", from {report.first_clipped:%-d %b}"
+    if index == periods - 1 and report.last_clipped:
+        label += f", to {report.last_clipped:%-d %b}"
+    return label
+
+
 def render_summary(report: SummaryReport) -> html.Div:
     """Stage totals of the date range, the range's funnel and the counts per period."""
     totals, range_stages, counts, filters, agreement = (report.totals, report.range_funnel, report.counts,
@@ -102,9 +112,15 @@ def render_summary(report: SummaryReport) -> html.Div:
                               dcc.Link("the leads →", href=f"/leads{search}{'&' if search else '?'}stage={stage}"),
                               component_id=STAGE_CARD.format(stage)), xs=6, md=4, xl=2, className="mb-3")
              for stage in STAGE_FIELDS]
-    rows = [[period_label(start, filters.grain, report.today), *[formatting.count(v) for v in row]]
-            for start, row in counts.iterrows()]
-    rows.append(["Total of these periods", *[formatting.count(v) for v in counts.sum()]])
+    rows = [[clipped_label(start, index, len(counts), report), *[formatting.count(v) for v in row]]
+            for index, (start, row) in enumerate(counts.iterrows())]
+    rows.append(["Total of these dates", *[formatting.count(v) for v in counts.sum()]])
+    clipped = report.first_clipped or report.last_clipped
+    counts_note = ("Leads whose (effective) stage date falls in the period and in these dates; a lead that skipped "
+                   "a stage counts in it at the later stage's date."
+                   + (f" The {'first and last' if report.first_clipped and report.last_clipped else 'first' if report.first_clipped else 'last'} "
+                      f"{filters.grain} runs past these dates and counts only its days inside them, so the total "
+                      "is the figure of the tiles above." if clipped else " The total is the figure of the tiles above."))
     headers = ["Period", *[stage_label(stage, agreement) for stage in STAGE_FIELDS]]
     funnel_chart = (graph(FUNNEL_GRAPH, funnel_figure(range_stages)) if range_stages["leads"].iloc[0]
                     else html.P("No leads were created in these dates.", className="text-muted"))
@@ -113,14 +129,16 @@ def render_summary(report: SummaryReport) -> html.Div:
         dbc.Row(cards, className="g-3"),
         dbc.Row([
             dbc.Col(section("Leads created in these dates: how far they have got",
-                            funnel_chart, note="Each lead counted once, at every stage it has reached by now; "
-                                               "in brackets the share of the stage before."),
+                            funnel_chart, note="A cohort: each lead created in these dates counted once, at every "
+                                               "stage it has reached by now, whenever it got there; so its MQLs "
+                                               "are not the tiles' MQLs of these dates (leads whose MQL date falls "
+                                               "in them, whenever created). In brackets the share of the stage "
+                                               "before."),
                     lg=5),
             dbc.Col(section(f"Stage counts per {filters.grain}",
                             html.Div(table(headers, rows, component_id=COUNTS_TABLE,
                                            row_classes=[None] * (len(rows) - 1) + ["total"]), className="scroll-table"),
-                            note="Leads whose (effective) stage date falls in the period; a lead that skipped a "
-                                 "stage counts in it at the later stage's date."), lg=7),
+                            note=counts_note), lg=7),
         ], className="g-3"),
     ])
 
@@ -147,6 +165,12 @@ def render_conversion(report: ConversionReport) -> html.Div:
         note = ("Period ratio, not a conversion: the two counts are different leads (those reaching each stage in "
                 "the period), so it can exceed 100 % and tells nothing about any one cohort. Blue is marketing's "
                 "step, pink the steps sales owns.")
+    if report.not_recorded:
+        subtitles = {pair: text + (" · not recorded" if pair in report.not_recorded else "")
+                     for pair, text in subtitles.items()}
+        steps = ", ".join(f"{STAGE_PLURALS[a]} → {STAGE_PLURALS[b]}" for a, b in report.not_recorded)
+        note += (f" Not recorded: {steps}. The source records no lead that reached the first stage and stopped "
+                 "before the next, so the share would read 100 % whatever happened; it is left out.")
     figure = conversion_figure(report.conversions, subtitles, report.targets if view == COHORT else {},
                                view == PERIOD_RATIO)
     return html.Div([graph(CONVERSION_GRAPH, figure), html.Div(note, className="section-note", id="funnel-conversion-note")])

@@ -118,7 +118,7 @@ def _describe(narrowing: LeadQuery, start: dt.date, end: dt.date, window: float 
     if narrowing.breach:
         if window is None:
             return "The agreement has no response window, so no breaches: showing the MQLs of " + dates + "."
-        return (f"Open response breaches: MQLs of {dates} still untouched more than {window:g} working hours "
+        return (f"Open response breaches: MQLs of {dates} still without a response (no touch, no decision) more than {window:g} working hours "
                 "after they became MQLs.")
     if narrowing.stage:
         stage = narrowing.stage

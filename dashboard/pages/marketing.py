@@ -104,7 +104,10 @@ def render_marketing(report: MarketingReport) -> html.Div:
                          component_id=CARD.format("leads")), xs=6, lg=2, className="mb-3"),
         dbc.Col(kpi_card(metric_label("mqls"), formatting.count(sums["mqls"]), mql_detail,
                          component_id=CARD.format("mqls")), xs=6, lg=2, className="mb-3"),
-        dbc.Col(kpi_card(metric_label("acceptance_rate"), formatting.rate(sums["acceptance_rate"]), acceptance_detail,
+        dbc.Col(kpi_card(metric_label("acceptance_rate"),
+                         formatting.figure_or_reason("acceptance_rate", sums["acceptance_rate"],
+                                                     report.agreement.currency, report.not_recorded),
+                         acceptance_detail,
                          component_id=CARD.format("acceptance")), xs=6, lg=2, className="mb-3"),
         dbc.Col(kpi_card(html.Span("Rejected without a reason", title="MQLs of these dates that sales rejected "
                                    "without giving a reason: each one is an SLA violation.", className="definition"),

@@ -60,12 +60,13 @@ def definitions(agreement) -> dict[str, str]:
     """The page's own terms, one hover away (SPEC numbers in brackets)."""
     hours = _hours_word(agreement)
     return {
-        "response_time": f"Response time (SPEC 5): first touch − MQL time, in {hours}. The first touch is "
-                         "first_touch_at, else the first sales activity at or after the MQL; a touch before "
-                         "the MQL counts as 0.",
+        "response_time": f"Response time (SPEC 5): first response − MQL time, in {hours}. The first response is "
+                         "the earliest of the first touch (first_touch_at, else the first sales activity at or "
+                         "after the MQL) and a sales decision (accepted, rejected or sent back); a response "
+                         "before the MQL counts as 0.",
         "routing_delay": f"Routing delay (SPEC 5): MQL time to assigned_at (routed to its owner), in {hours}; "
                          "only where assigned_at is recorded.",
-        "rep_delay": f"Rep delay (SPEC 5): assigned_at to the first touch, in {hours}: the part the rep controls.",
+        "rep_delay": f"Rep delay (SPEC 5): assigned_at to the first response, in {hours}: the part the rep controls.",
         "open_breaches": "Open breach (SPEC 5): " + METRIC_DEFINITIONS["open_breaches"],
         "decisions": "SPEC 6: each MQL of the period is accepted (reached SAL), rejected (disqualified without "
                      "SAL) or not decided yet. " + METRIC_DEFINITIONS["acceptance_rate"],
@@ -130,7 +131,7 @@ def breach_columns(agreement) -> list[dict]:
          "headerTooltip": "The lead's id in the CRM: opens its record and timeline on the leads page."},
         {"field": "owner", "headerName": "Owner", "minWidth": 150, "flex": 1,
          "headerTooltip": "The sales rep the lead is assigned to."},
-        {"field": "age_hours", "headerName": "Untouched for", "sort": "desc", "type": "rightAligned",
+        {"field": "age_hours", "headerName": "Waiting for", "sort": "desc", "type": "rightAligned",
          "valueFormatter": formatted("age_text"), "minWidth": 130, "flex": 1,
          "headerTooltip": f"Time since the lead became MQL, in {hours}, as of now."},
         {"field": "source", "headerName": "Source", "minWidth": 120, "flex": 1},
@@ -155,14 +156,14 @@ def render_breaches(breaches: pd.DataFrame, agreement, window: float, filters: V
     heading = html.Div([
         html.Span(formatting.count(count), className="breach-count", id=BREACH_COUNT),
         html.Span([_term("open breach" if count == 1 else "open breaches", terms["open_breaches"]),
-                   f": MQL{'' if count == 1 else 's'} untouched past the {window:g}-hour response window"],
+                   f": MQL{'' if count == 1 else 's'} with no response (no touch, no decision) past the {window:g}-hour response window"],
                   className="breach-title"),
     ], className="breach-heading")
-    what = (f"MQLs of {start:%-d %b %Y} – {end:%-d %b %Y} still untouched more than {window:g} "
+    what = (f"MQLs of {start:%-d %b %Y} – {end:%-d %b %Y} still without a response (no touch, no decision) more than {window:g} "
             f"{'working ' if agreement.working_hours else ''}hours after they became MQLs, as of "
             f"{local:%a %-d %b %H:%M}." + (" Longest waiting first; click a lead to open it." if count else ""))
     if not count:
-        body = html.P("Every MQL of these dates has been touched or is still inside its window.",
+        body = html.P("Every MQL of these dates has been touched or decided on, or is still inside its window.",
                       className="mb-0 fw-semibold")
         return html.Div([heading, html.Div(what, className="section-note"), body],
                         className="section breach-section clear", id=BREACHES)
@@ -182,10 +183,11 @@ def render_breaches(breaches: pd.DataFrame, agreement, window: float, filters: V
 
 
 def render_response(summary: dict, distribution: pd.DataFrame, reps: pd.DataFrame, agreement, window: float,
-                    target: float | None) -> dbc.Row:
+                    target: float | None, not_recorded=frozenset()) -> dbc.Row:
     """Response time against the window, first touch in time per rep, routing apart from rep delay."""
     terms = definitions(agreement)
-    attainment = formatting.rate(summary["attainment"])
+    attainment = formatting.figure_or_reason("response_sla_attainment", summary["attainment"], agreement.currency,
+                                             not_recorded)
     target_text = f" (target {target:.0%})" if target is not None else ""
     line = html.Div([
         metric_label("response_sla_attainment"), ": ", html.B(attainment), target_text,
@@ -193,14 +195,14 @@ def render_response(summary: dict, distribution: pd.DataFrame, reps: pd.DataFram
         html.B(formatting.hours(summary["median_response_hours"])),
         f" · {formatting.count(summary['pending'])} pending",
     ] if summary["mqls"] else "No MQLs in these dates.", className="sales-summary", id=RESPONSE_SUMMARY)
-    untouched = summary["mqls"] - summary["touched"]
-    histogram = (response_histogram_figure(distribution, window) if summary["touched"]
-                 else empty_figure("No MQL of these dates has been touched yet"))
+    untouched = summary["mqls"] - summary["responded"]
+    histogram = (response_histogram_figure(distribution, window) if summary["responded"]
+                 else empty_figure("No MQL of these dates has had a response yet"))
     histogram_box = section(
         [_term("Response time", terms["response_time"]), " against the window"],
         line, graph(HISTOGRAM, histogram),
-        html.Div(f"Touched MQLs of these dates; {formatting.count(untouched)} still untouched (breaches and "
-                 "pending) are not in the bars. The slowest land in the last bar.", className="section-note"),
+        html.Div(f"MQLs of these dates with a response (a touch or a decision); {formatting.count(untouched)} "
+                 "still without one (breaches and pending) are not in the bars. The slowest land in the last bar.", className="section-note"),
     )
     rep_box = section(
         [metric_label("response_sla_attainment"), " per rep"],
@@ -238,12 +240,14 @@ def update_response(state):
         stamp,
         render_breaches(report.breaches, agreement, report.window, report.filters, report.start, report.end,
                         report.as_of),
-        render_response(report.summary, report.distribution, report.reps, agreement, report.window, report.target),
+        render_response(report.summary, report.distribution, report.reps, agreement, report.window, report.target,
+                        report.not_recorded),
     ])
 
 
 def render_periods(decisions: pd.DataFrame, sqls: pd.DataFrame, wins: pd.DataFrame, by_month: pd.DataFrame,
-                   by_stage: pd.DataFrame, order: list[str], agreement, grain: str) -> html.Div:
+                   by_stage: pd.DataFrame, order: list[str], agreement, grain: str,
+                   not_recorded=frozenset()) -> html.Div:
     """Acceptance decisions, SQLs and win rate per period, and the open pipeline."""
     terms = definitions(agreement)
     currency = agreement.currency
@@ -253,7 +257,9 @@ def render_periods(decisions: pd.DataFrame, sqls: pd.DataFrame, wins: pd.DataFra
     has_win_target = wins["target"].notna().any()
     win_figure = bars_against_target(wins, "period_start", "win_rate", "target" if has_win_target else None, "",
                                      "sales", "Win rate", percent=True)
-    if wins["win_rate"].isna().all():
+    if "win_rate" in not_recorded:
+        win_figure = empty_figure("Win rate not recorded: the source records no lost deal")
+    elif wins["win_rate"].isna().all():
         win_figure = empty_figure("No deal closed in these dates")
     for figure in (sql_figure, win_figure):
         figure.update_layout(margin={"l": 56, "r": 16, "t": 40, "b": 40},
@@ -266,7 +272,9 @@ def render_periods(decisions: pd.DataFrame, sqls: pd.DataFrame, wins: pd.DataFra
                         graph(DECISIONS_GRAPH, decisions_figure(decisions) if decided or decisions["undecided"].sum()
                               else empty_figure("No MQLs in these dates")),
                         note="By the period the MQL came in; the line is the acceptance rate (right axis) against "
-                             "marketing's lead-quality target."), xl=4, lg=6),
+                             "marketing's lead-quality target."
+                             + (" Acceptance rate: not recorded (the source records no rejection or no acceptance), "
+                                "so there is no line." if "acceptance_rate" in not_recorded else "")), xl=4, lg=6),
         dbc.Col(section([metric_label("sqls"), f" per {grain} against the target"], graph(SQL_GRAPH, sql_figure),
                         note=None if has_sql_target else "The agreement sets no SQL target."), xl=4, lg=6),
         dbc.Col(section([metric_label("win_rate"), f" per {grain}"], graph(WIN_RATE_GRAPH, win_figure), note=win_note),
@@ -307,4 +315,5 @@ def update_periods(state):
     if report.is_empty:
         return None  # the response body says what to load
     return render_periods(report.decisions, report.sqls, report.wins, report.pipeline_by_month,
-                          report.pipeline_by_stage, report.stage_order, report.agreement, report.grain)
+                          report.pipeline_by_stage, report.stage_order, report.agreement, report.grain,
+                          report.not_recorded)

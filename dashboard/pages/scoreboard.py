@@ -43,12 +43,13 @@ def _change(actual, previous, metric: str, currency: str) -> str:
     return ("+" if difference >= 0 else "−") + text
 
 
-def _commitment_card(rows: pd.DataFrame, agreement: Agreement) -> html.Div:
+def _commitment_card(rows: pd.DataFrame, agreement: Agreement, not_recorded=frozenset()) -> html.Div:
     first = rows.iloc[0]
     commitment = agreement.commitment(first["id"])
     metric, currency = commitment.metric, agreement.currency
     is_count = commitment.is_count
     value = lambda v: formatting.metric_value(metric, v, currency)  # noqa: E731
+    actual = lambda v: formatting.figure_or_reason(metric, v, currency, not_recorded)  # noqa: E731
     decimals = lambda v: formatting.metric_value(metric, v, currency, decimals=1 if metric != "revenue_won" else 0)  # noqa: E731
     headers = ["", "Actual", "Target", "Expected so far", "Projected", "Needed / work day", "Status", "vs. previous period, same point"]
     if not is_count:
@@ -56,13 +57,13 @@ def _commitment_card(rows: pd.DataFrame, agreement: Agreement) -> html.Div:
     body = []
     for _, row in rows.iterrows():
         restated = row.get("restated")
-        actual = [value(row["actual"])]
+        shown = [actual(row["actual"])]
         if restated is not None and not pd.isna(restated) and value(restated) != value(row["actual"]):
-            actual.append(html.Span(f", restated {value(restated)}", className="restated",
-                                    title="Late data recorded since the period ended changed it"))
+            shown.append(html.Span(f", restated {value(restated)}", className="restated",
+                                   title="Late data recorded since the period ended changed it"))
         note = row.get("note") if isinstance(row.get("note"), str) else None
         target = html.Td(note, className="no-target") if note else html.Td(value(row["target"]))
-        cells = [html.Td(row["label"]), html.Td(actual, className="actual"), target]
+        cells = [html.Td(row["label"]), html.Td(shown, className="actual"), target]
         if is_count:
             cells += [html.Td(value(row["expected"])), html.Td(value(row["projected"])),
                       html.Td(decimals(row["required_per_day"]))]
@@ -86,7 +87,7 @@ def render_scoreboard(report: ScoreboardReport) -> html.Div:
     board = board.assign(order=board["horizon"].map(order)).sort_values("order")
     columns = []
     for team in COMMITMENT_TEAMS:
-        cards = [_commitment_card(board[board["id"] == c.id], agreement)
+        cards = [_commitment_card(board[board["id"] == c.id], agreement, report.not_recorded)
                  for c in agreement.commitments if c.team == team and (board["id"] == c.id).any()]
         month = board[(board["team"] == team) & (board["horizon"] == "this_month")]
         summary = [html.Span([status_badge(s), f" {int((month['status'] == s).sum())}"], className="summary-chip")

@@ -45,5 +45,5 @@ def closed_loop_report(context: ReportContext, by: str = BY_CAMPAIGN) -> LoopRep
         campaigns = campaigns_in_view(campaigns, cohort["campaign_id"], narrowing.campaign_ids, narrowing.sources)
         whole_campaign_costs = bool(narrowing.segments or narrowing.owner_ids or narrowing.teams)
     table = loop_table(stages, known.deals, campaigns, by, start, end, agreement.tz, agreement.currency,
-                       agreement.exchange_rates, through=context.today)
+                       agreement.exchange_rates, costs=known.campaign_costs)
     return LoopReport(**base, table=table, totals=loop_totals(table), whole_campaign_costs=whole_campaign_costs)

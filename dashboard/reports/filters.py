@@ -1,5 +1,5 @@
 """What a view is filtered by: the grain, the date range and the slicing filters, as the URL's
-query string says them (`?grain=week&start=...&segment=SMB,Enterprise`), so a copied link
+query string says them (`?grain=week&start=...&segment=SMB,Enterprise&deal_owner=7`), so a copied link
 reproduces the view; `ViewFilters.from_query` reads them and ignores values it cannot read
 rather than failing. The filter bar (dashboard/components/filters.py) shows and edits them;
 the reports read them.
@@ -21,7 +21,7 @@ from dashboard.metrics.calendar import GRAINS
 from queries.loaders import Filters
 
 TEAMS = vocabulary.TEAMS
-FILTER_KEYS = ("grain", "start", "end", "segment", "source", "campaign", "owner", "team")
+FILTER_KEYS = ("grain", "start", "end", "segment", "source", "campaign", "owner", "team", "deal_owner", "deal_team")
 MAX_PERIODS = 400  # a day view of 13 months, a week view of 7 years, a month view of 33
 EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 MAX_VALUES = 100
@@ -49,7 +49,9 @@ def earliest_start(end: dt.date, grain: str) -> dt.date:
 
 @dataclass(frozen=True)
 class ViewFilters:
-    """What the filter bar says: a grain, a date range and the slicing filters."""
+    """What the filter bar says: a grain, a date range and the slicing filters. `owner_ids`
+    and `teams` select leads by the lead's owner (their deals go with them); `deal_owner_ids`
+    and `deal_teams` select deals by the deal's own owner (queries.loaders.Filters)."""
 
     grain: str = "week"
     start: dt.date | None = None
@@ -59,6 +61,8 @@ class ViewFilters:
     campaign_ids: tuple[int, ...] = ()
     owner_ids: tuple[int, ...] = ()
     teams: tuple[str, ...] = ()
+    deal_owner_ids: tuple[int, ...] = ()
+    deal_teams: tuple[str, ...] = ()
     cuts: tuple[str, ...] = field(default=(), compare=False)  # what reading the query left out, said
 
     @classmethod
@@ -99,7 +103,9 @@ class ViewFilters:
             grain=grain, start=start, end=end,
             segments=tuple(values("segment", "segments")), sources=tuple(values("source", "sources")),
             campaign_ids=ints("campaign", "campaigns"), owner_ids=ints("owner", "owners"),
-            teams=tuple(t for t in values("team") if t in TEAMS), cuts=tuple(cuts),
+            teams=tuple(t for t in values("team") if t in TEAMS),
+            deal_owner_ids=ints("deal_owner", "deal owners"),
+            deal_teams=tuple(t for t in values("deal_team") if t in TEAMS), cuts=tuple(cuts),
         )
 
     @classmethod
@@ -114,7 +120,8 @@ class ViewFilters:
             "end": self.end.isoformat() if self.end else None,
             "segment": ",".join(self.segments), "source": ",".join(self.sources),
             "campaign": ",".join(map(str, self.campaign_ids)), "owner": ",".join(map(str, self.owner_ids)),
-            "team": ",".join(self.teams),
+            "team": ",".join(self.teams), "deal_owner": ",".join(map(str, self.deal_owner_ids)),
+            "deal_team": ",".join(self.deal_teams),
         }
         query = urlencode({k: v for k, v in pairs.items() if v}, safe=",")
         return f"?{query}" if query else ""
@@ -150,7 +157,8 @@ class ViewFilters:
     @property
     def data_filters(self) -> Filters:
         """The part the loaders push into SQL."""
-        return Filters(self.segments, self.sources, self.campaign_ids, self.owner_ids, self.teams)
+        return Filters(self.segments, self.sources, self.campaign_ids, self.owner_ids, self.teams,
+                       self.deal_owner_ids, self.deal_teams)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -174,7 +182,8 @@ class ViewFilters:
             "grain": data.get("grain"), "start": data.get("start"), "end": data.get("end"),
             "segment": listed("segments"), "source": listed("sources"),
             "campaign": [str(v) for v in listed("campaign_ids")], "owner": [str(v) for v in listed("owner_ids")],
-            "team": listed("teams"),
+            "team": listed("teams"), "deal_owner": [str(v) for v in listed("deal_owner_ids")],
+            "deal_team": listed("deal_teams"),
         })
         kept = data.get("cuts")
         if isinstance(kept, list) and all(isinstance(cut, str) for cut in kept[:10]):

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboard.metrics import funnel
+from dashboard.metrics.calendar import period_end
 from dashboard.metrics.funnel_views import (
     PAIRS,
+    clipped_stage_counts,
     cohort_conversions,
     disqualified_by_reason,
     median_lags,
@@ -42,7 +44,9 @@ class SummaryReport:
     is_empty: bool
     totals: pd.Series | None = None  # leads reaching each stage in the range (funnel_views.range_stage_counts)
     range_funnel: pd.DataFrame | None = None  # the leads created in the range, stage by stage
-    counts: pd.DataFrame | None = None  # stage counts per period, won included
+    counts: pd.DataFrame | None = None  # stage counts per period, won included, clipped to the range
+    first_clipped: dt.date | None = None  # the range's first day, when the first period starts before it
+    last_clipped: dt.date | None = None  # the range's last day, when the last period ends after it
 
 
 def summary_report(context: ReportContext) -> SummaryReport:
@@ -51,12 +55,17 @@ def summary_report(context: ReportContext) -> SummaryReport:
                 start=context.start, end=context.end, is_empty=context.is_empty)
     if context.is_empty:
         return SummaryReport(**base)
-    stages, (since, until) = context.stages, context.window()
+    stages, (since, until), periods = context.stages, context.window(), context.periods()
+    after_end = pd.Timestamp(context.end + dt.timedelta(days=1))
     return SummaryReport(
         **base,
         totals=range_stage_counts(stages, since, until),
         range_funnel=range_funnel(stages, since, until),
-        counts=stage_counts(stages, context.periods(), context.tz, context.grain),
+        counts=clipped_stage_counts(stages, periods, context.tz, context.grain, since, until),
+        first_clipped=context.start if periods[0] < pd.Timestamp(context.start) else None,
+        # a last period running past an end of today or later holds nothing after it yet: not cut
+        last_clipped=(context.end if period_end(periods[-1], context.grain) > after_end
+                      and context.end < context.today.date() else None),
     )
 
 
@@ -67,6 +76,7 @@ class ConversionReport:
     conversions: pd.DataFrame | None = None  # long, one row per pair and period (funnel_views.CONVERSION_COLUMNS)
     lags: pd.Series | None = None  # the median days of each pair over all history, "from->to"
     targets: dict | None = None  # (from, to) -> the agreement's target, where it sets one
+    not_recorded: tuple = ()  # (from, to) pairs the source does not record: null rates, said so
 
 
 def conversion_report(context: ReportContext, kind: str = COHORT) -> ConversionReport:
@@ -85,7 +95,12 @@ def conversion_report(context: ReportContext, kind: str = COHORT) -> ConversionR
         commitment = commitment_for(context.agreement, f"conv_{pair[0]}_{pair[1]}")
         if commitment is not None:
             targets[pair] = commitment.target_value
-    return ConversionReport(kind, False, conversions, median_lags(stages), targets)
+    unrecorded = tuple(pair for pair in PAIRS if f"conv_{pair[0]}_{pair[1]}" in context.dataset.not_recorded)
+    if kind == COHORT and unrecorded:  # a cohort share the source cannot give is not shown as 100 %
+        pairs = list(zip(conversions["from_stage"], conversions["to_stage"]))
+        conversions = conversions.assign(rate=conversions["rate"].mask([pair in unrecorded for pair in pairs]))
+    return ConversionReport(kind, False, conversions, median_lags(stages), targets,
+                            unrecorded if kind == COHORT else ())
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ class MarketingReport:
     acceptance_by_period: pd.DataFrame | None = None
     reasons: pd.DataFrame | None = None  # rejection reasons of the range's MQLs
     breakdowns: dict[str, pd.DataFrame] | None = None  # by source, campaign and segment
+    not_recorded: frozenset[str] = frozenset()  # rates the source does not record (acceptance: no rejections)
 
     @property
     def is_filtered(self) -> bool:
@@ -97,9 +98,17 @@ def marketing_report(context: ReportContext) -> MarketingReport:
     mql_target = period_target(range_targets, calendar) if range_targets is not None else None
     acceptance_target = (commitment_rate_target(agreement, acceptance_commitment.id, start, end_exclusive, today, view)
                          if acceptance_commitment else None)
+    unrecorded = context.dataset.not_recorded
+    sums = totals(breakdowns["segment"])
+    if "acceptance_rate" in unrecorded:  # never a perfect score the source cannot give
+        sums = {**sums, "acceptance_rate": None}
+        for frame in breakdowns.values():
+            if "acceptance_rate" in frame.columns:
+                frame["acceptance_rate"] = float("nan")
     return MarketingReport(
         **base,
-        sums=totals(breakdowns["segment"]),
+        not_recorded=unrecorded,
+        sums=sums,
         mql_target=mql_target,
         acceptance_target=acceptance_target,
         volume=against_target(kpis, scored, mql_commitment and mql_commitment.id, ("leads", "mqls")),

@@ -166,6 +166,7 @@ def scorecard(record: dict, previous: dict, year_ago: dict, agreement: Agreement
             "expected": scored.get("expected"), "projected": scored.get("projected"),
             "required_per_day": scored.get("required_per_day"), "status": scored["status"],
             "restated": later if later != actual and not (later is None or actual is None) else None,
+            "reason": (record.get("notes") or {}).get(commitment.metric),  # "not recorded", or None
             "previous": before, "year_ago": last_year,
             "mom": change(actual, before) if commitment.is_count else point_change(actual, before),
             "yoy": change(actual, last_year) if commitment.is_count else point_change(actual, last_year),
@@ -184,6 +185,7 @@ def key_figures(record: dict, previous: dict, year_ago: dict) -> pd.DataFrame:
         is_rate = metric in RATE_FIELDS
         compare = point_change if is_rate else change
         rows.append({"metric": metric, "label": METRIC_LABELS[metric], "is_rate": is_rate,
+                     "reason": (record.get("notes") or {}).get(metric),  # "not recorded", or None
                      "value": record[metric], "previous": previous[metric], "year_ago": year_ago[metric],
                      "mom": compare(record[metric], previous[metric]),
                      "yoy": compare(record[metric], year_ago[metric])})
@@ -209,6 +211,8 @@ def commitment_sentence(row: pd.Series, complete: bool, month: pd.Timestamp, cur
     before (e.g. 'MQLs 412 against 400 (103 %), up 8 % on October, down 3 % on November last year.')."""
     metric, label = row["metric"], row["label"]
     actual, target = figure_text(metric, row["actual"], currency), figure_text(metric, row["target"], currency)
+    if isinstance(row.get("reason"), str):  # "not recorded": the source never records what decides it
+        return f"{label}: {row['reason']} (the data never records what decides it), so not scored against {target}."
     previous_month = pd.Timestamp(month) - pd.DateOffset(months=1)
     versus_previous = short_month(previous_month, month)
     versus_year = f"{pd.Timestamp(month):%B} last year"
@@ -398,7 +402,7 @@ def pack_report(context: ReportContext, month: pd.Timestamp, unresolved: pd.Data
             conversion_targets[pair] = commitment.target_value
 
     loops = {by: loop_table(stages, known.deals, known.campaigns, by, month.date(), last_day, tz,
-                            agreement.currency, agreement.exchange_rates, through=today)
+                            agreement.currency, agreement.exchange_rates, costs=known.campaign_costs)
              for by in ("source", "campaign")}
 
     window = agreement.response_window_hours
@@ -437,7 +441,7 @@ def pack_report(context: ReportContext, month: pd.Timestamp, unresolved: pd.Data
         complete=complete, partial_note=partial_note, has_data=has_data,
         kpis=record, previous=previous, year_ago=year_ago, scorecard=board,
         key_figures=key_figures(record, previous, year_ago),
-        trends=pd.DataFrame([records[p] for p in periods]).drop(columns="commitments"),
+        trends=pd.DataFrame([records[p] for p in periods]).drop(columns=["commitments", "notes"]),
         trend_targets=scored,
         funnel=range_funnel(stages, first, after), conversions=conversions, lags=median_lags(stages),
         conversion_targets=conversion_targets,

@@ -41,6 +41,7 @@ class ResponseReport:
     summary: dict | None = None
     distribution: pd.DataFrame | None = None
     reps: pd.DataFrame | None = None
+    not_recorded: frozenset[str] = frozenset()  # rates the source does not record (first touch: no touches)
 
 
 def response_report(context: ReportContext) -> ResponseReport:
@@ -54,12 +55,20 @@ def response_report(context: ReportContext) -> ResponseReport:
     # The view's slice's target, of the version in force on the range's last day (today while it runs).
     target = commitment_rate_target(agreement, agreement.response_commitment.id, context.start,
                                     context.end + dt.timedelta(days=1), context.today, context.view)
+    summary = response_summary(responses)
+    reps = rep_response(responses, context.known.owners, target, rep_targets(context))
+    unrecorded = context.dataset.not_recorded
+    if "response_sla_attainment" in unrecorded:  # no touch is ever recorded: no attainment to show
+        summary = {**summary, "attainment": None}
+        reps = reps.assign(attainment=float("nan"), status=pd.Series([None] * len(reps), index=reps.index,
+                                                                     dtype=object))
     return ResponseReport(
         **base, target=target,
         breaches=open_breach_list(responses, context.known.owners),
-        summary=response_summary(responses),
+        summary=summary,
         distribution=response_distribution(responses, window),
-        reps=rep_response(responses, context.known.owners, target, rep_targets(context)),
+        reps=reps,
+        not_recorded=unrecorded,
     )
 
 
@@ -91,6 +100,7 @@ class PeriodsReport:
     pipeline_by_month: pd.DataFrame | None = None
     pipeline_by_stage: pd.DataFrame | None = None
     stage_order: list[str] | None = None
+    not_recorded: frozenset[str] = frozenset()  # rates the source does not record (acceptance, win rate)
 
 
 def periods_report(context: ReportContext) -> PeriodsReport:
@@ -112,4 +122,5 @@ def periods_report(context: ReportContext) -> PeriodsReport:
         pipeline_by_month=pipeline_by_month(pipeline, period_start(context.today, "month"), order),
         pipeline_by_stage=pipeline_by_stage(pipeline, order),
         stage_order=order,
+        not_recorded=context.dataset.not_recorded,
     )

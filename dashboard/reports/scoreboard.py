@@ -18,6 +18,7 @@ class ScoreboardReport:
     as_of: pd.Timestamp
     is_empty: bool
     slice_note: str | None = None  # a filtered view: scored against its slice's targets, or none
+    not_recorded: frozenset[str] = frozenset()  # rates the source does not record: "not recorded", not "–"
 
 
 SLICE_NOTE = ("Filtered view: each commitment is scored against its target for this slice; "
@@ -31,4 +32,4 @@ def scoreboard_report(context: ReportContext) -> ScoreboardReport:
     board = scoreboard(context.dataset, context.agreement, context.as_of, shared=context.settled_frames,
                        view=context.view)
     return ScoreboardReport(board, context.agreement, context.as_of, False,
-                            None if context.view.is_company else SLICE_NOTE)
+                            None if context.view.is_company else SLICE_NOTE, context.dataset.not_recorded)

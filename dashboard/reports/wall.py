@@ -35,6 +35,7 @@ class WallReport:
     funnel: pd.DataFrame | None = None  # this month so far against last month to the same point
     loop: pd.DataFrame | None = None  # per source: the leads of the last 12 months
     loop_totals: pd.Series | None = None  # every source together
+    not_recorded: frozenset[str] = frozenset()  # rates the source does not record: "not recorded", not "–"
 
 
 def wall_report(context: ReportContext, views: tuple[str, ...] = VIEWS) -> WallReport:
@@ -72,6 +73,8 @@ def wall_report(context: ReportContext, views: tuple[str, ...] = VIEWS) -> WallR
         first = (month_first - pd.DateOffset(months=11)).date()
         known, today = context.known, context.today.date()
         figures["loop"] = loop_table(context.stages, known.deals, known.campaigns, "source", first, today,
-                                     agreement.tz, agreement.currency, agreement.exchange_rates, through=today)
+                                     agreement.tz, agreement.currency, agreement.exchange_rates,
+                                     costs=known.campaign_costs)
         figures["loop_totals"] = loop_totals(figures["loop"])
-    return WallReport(tuple(views), agreement.currency, agreement.response_window_hours, **figures)
+    return WallReport(tuple(views), agreement.currency, agreement.response_window_hours, **figures,
+                      not_recorded=context.dataset.not_recorded)

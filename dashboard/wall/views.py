@@ -68,7 +68,7 @@ def _change(row, currency: str) -> str:
     return ("▲ +" if change > 0 else "▼ −") + text
 
 
-def _tile(row, currency: str, name: str) -> html.Div:
+def _tile(row, currency: str, name: str, not_recorded=frozenset()) -> html.Div:
     metric = row["metric"]
     lines = [html.Div(f"target {_value(metric, row['target'], currency)}", className="wall-tile-target")]
     if row["is_count"]:
@@ -80,19 +80,20 @@ def _tile(row, currency: str, name: str) -> html.Div:
     return html.Div([
         html.Div([html.Span(TEAM_NAMES.get(row["team"], row["team"]), className=f"wall-team {row['team']}"),
                   html.Span(METRIC_LABELS.get(metric, metric), className="wall-tile-metric")], className="wall-tile-head"),
-        html.Div(_value(metric, row["actual"], currency), className="wall-tile-actual", id=f"wall-{name}-{row['id']}"),
+        html.Div(formatting.figure_or_reason(metric, row["actual"], currency, not_recorded), className="wall-tile-actual",
+                 id=f"wall-{name}-{row['id']}"),
         *lines,
         _status(row["status"]),
     ], className=f"wall-tile {row['status'] if isinstance(row['status'], str) else 'none'}")
 
 
-def scoreboard_view(tiles: pd.DataFrame, currency: str, name: str) -> html.Div:
+def scoreboard_view(tiles: pd.DataFrame, currency: str, name: str, not_recorded=frozenset()) -> html.Div:
     """One tile per commitment: actual, target, expected so far, status; ids `wall-{name}-{commitment}`."""
-    return html.Div([_tile(row, currency, name) for _, row in tiles.iterrows()], className="wall-tiles")
+    return html.Div([_tile(row, currency, name, not_recorded) for _, row in tiles.iterrows()], className="wall-tiles")
 
 
 def meeting_view(changes: pd.DataFrame, month: pd.DataFrame, risks: pd.DataFrame, reps: pd.DataFrame,
-                 total: int, currency: str) -> html.Div:
+                 total: int, currency: str, not_recorded=frozenset()) -> html.Div:
     """Period to date against the targets, what changed since last week, what is at risk and
     the open breaches: the weekly meeting's agenda on one screen."""
     month = month.set_index("id")
@@ -103,10 +104,11 @@ def meeting_view(changes: pd.DataFrame, month: pd.DataFrame, risks: pd.DataFrame
         rows.append(html.Tr([
             html.Td([html.Span(TEAM_NAMES.get(row["team"], row["team"]), className=f"wall-team {row['team']}"),
                      METRIC_LABELS.get(metric, metric)]),
-            html.Td(_value(metric, row["week_to_date"], currency), className="num strong",
+            html.Td(formatting.figure_or_reason(metric, row["week_to_date"], currency, not_recorded),
+                    className="num strong",
                     id=f"wall-meeting-week-{row['id']}"),
             html.Td(_change(row, currency), className="num change"),
-            html.Td([_value(metric, this_month["actual"], currency), html.Span(
+            html.Td([formatting.figure_or_reason(metric, this_month["actual"], currency, not_recorded), html.Span(
                 f" / {_value(metric, this_month['target'], currency)}", className="wall-of")], className="num strong",
                 id=f"wall-meeting-month-{row['id']}"),
             html.Td(_status(this_month["status"])),
@@ -135,7 +137,7 @@ def meeting_view(changes: pd.DataFrame, month: pd.DataFrame, risks: pd.DataFrame
         risk_items = [html.Li("✔ Every commitment is on track this month.")]
     breach_items = ([html.Li([html.B(formatting.count(r.breaches)), f"  {r.owner}"])
                      for r in reps.head(MAX_MEETING_REPS).itertuples()] if total
-                    else [html.Li("✔ None: every MQL was touched in time.")])
+                    else [html.Li("✔ None: no MQL waits without a response past its window.")])
     return html.Div([
         table,
         html.Div([
@@ -167,15 +169,15 @@ def funnel_view(funnel: pd.DataFrame) -> html.Div:
 
 
 def breaches_view(reps: pd.DataFrame, total: int, window_hours: float | None) -> html.Div:
-    """How many MQLs wait untouched past the response window, per rep, the most first."""
+    """How many MQLs wait without a response past the response window, per rep, the most first."""
     if window_hours is None:
         return html.Div("The agreement sets no response window, so there are no breaches to show.",
                         className="wall-empty")
     head = html.Div([html.Span(formatting.count(total), className="wall-hero", id="wall-breach-total"),
-                     html.Span(f" MQLs untouched past the {window_hours:g} working-hour window",
+                     html.Span(f" MQLs with no response past the {window_hours:g} working-hour window",
                                className="wall-hero-note")], className="wall-hero-line")
     if not total:
-        return html.Div([head, html.Div("✔ Every MQL has been touched in time.", className="wall-empty good")])
+        return html.Div([head, html.Div("✔ No MQL waits without a response past the window.", className="wall-empty good")])
     biggest = int(reps["breaches"].max())
     rows = [html.Div([
         html.Div(row.owner, className="wall-rep-name"),
@@ -208,11 +210,15 @@ def loop_view(table: pd.DataFrame, totals: pd.Series, currency: str) -> html.Div
 
     body = [cells(row["label"], row) for _, row in top.iterrows()]
     body.append(cells("All sources", totals, "wall-total"))
-    return html.Div(html.Table([
+    return html.Div([html.Table([
         html.Thead(html.Tr([html.Th("Source"), *[html.Th(h, className="num") for h in
-                                                ("Leads", "MQLs", "Won deals", "Won revenue", "Cost", "Return")]])),
+                                                ("Leads", "MQLs", "Won deals", "Won revenue", "Cost",
+                                                 "Return (campaign revenue ÷ cost)")]])),
         html.Tbody(body),
-    ], className="wall-table"), className="wall-loop")
+    ], className="wall-table"), html.Div(
+        f"Revenue of leads without a campaign, not in the return: "
+        f"{formatting.money(totals['revenue_without_campaign'], currency)}", className="wall-note")],
+        className="wall-loop")
 
 
 def build_views(report: WallReport) -> dict:
@@ -220,12 +226,12 @@ def build_views(report: WallReport) -> dict:
     currency, rendered = report.currency, {}
     for name in report.views:
         if name == "week":
-            rendered[name] = scoreboard_view(report.week, currency, name)
+            rendered[name] = scoreboard_view(report.week, currency, name, report.not_recorded)
         elif name == "month":
-            rendered[name] = scoreboard_view(report.month, currency, name)
+            rendered[name] = scoreboard_view(report.month, currency, name, report.not_recorded)
         elif name == "meeting":
             rendered[name] = meeting_view(report.changes, report.month, report.risks, report.reps, report.breaches,
-                                          currency)
+                                          currency, report.not_recorded)
         elif name == "funnel":
             rendered[name] = funnel_view(report.funnel)
         elif name == "breaches":

@@ -17,7 +17,8 @@ PAGE_ROLES = {"/": "viewer", "/funnel": "viewer", "/marketing": "viewer", "/sale
 # owners and campaigns), the agreement banner shows on the wall screen too.
 SHELL_ROLES = {"url": "viewer", "filter-state": "viewer", "filter-grain": "viewer", "filter-dates": "viewer",
                "filter-segment": "viewer", "filter-source": "viewer", "filter-campaign": "viewer",
-               "filter-owner": "viewer", "filter-team": "viewer", "filter-notice": "viewer",
+               "filter-owner": "viewer", "filter-team": "viewer", "filter-deal-owner": "viewer",
+               "filter-deal-team": "viewer", "filter-notice": "viewer",
                "agreement-warning": "wall"}
 ROLES = ("wall", "viewer", "manager", "admin")
 USERS = {"viewer": "vera", "manager": "max", "admin": "ada"}

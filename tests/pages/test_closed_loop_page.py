@@ -25,8 +25,8 @@ NOVEMBER = (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
 
 # November 2026, seen at Fri 20 Nov 12:00.
 #   campaign 1 "Webinar A" (webinar), 1-10 Nov, cost 1,000: all of it in November.
-#   campaign 2 "Search ads" (paid_search), from 22 Oct, still running, cost 3,000: it has run
-#     22 Oct - 20 Nov, 30 days at 100 a day, of which 1-20 Nov (20 days) = 2,000 in November.
+#   campaign 2 "Search ads" (paid_search), from 22 Oct, still running, cost 3,000, with spend
+#     rows (campaign_costs) 22-31 Oct 1,000 and 1-20 Nov 2,000: 2,000 in November.
 #   campaign 3 "Fair" (events), 1-2 Sep, cost 5,000: nothing in November.
 #   lead  created   campaign  source          reached                  won deals (closed)
 #   1     2 Nov     1         webinar         MQL, SQL                 D1 9,000 (10 Nov)
@@ -63,18 +63,23 @@ CAMPAIGNS = [
     dict(id=2, name="Search ads", channel="paid_search", started_on="2026-10-22", cost=3000),
     dict(id=3, name="Fair", channel="events", started_on="2026-09-01", ended_on="2026-09-02", cost=5000),
 ]
+COST_ROWS = [
+    dict(id=1, campaign_id=2, period_start="2026-10-22", period_end="2026-10-31", amount=1000),
+    dict(id=2, campaign_id=2, period_start="2026-11-01", period_end="2026-11-20", amount=2000),
+]
 AS_OF_HAND = t("2026-11-20 12:00")
 
 
 @pytest.fixture(scope="module")
 def known():
-    data = as_known_at(dataset(LEADS, DEALS, campaign_rows=CAMPAIGNS), AS_OF_HAND)
+    data = as_known_at(dataset(LEADS, DEALS, campaign_rows=CAMPAIGNS, cost_rows=COST_ROWS), AS_OF_HAND)
     return data, effective_stages(data.leads, data.deals)
 
 
-def _table(known, by, through=dt.date(2026, 11, 20)):
+def _table(known, by, with_cost_rows=True):
     data, stages = known
-    return loop_table(stages, data.deals, data.campaigns, by, *NOVEMBER, TZ, "EUR", {}, through)
+    return loop_table(stages, data.deals, data.campaigns, by, *NOVEMBER, TZ, "EUR", {},
+                      data.campaign_costs if with_cost_rows else None)
 
 
 def test_loop_by_campaign_by_hand(known):
@@ -100,8 +105,12 @@ def test_loop_by_campaign_by_hand(known):
 def test_loop_totals_recompute_the_ratios(known):
     """7 leads, 5 MQLs, 4 SQLs, 3 won leads, 4 deals, 12,500 revenue, conversion 3/7. Cost and
     its ratios count the rows with a cost only: 3,000 over 6 leads (500), 4 MQLs (750), 3 deals
-    (1,000); return (9,000 + 1,500) / 3,000 = 3.5, not 12,500 / 3,000."""
+    (1,000); return (9,000 + 1,500) / 3,000 = 3.5, not 12,500 / 3,000: lead 6's 2,000 has no
+    campaign and is given beside it. Per source the same totals."""
     totals = loop_totals(_table(known, "campaign"))
+    assert (totals["revenue_with_campaign"], totals["revenue_without_campaign"]) == (10500, 2000)
+    by_source = loop_totals(_table(known, "source"))
+    assert by_source[["cost", "return_on_cost", "revenue_without_campaign"]].tolist() == pytest.approx([3000, 3.5, 2000])
     assert totals[["leads", "mqls", "sqls", "won_leads", "deals_won", "revenue_won"]].tolist() == [7, 5, 4, 3, 4, 12500]
     assert totals["conv_lead_won"] == pytest.approx(3 / 7)
     assert totals[["cost", "cost_per_lead", "cost_per_mql", "cost_per_won_deal", "return_on_cost"]].tolist() == \
@@ -119,10 +128,10 @@ def test_loop_by_source_takes_the_channel_s_cost(known):
     assert table.loc["paid_search", "label"] == "paid search"
 
 
-def test_an_open_ended_campaign_without_as_of_costs_its_first_day_only(known):
-    """Without a `through` date, Search ads' open end falls on its first day (22 Oct), so
-    November carries none of its cost."""
-    assert _table(known, "campaign", through=None).set_index("label").loc["Search ads", "cost"] == 0
+def test_an_open_ended_campaign_without_cost_rows_costs_all_on_its_first_day(known):
+    """Without its spend rows, Search ads (no end) has all of its 3,000 on its first day (22
+    Oct), so November carries none of it (SPEC 10)."""
+    assert _table(known, "campaign", with_cost_rows=False).set_index("label").loc["Search ads", "cost"] == 0
 
 
 def test_a_filtered_view_keeps_only_its_campaigns(known):

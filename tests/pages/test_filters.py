@@ -17,6 +17,18 @@ def test_the_query_string_round_trips():
     assert ViewFilters.from_search(search) == filters
 
 
+def test_deal_owner_and_deal_team_have_their_own_query_keys():
+    """The lead's owner (`owner`, `team`) and the deal's own owner (`deal_owner`, `deal_team`)
+    are separate filters, each round-tripping through the URL and the filter state."""
+    filters = ViewFilters(owner_ids=(4,), deal_owner_ids=(9, 2), deal_teams=("sales",))
+    search = filters.to_search()
+    assert search == "?owner=4&deal_owner=9,2&deal_team=sales"
+    assert ViewFilters.from_search(search) == filters
+    assert ViewFilters.from_dict(filters.to_dict()) == filters
+    data = filters.data_filters
+    assert (data.owner_ids, data.deal_owner_ids, data.deal_teams) == ((4,), (9, 2), ("sales",))
+
+
 @pytest.mark.parametrize("search, expected", [
     ("?grain=year&start=nope&owner=x,4&team=cfo", ViewFilters(owner_ids=(4,))),
     ("?start=2026-11-30&end=2026-11-01", ViewFilters(start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30))),
@@ -42,7 +54,7 @@ def test_sync_filters_writes_the_url_when_a_control_changes(monkeypatch):
         triggered_id = ID.SEGMENT
 
     monkeypatch.setattr(module, "ctx", Triggered())
-    values = ["week", "2026-11-01", "2026-11-20T00:00:00", ["SMB"], [], [], [], []]
+    values = ["week", "2026-11-01", "2026-11-20T00:00:00", ["SMB"], [], [], [], [], [], []]
     search, state, *controls = sync_filters("?rule=deal_before_lead&segment=Enterprise", *values)
     assert search == "?start=2026-11-01&end=2026-11-20&segment=SMB&rule=deal_before_lead"
     assert ViewFilters.from_dict(state) == controls_to_filters(*values)
@@ -56,10 +68,10 @@ def test_sync_filters_sets_the_controls_from_the_url(monkeypatch):
         triggered_id = ID.URL
 
     monkeypatch.setattr(module, "ctx", Triggered())
-    search, state, *controls = sync_filters("?grain=quarter&source=webinar&stage=sql", *[None] * 8)
+    search, state, *controls = sync_filters("?grain=quarter&source=webinar&stage=sql&deal_team=sales", *[None] * 10)
     assert search is module.no_update
-    assert controls == ["quarter", None, None, [], ["webinar"], [], [], []]
-    assert ViewFilters.from_dict(state) == ViewFilters(grain="quarter", sources=("webinar",))
+    assert controls == ["quarter", None, None, [], ["webinar"], [], [], [], [], ["sales"]]
+    assert ViewFilters.from_dict(state) == ViewFilters(grain="quarter", sources=("webinar",), deal_teams=("sales",))
 
 
 TODAY = dt.date(2026, 11, 20)
@@ -108,11 +120,11 @@ def test_the_options_arriving_set_the_controls_from_the_url_again(monkeypatch):
         triggered_prop_ids = {"filter-segment.options": ID.SEGMENT, "filter-source.options": ID.SOURCE}
 
     monkeypatch.setattr(module, "ctx", Triggered())
-    values = ["week", None, None, [], [], [], [], []]
-    options = [[{"label": "Enterprise", "value": "Enterprise"}], [], [], [], []]
+    values = ["week", None, None, [], [], [], [], [], [], []]
+    options = [[{"label": "Enterprise", "value": "Enterprise"}], [], [], [], [], [], []]
     search, state, *controls = sync_filters_with_options("?segment=Enterprise&stage=mql", *values, *options)
     assert search is module.no_update
-    assert controls == ["week", None, None, ["Enterprise"], [], [], [], []]
+    assert controls == ["week", None, None, ["Enterprise"], [], [], [], [], [], []]
     assert ViewFilters.from_dict(state) == ViewFilters(segments=("Enterprise",))
 
 

@@ -222,7 +222,7 @@ def test_summary_shows_the_stage_counts_of_kpis(demo_app, demo_settings):
     counts = find(body, page.COUNTS_TABLE)
     rows = counts.children[1].children
     assert [texts(row)[0] for row in rows] == ["Jun 2026", "Jul 2026", "Aug 2026", "Sep 2026", "Oct 2026",
-                                                "Nov 2026 (so far)", "Total of these periods"]
+                                                "Nov 2026 (so far)", "Total of these dates"]
     assert texts(rows[-1])[2] == formatting.count(sum(row["mqls"] for row in months))
     link = find(body, page.STAGE_CARD.format("sql")).children[2].children
     assert link.href == "/leads?grain=month&stage=sql"  # the records behind the number

@@ -98,12 +98,12 @@ def test_response_distribution_bins_half_hours_and_keeps_the_window_in_time(resp
     assert bins.loc[32, "bin_start"] == 16.0
 
 
-def test_response_summary_counts_outcomes_and_the_median_of_touched(responses):
+def test_response_summary_counts_outcomes_and_the_median_of_responded(responses):
     """met 1,2,3,4,9 = 5; missed 5,6,7 = 3; pending 8; attainment 5/8; median of the seven
     touched (0, 0.5, 0.5, 31/60, 4, 4 1/60, 17) is 31/60 h."""
     summary = response_summary(responses)
-    assert {k: summary[k] for k in ("mqls", "met", "missed", "pending", "open_breaches", "touched")} == \
-        {"mqls": 9, "met": 5, "missed": 3, "pending": 1, "open_breaches": 1, "touched": 7}
+    assert {k: summary[k] for k in ("mqls", "met", "missed", "pending", "open_breaches", "responded")} == \
+        {"mqls": 9, "met": 5, "missed": 3, "pending": 1, "open_breaches": 1, "responded": 7}
     assert summary["attainment"] == 5 / 8
     assert summary["median_response_hours"] == pytest.approx(31 / 60)
 
@@ -250,7 +250,7 @@ def test_response_figures_show_the_window_and_the_target(demo_app, demo_settings
     assert len(target) == 1 and list(target[0].x) == [0.9, 0.9]
     assert formatting.rate(met / (met + missed)) in texts(find(body, page.RESPONSE_SUMMARY))
     delay = find(body, page.DELAY_GRAPH).figure
-    assert {trace.name for trace in delay.data} >= {"Routing delay (MQL → assigned)", "Rep delay (assigned → first touch)"}
+    assert {trace.name for trace in delay.data} >= {"Routing delay (MQL → assigned)", "Rep delay (assigned → first response)"}
 
 
 def test_a_source_filter_narrows_the_breaches(demo_app, demo_settings):
@@ -274,7 +274,7 @@ def test_a_source_filter_narrows_the_breaches(demo_app, demo_settings):
     assert texts(find(webinar, page.BREACH_COUNT)) == ["0"]
     assert "breach-section clear" in find(webinar, page.BREACHES).className
     assert find(webinar, page.BREACH_GRID) is None
-    assert "Every MQL of these dates has been touched or is still inside its window." in texts(webinar)
+    assert "Every MQL of these dates has been touched or decided on, or is still inside its window." in texts(webinar)
 
 
 def test_period_charts_show_kpis_figures_and_targets(demo_app, demo_settings):

@@ -2,8 +2,8 @@
 
 November 2026 (the dates 1-30 Nov), in Helsinki time:
   campaign 1 "Webinar A" (webinar), 1-10 Nov, cost 1,000: all of it in November.
-  campaign 2 "Search ads" (paid_search), from 22 Oct, still running, cost 3,000 spread over the
-    days it has run by today.
+  campaign 2 "Search ads" (paid_search), from 22 Oct, still running (no end), cost 3,000: without
+    spend rows all of it on its first day, 22 Oct (SPEC 10), so none in November.
   campaign 3 "Fair" (events), 1-2 Sep, cost 5,000: nothing in November.
   lead  created   campaign  source          reached            won deals (closed)
   1     2 Nov     1         webinar         MQL, SQL           D1 9,000 (10 Nov)
@@ -22,6 +22,7 @@ import datetime as dt
 import pytest
 
 from dashboard.reports.closed_loop import BY_CAMPAIGN, BY_SOURCE, closed_loop_report
+from dashboard.sla import parse_agreement
 from queries.loaders import Filters, filter_dataset
 from tests.factories import dataset, t
 from tests.reports.helpers import context
@@ -54,31 +55,59 @@ CAMPAIGNS = [
 ]
 
 
-def records(filters: Filters = Filters()):
-    return filter_dataset(dataset(LEADS, DEALS, campaign_rows=CAMPAIGNS), filters)
+def records(filters: Filters = Filters(), cost_rows=()):
+    return filter_dataset(dataset(LEADS, DEALS, campaign_rows=CAMPAIGNS, cost_rows=cost_rows), filters)
 
 
 def test_rl001_per_campaign_as_of_fri_20_nov():
     """Webinar A: leads 1, 2, 8, won 9,000 for 1,000; no campaign: lead 6, 2,000; Search ads:
-    3, 4, 5, two deals of lead 4 (1,500) for the 20 of its 30 days run that fall in November
-    (2,000). D5 closes after as_of: lead 8 is an opportunity, not won. Totals: 7 leads, 12,500,
-    return (9,000 + 1,500) / 3,000 = 3.5."""
+    3, 4, 5, two deals of lead 4 (1,500), and no cost in November (all on 22 Oct). D5 closes
+    after as_of: lead 8 is an opportunity, not won. Totals: 7 leads, 12,500; the return divides
+    the revenue of the leads with a campaign by the campaigns' cost, (9,000 + 1,500) / 1,000 =
+    10.5, and lead 6's 2,000 without a campaign is beside it."""
     report = closed_loop_report(context(records(), t("2026-11-20 12:00"), **NOVEMBER))
     assert report.by == BY_CAMPAIGN and not report.is_empty
     assert report.table["label"].tolist() == ["Webinar A", "(no campaign)", "Search ads"]
     assert report.table["revenue_won"].tolist() == [9000.0, 2000.0, 1500.0]
-    assert report.table["cost"].tolist()[0::2] == pytest.approx([1000.0, 2000.0])
+    assert report.table["cost"].tolist()[0::2] == pytest.approx([1000.0, 0.0])
     assert report.totals[["leads", "won_leads", "deals_won", "revenue_won"]].tolist() == [7, 3, 4, 12500]
-    assert report.totals["return_on_cost"] == pytest.approx(3.5)
+    assert report.totals["return_on_cost"] == pytest.approx(10.5)
+    assert report.totals["revenue_without_campaign"] == 2000
     assert not report.whole_campaign_costs
 
 
-def test_rl002_what_was_known_on_wed_11_nov():
-    """As of Wed 11 Nov 12:00 only D1 has closed; Search ads has run 21 days (22 Oct - 11 Nov),
-    11 of them in November: 3,000 x 11 / 21 of cost."""
-    report = closed_loop_report(context(records(), t("2026-11-11 12:00"), **NOVEMBER))
-    assert report.totals[["leads", "won_leads", "deals_won", "revenue_won"]].tolist() == [7, 1, 1, 9000]
-    assert report.totals["cost"] == pytest.approx(1000 + 3000 * 11 / 21)
+def test_rl002_a_closed_months_cost_holds_still_as_as_of_moves():
+    """October's cost: Search ads' 3,000 (open-ended, all on its first day, 22 Oct), the same in
+    a report made on 1 Nov and one made on 4 Dec (it used to be re-spread over the days run:
+    3,000 x 10/11 on 1 Nov, 3,000 x 10/44 on 4 Dec). Webinar A and Fair cost nothing in October."""
+    october = dict(start=dt.date(2026, 10, 1), end=dt.date(2026, 10, 31))
+    early = closed_loop_report(context(records(), t("2026-11-01 09:00"), **october))
+    late = closed_loop_report(context(records(), t("2026-12-04 09:00"), **october))
+    assert early.totals["cost"] == late.totals["cost"] == pytest.approx(3000)
+    assert early.table.set_index("label")["cost"].to_dict() == pytest.approx({"Webinar A": 0.0, "Search ads": 3000.0})
+
+
+def test_rl006_spend_rows_across_a_month_boundary():
+    """Search ads' spend rows: 22 Oct - 10 Nov 2,000 (20 days, 100 a day: 10 in October, 10 in
+    November), 11-20 Nov 500, and 15 Oct USD 100 at 0.9 (90 EUR, a row in its own currency).
+    The campaign's own cost (3,000) is not used once it has rows. October 1,000 + 90 = 1,090;
+    November 1,000 + 500 = 1,500; with Webinar A's 1,000: 2,500."""
+    from tests.reports.helpers import AGREEMENT_TEXT
+
+    rows = [dict(id=1, campaign_id=2, period_start="2026-10-22", period_end="2026-11-10", amount=2000),
+            dict(id=2, campaign_id=2, period_start="2026-11-11", period_end="2026-11-20", amount=500),
+            dict(id=3, campaign_id=2, period_start="2026-10-15", period_end="2026-10-15", amount=100,
+                 currency="USD")]
+    as_of = t("2026-12-04 09:00")
+    october = dict(start=dt.date(2026, 10, 1), end=dt.date(2026, 10, 31))
+    agreement = parse_agreement(AGREEMENT_TEXT + "exchange_rates: {USD: 0.9}\n")
+    oct_report = closed_loop_report(context(records(cost_rows=rows), as_of, agreement=agreement, **october))
+    nov_report = closed_loop_report(context(records(cost_rows=rows), as_of, agreement=agreement, **NOVEMBER))
+    assert oct_report.table.set_index("label").loc["Search ads", "cost"] == pytest.approx(1090)
+    assert nov_report.table.set_index("label").loc["Search ads", "cost"] == pytest.approx(1500)
+    assert nov_report.totals["cost"] == pytest.approx(2500)
+    # as of 4 Dec D5 (lead 8, Webinar A, 4,000, closed 25 Nov) is won too: (9,000 + 1,500 + 4,000) / 2,500
+    assert nov_report.totals["return_on_cost"] == pytest.approx(14500 / 2500)
 
 
 def test_rl003_per_source_and_an_unknown_grouping():
