@@ -222,6 +222,9 @@ def kpis(
     from dashboard.reports.context import ReportContext
     from dashboard.reports.filters import ViewFilters
     from dashboard.reports.kpis import kpis_report
+    import dataclasses
+
+    from dashboard.metrics.stages import as_recorded_by
     from queries.loaders import filter_dataset, load_dataset, load_filter_options
 
     agreement = _agreement(sla)
@@ -237,11 +240,15 @@ def kpis(
                           **_kpis_filters(load_filter_options(engine), segment=segment, source=source,
                                           campaign=campaign, owner=owner, team=team, deal_owner=deal_owner,
                                           deal_team=deal_team))
-    # every record, then the filters: a lead's segment or owner may have been another at as_of
-    dataset = filter_dataset(load_dataset(engine, instant), filters.data_filters)
-    context = ReportContext(dataset, agreement, instant, filters, records_filter=filters.data_filters)
+    # every record, then the filters: a lead's segment or owner may have been another at as_of,
+    # and what the source records (SPEC "not recorded") is what it had recorded by then
+    everything = load_dataset(engine, instant)
+    context = ReportContext(everything, agreement, instant, filters, records_filter=filters.data_filters)
     if restated:
         context = context.restated()
+    recorded_by = context.recorded_by if context.recorded_by is not None else instant
+    everything = dataclasses.replace(everything, unrecorded=as_recorded_by(everything, recorded_by).not_recorded)
+    context = dataclasses.replace(context, dataset=filter_dataset(everything, filters.data_filters))
     typer.echo(render_kpis(kpis_report(context), output.value), nl=False)
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from dashboard.importing.importer import import_csv
 from queries.db import get_engine, init_db
 from queries.loaders import data_version
-from queries.schema import Activity, Campaign, Deal, Lead, Owner
+from queries.schema import Activity, Campaign, CampaignCost, Deal, Lead, Owner
 
 
 def _asked_table_by_table(engine) -> tuple:
@@ -19,13 +19,16 @@ def _asked_table_by_table(engine) -> tuple:
                              (Owner, None), (Campaign, None)):
             columns = [func.count(), func.max(model.id)] + ([func.max(stamp)] if stamp is not None else [])
             parts.append(tuple(connection.execute(select(*columns).select_from(model)).one()))
+        parts.append(tuple(str(value) for value in connection.execute(select(
+            func.count(CampaignCost.id), func.max(CampaignCost.id), func.sum(CampaignCost.amount),
+            func.max(CampaignCost.period_end))).one()))
     return tuple(parts)
 
 
 def test_the_version_follows_every_commit_and_stays_put_without_one(db_url, tmp_path):
     engine = init_db(db_url)
     empty = data_version(engine)
-    assert empty == _asked_table_by_table(engine) == ((0, None, None),) * 3 + ((0, None),) * 2
+    assert empty == _asked_table_by_table(engine) == ((0, None, None),) * 3 + ((0, None),) * 2 + (("0",) + ("None",) * 3,)
     assert data_version(engine) == empty  # nothing committed: the same (from the watch on SQLite)
 
     leads = tmp_path / "leads.csv"

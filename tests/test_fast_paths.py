@@ -21,8 +21,30 @@ from tests.factories import dataset, t
 TODAY = dt.date(2026, 11, 20)
 
 
+def _recorded(data, as_of):
+    """The records as recorded by as_of, written out with no shortcut (SPEC "Recorded time"):
+    later records left out, each later change undone one by one, the newest first."""
+    frames = {}
+    for name in ("leads", "deals", "activities"):
+        frame = getattr(data, name)
+        frames[name] = frame[~(frame["recorded_at"] > as_of)].copy()
+    later = data.changes[data.changes["recorded_at"] > as_of].sort_values(["recorded_at", "id"], ascending=False)
+    for change in later.itertuples():
+        frame = frames[change.table_name]
+        rows = frame.index[frame["id"] == change.record_id]
+        if change.field.endswith("_at"):
+            old = pd.NaT if pd.isna(change.old_value) else pd.Timestamp(change.old_value)
+        elif change.field == "is_won":
+            old = pd.NA if pd.isna(change.old_value) else change.old_value == "true"
+        else:
+            old = None if pd.isna(change.old_value) else change.old_value
+        frame.loc[rows, change.field] = old
+    return dataclasses.replace(data, **frames)
+
+
 def _cut(data, as_of):
     """as_known_at written out with no shortcut (SPEC "as_of")."""
+    data = _recorded(data, as_of)
     leads = data.leads[data.leads["created_at"] <= as_of].copy()
     for column in LEAD_TIMESTAMPS:
         leads[column] = leads[column].where(leads[column] <= as_of)

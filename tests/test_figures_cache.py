@@ -91,7 +91,7 @@ def test_new_data_is_computed_again(tmp_path, monkeypatch):
     client, callbacks, counted = served(settings, monkeypatch)
     before = post(client, callbacks).get_data()
     (tmp_path / "b.csv").write_text("id,created_at,mql_at\nL2,2026-11-04,2026-11-05\n")
-    import_csv(engine, "leads", tmp_path / "b.csv")
+    import_csv(engine, "leads", tmp_path / "b.csv", backfill=True)  # history: known at AS_OF, before today
     after = post(client, callbacks).get_data()
     assert counted.calls == 2 and after != before
 

@@ -129,7 +129,10 @@ def kpi_table(
     decided = acceptance.decisions(stages)
     table = table.join(acceptance.acceptance_by_period(decided, periods, tz, grain))
     table.index.name = "period_start"
-    unrecorded = dataset.not_recorded if unrecorded is None else frozenset(unrecorded)
+    if unrecorded is None:  # what the source records, as recorded by then (a later import may start to)
+        unrecorded = (dataset.unrecorded if dataset.unrecorded is not None
+                      else as_recorded_by(dataset, as_of if recorded_by is None else recorded_by).not_recorded)
+    unrecorded = frozenset(unrecorded)
     for rate in unrecorded:
         table[rate] = float("nan")
     table.attrs["not_recorded"] = unrecorded
