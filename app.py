@@ -219,12 +219,12 @@ def kpis(
     output: Format = typer.Option(Format.table, "--format", help="json, csv or table."),
 ):
     """Print the figures of SPEC's definitions, one row per period, with every commitment."""
-    from dashboard.reports.context import ReportContext
-    from dashboard.reports.filters import ViewFilters
-    from dashboard.reports.kpis import kpis_report
     import dataclasses
 
     from dashboard.metrics.stages import as_recorded_by
+    from dashboard.reports.context import ReportContext
+    from dashboard.reports.filters import ViewFilters
+    from dashboard.reports.kpis import kpis_report
     from queries.loaders import filter_dataset, load_dataset, load_filter_options
 
     agreement = _agreement(sla)
