@@ -143,8 +143,8 @@ def test_formula_like_names_stay_text_in_the_workbook(october):
     in the loop sheet and in the summary sentence that names it."""
     book = openpyxl.load_workbook(io.BytesIO(xlsx.build_xlsx(october)))
     loop = book["Loop by campaign"]
-    assert [cell.value for cell in loop[1]][:3] == ["Key", "Name", "Channel"]
-    cell = loop["B2"]
+    assert [cell.value for cell in loop[1]][:3] == ["Name", "Channel", "Leads"]  # names, not ids
+    cell = loop["A2"]
     assert cell.value == HOSTILE_CAMPAIGN and cell.data_type == "s" and cell.quotePrefix
     summary = [c for row in book["Summary"].iter_rows() for c in row if isinstance(c.value, str)]
     assert all(c.data_type == "s" for c in summary)
