@@ -135,8 +135,8 @@ def _cover(report: MonthReport, styles) -> list:
         parts.append(_p(f"No data for {report.label}.", styles["partial"]))
     parts += [_p(f"Agreement: {report.agreement_line}", styles["cover"]),
               _p(f"Figures as of {report.as_of_text}", styles["cover"]),
-              _p(tables.standing_line(report), styles["cover"]),
               _p(f"Generated at {report.generated_at_text}", styles["cover"]),
+              _p(tables.standing_line(report), styles["cover"]),
               Spacer(1, 10 * mm),
               _p("Every figure is computed by the dashboard's engine, the same numbers as its pages and the kpis "
                  "command for this month and as_of. Counts and rates follow the definitions of the agreement.",
