@@ -97,6 +97,7 @@ def test_no_text_overflows_its_shape(report):
     problems = [problem for slide in deck.slides for shape in slide.shapes
                 if shape.has_text_frame and shape.text_frame.text for problem in _overflows(shape)]
     assert problems == []
+    _within_the_slides(deck)
     slide = deck.slides[2]
     value = next(s for s in slide.shapes if s.name == "kpi_won_revenue")
     assert value.text_frame.text == "€236,200"
@@ -119,7 +120,16 @@ def test_a_corporate_template_lends_its_layouts(report, tmp_path):
     template.save(path)
     deck = _deck(report, path)
     assert len(deck.slides) == 11 and deck.slides[0].shapes.title.text == "Monthly leadership review: October 2026"
-    assert deck.slide_width == Presentation(path).slide_width  # the template's own size
+    assert deck.slide_width == Presentation(path).slide_width  # the template's own size (4:3 here)
+    _within_the_slides(deck)
+
+
+def _within_the_slides(deck) -> None:
+    """Every shape that is not a chart picture lies on its slide."""
+    outside = [(slide.shapes.title.text, shape.name) for slide in deck.slides for shape in slide.shapes
+               if shape.left < 0 or shape.top < 0 or shape.left + shape.width > deck.slide_width
+               or shape.top + shape.height > deck.slide_height]
+    assert outside == []
 
 
 def test_a_template_without_a_needed_layout_is_refused(report, tmp_path):
@@ -134,3 +144,30 @@ def test_a_template_without_a_needed_layout_is_refused(report, tmp_path):
     (tmp_path / "not.pptx").write_text("not a deck")
     with pytest.raises(ExportError, match="is not a PowerPoint file"):
         pptx.check_template(tmp_path / "not.pptx")
+
+
+def test_the_export_command_refuses_a_bad_template_and_writes_nothing(tmp_path):
+    """`export --template` with a deck lacking 'Title Only': a clear error, no file written."""
+    from typer.testing import CliRunner
+
+    from app import cli
+    from queries.db import init_db
+
+    url = f"sqlite:///{tmp_path}/empty.db"
+    init_db(url)
+    template = Presentation()
+    template.slide_layouts.get_by_name("Title Only").name = "Heading only"
+    template.save(tmp_path / "company.pptx")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["export", "--db", url, "--month", "2026-10", "--as-of", "2026-11-20T12:00",
+                                      "--out", str(out), "--template", str(tmp_path / "company.pptx")])
+    assert result.exit_code != 0
+    assert "has no layout named 'Title Only'" in result.output
+    assert not out.exists() or list(out.iterdir()) == []
+    good = Presentation()
+    good.save(tmp_path / "good.pptx")
+    result = CliRunner().invoke(cli, ["export", "--db", url, "--month", "2026-10", "--as-of", "2026-11-20T12:00",
+                                      "--out", str(out), "--format", "pptx", "--template", str(tmp_path / "good.pptx")])
+    assert result.exit_code == 0, result.output
+    deck = Presentation(out / "leadership-review-2026-10.pptx")
+    assert deck.slides[0].shapes.title.text == "Monthly leadership review: October 2026"

@@ -124,7 +124,7 @@ class Deck:
         heading = slide.shapes.title
         if not self.themed:  # the default template's 4:3 placeholders, placed on the 16:9 slide
             heading.left, heading.top = MARGIN, Inches(0.3)
-            heading.width, heading.height = Inches(10.0), Inches(0.8)
+            heading.width, heading.height = self.width - 2 * MARGIN - Inches(2.5), Inches(0.8)
         size = fit_size(title, heading.width, heading.height, 28, 16, bold=True)
         _fill(heading.text_frame, title, size, bold=True, colour=None if self.themed else INK,
               align=None if self.themed else PP_ALIGN.LEFT)
@@ -204,8 +204,8 @@ def _picture(slide, png: bytes, height_px: int, left, top, max_width, max_height
     return slide.shapes.add_picture(io.BytesIO(png), left, top, width=width)
 
 
-def _no_data(slide, report: MonthReport, top) -> None:
-    _text(slide, f"No data for {report.label}.", MARGIN, top, Inches(12), Inches(0.6), size=18, colour=MUTED)
+def _no_data(slide, report: MonthReport, top, width) -> None:
+    _text(slide, f"No data for {report.label}.", MARGIN, top, width, Inches(0.6), size=18, colour=MUTED)
 
 
 # -- the speaker notes: each slide's numbers in sentences -------------------------------------
@@ -315,7 +315,9 @@ def build_pptx(report: MonthReport, charts: list, images: dict[str, bytes], temp
 
     def slide(title: str, notes: str, layout: str = TITLE_LAYOUT):
         page = pack.slide(layout, title, notes)
-        _text(page, corner, pack.width - MARGIN - Inches(2.3), Inches(0.45), Inches(2.3), Inches(0.5), size=12,
+        # the month in the top corner beside our title; under a template's own title, at the foot
+        corner_top = pack.height - Inches(0.55) if pack.themed else Inches(0.45)
+        _text(page, corner, pack.width - MARGIN - Inches(2.3), corner_top, Inches(2.3), Inches(0.5), size=12,
               colour=MUTED, name="month_corner")
         return page, pack.body_top(page)
 
@@ -376,7 +378,7 @@ def build_pptx(report: MonthReport, charts: list, images: dict[str, bytes], temp
     page, top = slide("13 months against the targets", _trend_notes(report))
     trend_names = [c.name for c in charts if c.name.startswith("trend_")]
     if not trend_names:
-        _no_data(page, report, top)
+        _no_data(page, report, top, full_width)
     cell_width, cell_height = int(full_width / 2), int((pack.height - top - Inches(0.3)) / 3)
     for index, name in enumerate(trend_names[:6]):
         left, cell_top = MARGIN + (index % 2) * cell_width, top + (index // 2) * cell_height
@@ -384,15 +386,16 @@ def build_pptx(report: MonthReport, charts: list, images: dict[str, bytes], temp
         picture(page, name, left, cell_top + Inches(0.3), cell_width - Inches(0.1), cell_height - Inches(0.35))
 
     page, top = slide("Funnel and cohort conversion", _funnel_notes(report))
-    picture(page, "funnel", MARGIN, top, Inches(5.2), Inches(2.4))
-    _table(page, tables.funnel(report), Inches(6.0), top, Inches(6.8), size=11, name="funnel")
+    picture(page, "funnel", MARGIN, top, int(full_width * 0.42), Inches(2.4))  # widths from the slide's
+    _table(page, tables.funnel(report), MARGIN + int(full_width * 0.45), top, int(full_width * 0.55), size=11,
+           name="funnel")
     picture(page, "conversion", MARGIN, top + Inches(2.6), full_width, Inches(3.5))
 
     for by in ("source", "campaign"):
         page, top = slide(f"Closed loop per {by}", _loop_notes(report, by))
         totals = report.loop_source_totals if by == "source" else report.loop_campaign_totals
         if f"loop_{by}" not in images:
-            _no_data(page, report, top)
+            _no_data(page, report, top, full_width)
             continue
         ret = totals["return_on_cost"]
         _text(page, f"Leads created in {report.label}: {formatting.count(totals['leads'])} · won revenue "

@@ -54,13 +54,19 @@ def forecast_line(report: MonthReport) -> str:
     return f"The forecast as of {report.as_of_text}."
 
 
+def _ordinal(day: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 22nd, 23rd, 31st."""
+    suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{suffix}"
+
+
 def key_figures(report: MonthReport) -> Table:
     """The month's main figures beside the month before and the same month a year earlier (for a
     running month: to the same point of each)."""
     previous = short_month(report.month - pd.DateOffset(months=1), report.month)
     year_ago = f"{report.month - pd.DateOffset(months=12):%b %Y}"
     if not report.complete:
-        point = f" to the {report.compared_to.split()[1]}th" if report.compared_to else ""
+        point = f" to the {_ordinal(int(report.compared_to.split()[1]))}" if report.compared_to else ""
         previous, year_ago = previous + point, year_ago + point
     headers = ["Figure", f"{report.month:%b %Y}" + ("" if report.complete else " so far"), previous, "Change",
                year_ago, "Change"]
