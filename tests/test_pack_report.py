@@ -212,3 +212,21 @@ def test_pr007_the_best_campaign_is_a_named_one():
     best = [s for s in report.summary if s.startswith("The campaign whose")]
     assert best == ["The campaign whose October leads brought the most won revenue: Autumn webinar (€1,500, 3.0× "
                     "its cost)."]
+
+
+def test_pr008_a_deal_closed_later_is_open_in_the_month_end_pipeline_without_its_final_stage():
+    """Deal 5 (4,000, created 14 October, expected 20 November) was won on 10 November; its record
+    says 'closed won' with probability 1. At October's end it was open, its stage then not
+    recorded: counted (2 deals, 8,000 + 4,000 = 12,000 open) but not weighed by the later 100 %:
+    the weighted pipeline stays deal 2's 2,000."""
+    deal = {"id": 5, "lead_id": 4, "owner_id": 1, "created_at": "2026-10-14 12:00", "closed_at": "2026-11-10 10:00",
+            "is_won": True, "amount": 4000, "probability": 1.0, "stage": "closed won",
+            "expected_close_on": "2026-11-20"}
+    context = ReportContext(tiny_october(extra_deals=[deal]), AGREEMENT, t("2026-12-04 12:00"))
+    report = pack_report(context, pd.Timestamp("2026-10-01"), UNRESOLVED, generated_at=AS_OF)
+    forecast = report.forecast.set_index("id")
+    assert forecast.loc["won_revenue", ["open_deals", "open_amount", "weighted_pipeline"]].tolist() == [
+        2, 12000.0, 2000.0]
+    stages = report.forecast_pipeline.set_index("stage")
+    assert stages.loc["(closed later; its stage then not recorded)", "amount"] == 4000.0
+    assert "closed won" not in stages.index

@@ -333,6 +333,26 @@ def best_campaign(loop: pd.DataFrame) -> pd.Series | None:
     return named.sort_values(["revenue_won", "leads"], ascending=False, kind="stable").iloc[0]
 
 
+STAGE_THEN_UNKNOWN = "(closed later; its stage then not recorded)"
+
+
+def stage_then_unknown(deals: pd.DataFrame, agreement: Agreement) -> pd.DataFrame:
+    """Deals open at a finished month's end whose record shows the stage and probability they
+    closed with later (a closing stage such as 'closed won', no recorded change to set it back):
+    that stage is later data, so the month-end pipeline counts them and their amount under
+    STAGE_THEN_UNKNOWN, without a probability to weigh them by. The open stages are those the
+    agreement gives a probability."""
+    open_then = deals["is_won"].isna() & deals["closed_at"].isna()
+    later = open_then & deals["stage"].notna() & ~deals["stage"].isin(list(agreement.stage_probabilities))
+    later &= deals["stage"].astype(str).str.lower().str.contains("closed|won|lost", regex=True)
+    if not later.any():
+        return deals
+    deals = deals.copy()
+    deals.loc[later, "stage"] = STAGE_THEN_UNKNOWN
+    deals.loc[later, "probability"] = float("nan")
+    return deals
+
+
 def same_point(as_of: pd.Timestamp, months: int, tz) -> pd.Timestamp:
     """The instant `months` months before as_of on the local clock (31 March 10:00 -> 28 February
     10:00: the day is clipped to the shorter month)."""
@@ -452,7 +472,8 @@ def pack_report(context: ReportContext, month: pd.Timestamp, unresolved: pd.Data
     else:
         response, reps = {"mqls": 0}, pd.DataFrame()
 
-    pipeline = weighted_pipeline(known.deals, agreement.currency, agreement.exchange_rates,
+    deals = known.deals if not complete else stage_then_unknown(known.deals, agreement)
+    pipeline = weighted_pipeline(deals, agreement.currency, agreement.exchange_rates,
                                  agreement.stage_probabilities)
     order = stage_order(pipeline["stage"], agreement.stage_probabilities)
     next_month = month_end
