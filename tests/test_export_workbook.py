@@ -97,3 +97,20 @@ def test_the_trends_sheet_holds_a_native_chart_per_commitment(workbook_bytes, bo
         assert "<c:barChart>" in first and "<c:lineChart>" in first  # the actual as columns, the target a line
         # MQLs in column C, their target in R (after the month and the 16 kpis fields), 13 months in rows 2-14
         assert "Trends!$C$2:$C$14" in first and "Trends!$R$2:$R$14" in first and "Trends!$A$2:$A$14" in first
+
+
+def test_the_conversion_sheet_holds_one_block_per_step_and_a_line_chart(workbook_bytes, book):
+    """Five steps x 13 cohort months = 65 rows, each step's months together (rows 2-14 are Leads →
+    MQLs), charted as five lines."""
+    rows = _rows(book["Conversion"])
+    assert len(rows) == 65
+    assert {(r["From"].value, r["To"].value) for r in rows[:13]} == {("Leads", "MQLs")}
+    assert [r["Cohort month"].value for r in rows[:13]] == [dt.datetime(2025, 10, 1) + pd.DateOffset(months=i)
+                                                           for i in range(13)]
+    position = book.sheetnames.index("Conversion") + 1
+    with zipfile.ZipFile(io.BytesIO(workbook_bytes)) as archive:
+        rels = archive.read(f"xl/worksheets/_rels/sheet{position}.xml.rels").decode()
+        drawing = re.search(r'Target="\.\./drawings/(drawing\d+\.xml)"', rels).group(1)
+        [chart] = re.findall(r"chart\d+\.xml", archive.read(f"xl/drawings/_rels/{drawing}.rels").decode())
+        xml = archive.read(f"xl/charts/{chart}").decode()
+        assert xml.count("<c:ser>") == 5 and "Conversion!$F$2:$F$14" in xml

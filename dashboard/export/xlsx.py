@@ -15,6 +15,7 @@ import xlsxwriter
 from dashboard.components import formatting
 from dashboard.components.funnel_charts import STAGE_PLURALS
 from dashboard.components.labels import METRIC_LABELS, STATUS_LABELS, TEAM_LABELS
+from dashboard.export import tables
 from dashboard.metrics.sales import NO_CLOSE_DATE, OVERDUE
 from dashboard.reports.pack import MonthReport
 
@@ -159,7 +160,8 @@ def _summary_sheet(sheets: Sheets, report: MonthReport) -> None:
     sheets.text(sheet, 0, 0, f"Monthly leadership review: {report.label}", sheets.title)
     meta = [("Company", report.company), ("Month", report.label),
             ("Month status", "complete" if report.complete else "partial: " + report.partial_note),
-            ("Agreement", report.agreement_line), ("Figures as of", report.as_of_text),
+            ("Agreement", report.agreement_line),
+            ("Figures as of", f"{report.as_of_text}. {tables.standing_line(report)}"),
             ("Generated at", report.generated_at_text)]
     for row, (label, value) in enumerate(meta, start=2):
         sheets.text(sheet, row, 0, label, sheets.label)
@@ -206,6 +208,35 @@ def _trends_sheet(sheets: Sheets, report: MonthReport) -> None:
         sheet.insert_chart(1 + number * 14, len(columns) + 1, chart)
 
 
+def _conversion_sheet(sheets: Sheets, report: MonthReport) -> None:
+    """The cohort conversion of each step per month, one block of months per step, and a native
+    line chart of the steps over the months beside it."""
+    frame = report.conversions
+    pairs = list(dict.fromkeys(zip(frame["from_stage"], frame["to_stage"])))
+    frame = pd.concat([frame[(frame["from_stage"] == a) & (frame["to_stage"] == b)] for a, b in pairs]
+                      or [frame]).reset_index(drop=True)
+    frame = frame.assign(maturity=["Immature" if flag else "Mature" for flag in frame["immature"]])
+    columns = [("period_start", "Cohort month", MONTH), ("from_stage", "From", STAGE), ("to_stage", "To", STAGE),
+               ("numerator", "Reached", COUNT), ("denominator", "Cohort", COUNT), ("rate", "Conversion", RATE),
+               ("maturity", "Maturity", TEXT)]
+    sheet = sheets.table("Conversion", frame, columns)
+    if not len(frame):
+        return
+    chart = sheets.workbook.add_chart({"type": "line"})
+    for a, b in pairs:
+        rows = frame.index[(frame["from_stage"] == a) & (frame["to_stage"] == b)]
+        first, last = int(rows.min()) + 1, int(rows.max()) + 1
+        chart.add_series({"name": f"{STAGE_PLURALS.get(a, a)} → {STAGE_PLURALS.get(b, b)}",
+                          "categories": ["Conversion", first, 0, last, 0], "values": ["Conversion", first, 5, last, 5],
+                          "marker": {"type": "circle", "size": 4}})
+    chart.set_title({"name": "Cohort conversion per month", "name_font": {"size": 11}})
+    chart.set_x_axis({"date_axis": True, "num_format": "mmm yyyy"})
+    chart.set_y_axis({"num_format": "0%", "min": 0})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 640, "height": 320})
+    sheet.insert_chart(1, len(columns) + 1, chart)
+
+
 def build_xlsx(report: MonthReport) -> bytes:
     """The workbook as bytes."""
     buffer = io.BytesIO()
@@ -244,12 +275,7 @@ def build_xlsx(report: MonthReport) -> bytes:
                                                                        "that reached it", COUNT),
                                            ("share_of_previous", "Of the stage before", RATE),
                                            ("share_of_first", "Of the leads created", RATE)])
-    conversions = report.conversions.assign(
-        maturity=["Immature" if flag else "Mature" for flag in report.conversions["immature"]])
-    sheets.table("Conversion", conversions, [
-        ("period_start", "Cohort month", MONTH), ("from_stage", "From", STAGE), ("to_stage", "To", STAGE),
-        ("numerator", "Reached", COUNT), ("denominator", "Cohort", COUNT), ("rate", "Conversion", RATE),
-        ("maturity", "Maturity", TEXT)])
+    _conversion_sheet(sheets, report)
 
     loop_columns = [("label", "Name", TEXT), ("channel", "Channel", words),
                     ("leads", "Leads", COUNT), ("mqls", "MQLs", COUNT), ("sqls", "SQLs", COUNT),
