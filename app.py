@@ -412,6 +412,8 @@ def export(
     sla: str | None = typer.Option(None, "--sla", help=SLA_HELP),
     first_working_day: bool = typer.Option(False, "--first-working-day", help="Write nothing unless --as-of "
                                            "falls on its month's first working day in the agreement (for cron)."),
+    template: Path | None = typer.Option(None, "--template", help="A corporate .pptx whose layouts the slides use "
+                                         "(by name: Title Slide, Title and Content, Title Only)."),
 ):
     """Write the monthly leadership pack: a PDF report, PPTX slides and an XLSX workbook."""
     from dashboard.export.content import ExportError, last_complete_month, parse_month
@@ -434,7 +436,7 @@ def export(
     try:
         context = ReportContext(load_dataset(engine), agreement, instant)
         report, files = build_pack(context, wanted or last_complete_month(instant, agreement.tz),
-                                   load_unresolved_references(engine), chosen)
+                                   load_unresolved_references(engine), chosen, template)
         written = write_files(files, report.month, out)
     except ExportError as error:
         _fail(f"nothing was written: {error}")

@@ -97,10 +97,10 @@ def test_summary_sentences_are_worked_out_from_the_numbers(october):
         "down 33.3 points on October last year.",
         "Won revenue €12,000 against €10,000 (120 %, met), up 50 % on September.",
         "Of the 5 leads created in October, 5 (100.0 %) have become MQLs and 1 (20.0 %) have been won by "
-        "20 November 2026.",
+        "the end of October.",  # the pack stands at the month's end
         f"The campaign whose October leads brought the most won revenue: {HOSTILE_CAMPAIGN} (€12,000, 12.0× its cost).",
-        "November 2026: €2,000 of weighted open pipeline is expected to close, against a won-revenue target "
-        "of €10,000.",
+        "At the end of October, €2,000 of weighted open pipeline was expected to close in November 2026, "
+        "against a won-revenue target of €10,000.",
         "Data quality: every check is clean.",
     ]
 
@@ -114,8 +114,9 @@ def test_a_running_month_is_reported_as_partial_with_its_projection():
     assert not report.complete
     assert report.partial_note.startswith("November 2026 is not complete: these are its figures to "
                                           "20 November 2026 12:00, 14.5 of its 21 working days.")
-    assert "MQLs 1 so far against 4 for the month; projected 1 by month end (36 %). October had 5, " \
-           "November last year 0 (complete months)." in report.summary
+    # Compared with the same point: October to 20 October 12:00 had all 5 (created on the 5th).
+    assert "MQLs 1 so far against 4 for the month; projected 1 by month end (36 %). October had 5 by the same " \
+           "point, November last year 0." in report.summary
     text = _pdf_text(pdf.build_pdf(report, [], {}))
     assert "Partial month. November 2026 is not complete" in text
 
@@ -142,8 +143,8 @@ def test_formula_like_names_stay_text_in_the_workbook(october):
     in the loop sheet and in the summary sentence that names it."""
     book = openpyxl.load_workbook(io.BytesIO(xlsx.build_xlsx(october)))
     loop = book["Loop by campaign"]
-    assert [cell.value for cell in loop[1]][:3] == ["Key", "Name", "Channel"]
-    cell = loop["B2"]
+    assert [cell.value for cell in loop[1]][:3] == ["Name", "Channel", "Leads"]  # names, not ids
+    cell = loop["A2"]
     assert cell.value == HOSTILE_CAMPAIGN and cell.data_type == "s" and cell.quotePrefix
     summary = [c for row in book["Summary"].iter_rows() for c in row if isinstance(c.value, str)]
     assert all(c.data_type == "s" for c in summary)

@@ -32,8 +32,9 @@ def parse_formats(text: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(asked))
 
 
-def render(report: MonthReport, formats: tuple[str, ...]) -> dict[str, bytes]:
-    """Each asked format as bytes; the charts are drawn once and only when a format shows them."""
+def render(report: MonthReport, formats: tuple[str, ...], template: Path | None = None) -> dict[str, bytes]:
+    """Each asked format as bytes; the charts are drawn once and only when a format shows them;
+    the slides on `template`'s layouts when one is given."""
     from dashboard.export import pdf, pptx, xlsx
     from dashboard.export.figures import render_charts, report_charts
 
@@ -42,16 +43,21 @@ def render(report: MonthReport, formats: tuple[str, ...]) -> dict[str, bytes]:
         charts = report_charts(report)
         images = render_charts(charts)
     builders = {"pdf": lambda: pdf.build_pdf(report, charts, images),
-                "pptx": lambda: pptx.build_pptx(report, charts, images),
+                "pptx": lambda: pptx.build_pptx(report, charts, images, template),
                 "xlsx": lambda: xlsx.build_xlsx(report)}
     return {fmt: builders[fmt]() for fmt in formats}
 
 
 def build_pack(context: ReportContext, month: pd.Timestamp, unresolved: pd.DataFrame,
-               formats: tuple[str, ...] = FORMATS) -> tuple[MonthReport, dict[str, bytes]]:
-    """The report for a month and its files by format, all in memory."""
+               formats: tuple[str, ...] = FORMATS, template: Path | None = None) -> tuple[MonthReport, dict[str, bytes]]:
+    """The report for a month and its files by format, all in memory; a bad slide template is
+    refused before anything is worked out."""
+    if template is not None and "pptx" in formats:
+        from dashboard.export.pptx import check_template
+
+        check_template(template)
     report = pack_report(context, month, unresolved)
-    return report, render(report, formats)
+    return report, render(report, formats, template)
 
 
 def write_files(files: dict[str, bytes], month: pd.Timestamp, out_dir: Path) -> list[Path]:

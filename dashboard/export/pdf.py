@@ -136,6 +136,7 @@ def _cover(report: MonthReport, styles) -> list:
     parts += [_p(f"Agreement: {report.agreement_line}", styles["cover"]),
               _p(f"Figures as of {report.as_of_text}", styles["cover"]),
               _p(f"Generated at {report.generated_at_text}", styles["cover"]),
+              _p(tables.standing_line(report), styles["cover"]),
               Spacer(1, 10 * mm),
               _p("Every figure is computed by the dashboard's engine, the same numbers as its pages and the kpis "
                  "command for this month and as_of. Counts and rates follow the definitions of the agreement.",
@@ -154,8 +155,9 @@ def build_pdf(report: MonthReport, charts: list, images: dict[str, bytes]) -> by
     story += [Paragraph(escape(sentence), styles["bullet"], bulletText="•") for sentence in report.summary]
     story += [_p(f"{report.label}: the main figures", styles["h2"]), _table(tables.key_figures(report), styles,
                                                                             status_column=None)]
-    story += [_p("Change: relative for counts, in percentage points (pts) for rates. Earlier months are complete "
-                 "and as known now.", styles["note"]), PageBreak()]
+    story += [_p("Change: relative for counts, in percentage points (pts) for rates. " + (
+        "Earlier months are complete, as they stood at the end of the month reported." if report.complete else
+        "Earlier months to the same point of the month, as they stood then."), styles["note"]), PageBreak()]
 
     story += [_p("SLA scorecard", styles["h1"])]
     for team in COMMITMENT_TEAMS:
@@ -181,7 +183,7 @@ def build_pdf(report: MonthReport, charts: list, images: dict[str, bytes]) -> by
                  styles["note"]), PageBreak()]
 
     story += [_p("Closed loop: from source and campaign to revenue", styles["h1"]),
-              _p(f"The leads created in {report.label} and what became of them by {report.as_of_text}, against "
+              _p(f"The leads created in {report.label} and what became of them by {report.standing_text}, against "
                  "the campaigns' cost in the month.", styles["note"])]
     for by in ("source", "campaign"):
         story += _chart(by_name, images, f"loop_{by}", styles)
@@ -195,6 +197,7 @@ def build_pdf(report: MonthReport, charts: list, images: dict[str, bytes]) -> by
     story.append(PageBreak())
 
     story += [_p(f"Forecast for {report.forecast_month:%B %Y}", styles["h1"]),
+              _p(tables.forecast_line(report), styles["note"]),
               _table(tables.forecast(report), styles),
               _p("Projected: the figure so far divided by the share of the month's working days gone. "
                  "Weighted pipeline: open deals expected to close in the month, amount × probability.",

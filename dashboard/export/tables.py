@@ -33,10 +33,41 @@ def status_text(status) -> str:
     return STATUS_LABELS.get(status if isinstance(status, str) else None, STATUS_LABELS[None])
 
 
+def standing_line(report: MonthReport) -> str:
+    """What instant the sections stand at: a finished month as it stood at its end (the restated
+    figures say what later data made of it), a running month at as_of."""
+    if report.complete:
+        last_day = report.month + pd.offsets.MonthEnd(0)
+        return (f"Every section shows {report.label} as it stood at its end ({last_day:%-d %B %Y}): the forecast "
+                f"made then and the pipeline of then; the scorecard's 'restated' figures add what was recorded "
+                f"later, until {report.as_of_text}.")
+    return (f"{report.label} is compared with the same point of the month before and of the same month a year "
+            f"earlier ({report.compared_to.removeprefix('to ')} for the month before), as they stood then.")
+
+
+def forecast_line(report: MonthReport) -> str:
+    """When the forecast was made."""
+    if report.complete:
+        last_day = report.month + pd.offsets.MonthEnd(0)
+        return (f"The forecast as it stood at the end of {report.label} ({last_day:%-d %B %Y}), before "
+                f"{report.forecast_month:%B} began.")
+    return f"The forecast as of {report.as_of_text}."
+
+
+def _ordinal(day: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 22nd, 23rd, 31st."""
+    suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{suffix}"
+
+
 def key_figures(report: MonthReport) -> Table:
-    """The month's main figures beside the month before and the same month a year earlier."""
+    """The month's main figures beside the month before and the same month a year earlier (for a
+    running month: to the same point of each)."""
     previous = short_month(report.month - pd.DateOffset(months=1), report.month)
     year_ago = f"{report.month - pd.DateOffset(months=12):%b %Y}"
+    if not report.complete:
+        point = f" to the {_ordinal(int(report.compared_to.split()[1]))}" if report.compared_to else ""
+        previous, year_ago = previous + point, year_ago + point
     headers = ["Figure", f"{report.month:%b %Y}" + ("" if report.complete else " so far"), previous, "Change",
                year_ago, "Change"]
     rows = [[row.label, _or_reason(figure_text(row.metric, row.value, report.currency), row.reason),

@@ -16,7 +16,7 @@ import pandas as pd
 from dashboard.components.labels import METRIC_LABELS, STATUS_LABELS, TEAM_LABELS
 from dashboard.export.content import ExportError, figure_text, money, month_label, short_month
 from dashboard.metrics.calendar import WorkCalendar, period_end, period_start, to_local_dates
-from dashboard.metrics.closed_loop_view import loop_table, loop_totals
+from dashboard.metrics.closed_loop_view import NO_CAMPAIGN, loop_table, loop_totals
 from dashboard.metrics.deals import weighted_pipeline
 from dashboard.metrics.drilldown import quality_findings, quality_summary
 from dashboard.metrics.funnel_views import PAIRS, cohort_conversions, median_lags, range_funnel
@@ -58,8 +58,8 @@ class MonthReport:
     partial_note: str | None
     has_data: bool
     kpis: dict  # the month's row of `kpis --grain month`
-    previous: dict  # the month before, as known at as_of
-    year_ago: dict  # the same month a year earlier
+    previous: dict  # the month before (a running month: to the same point of it, as the board showed it then)
+    year_ago: dict  # the same month a year earlier (likewise)
     scorecard: pd.DataFrame
     key_figures: pd.DataFrame
     summary: list[str]
@@ -85,6 +85,11 @@ class MonthReport:
     quality: pd.DataFrame
     quality_totals: dict
     scored_by: tuple[str, ...] = ()  # one line per agreement version in force on a day of the month
+    # A running month is compared with the months before to the same point: 'to 4 November 2026 10:00'.
+    compared_to: str | None = None
+    # The instant the month's sections stand at: its end for a finished month, else as_of.
+    standing_at: pd.Timestamp | None = None
+    standing_text: str = ""  # the same as the pack prints it: 'the end of October 2026' or as_of_text
 
     @property
     def label(self) -> str:
@@ -224,8 +229,8 @@ def commitment_sentence(row: pd.Series, complete: bool, month: pd.Timestamp, cur
                     f" ({projected / row['target']:.0%})".replace("%", " %")
                     if pd.notna(projected) and row["target"] else "")
             return (f"{label} {actual} so far against {target} for the month{pace}. "
-                    f"{versus_previous} had {figure_text(metric, row['previous'], currency)}, "
-                    f"{versus_year} {figure_text(metric, row['year_ago'], currency)} (complete months).")
+                    f"{versus_previous} had {figure_text(metric, row['previous'], currency)} by the same point, "
+                    f"{versus_year} {figure_text(metric, row['year_ago'], currency)}.")
         outcome = _outcome(row)
         if share and outcome:
             share, outcome = share[:-1] + ", " + outcome[2:], ""
@@ -237,8 +242,8 @@ def commitment_sentence(row: pd.Series, complete: bool, month: pd.Timestamp, cur
         if not complete:
             status = row["status"] if isinstance(row["status"], str) else None  # missing: NaN in a frame
             return (f"{text} so far ({STATUS_LABELS[status].lower()}). {versus_previous} had "
-                    f"{figure_text(metric, row['previous'], currency)}, {versus_year} "
-                    f"{figure_text(metric, row['year_ago'], currency)} (complete months).")
+                    f"{figure_text(metric, row['previous'], currency)} by the same point, {versus_year} "
+                    f"{figure_text(metric, row['year_ago'], currency)}.")
     comparisons = [c for c in (change_text(row["mom"], not row["is_count"], versus_previous),
                                change_text(row["yoy"], not row["is_count"], versus_year)) if c]
     return text + (", " + ", ".join(comparisons) if comparisons else "") + "."
@@ -291,10 +296,8 @@ def summary_sentences(report_fields: dict) -> list[str]:
         sentences.append(f"Of the {created:,} leads created in {month:%B}, {mqls:,} ({mqls / created:.1%}) have "
                          f"become MQLs and {won:,} ({won / created:.1%}) have been won by "
                          f"{report_fields['as_of_short']}.".replace("%)", " %)"))
-    loop = report_fields["loop_campaign"]
-    earning = loop[loop["revenue_won"] > 0] if len(loop) else loop
-    if len(earning):
-        best = earning.sort_values(["revenue_won", "leads"], ascending=False, kind="stable").iloc[0]
+    best = best_campaign(report_fields["loop_campaign"])
+    if best is not None:
         ret = best["return_on_cost"]
         sentences.append(f"The campaign whose {month:%B} leads brought the most won revenue: {best['label']} "
                          f"({money(best['revenue_won'], currency)}"
@@ -303,14 +306,58 @@ def summary_sentences(report_fields: dict) -> list[str]:
     revenue = forecast[forecast["metric"] == "revenue_won"]
     if len(revenue):
         row = revenue.iloc[0]
-        sentences.append(
-            f"{row['month_label']}: {money(row['weighted_pipeline'], currency)} of weighted open pipeline is "
-            f"expected to close, against a won-revenue target of {money(row['target'], currency)}.")
+        if complete:
+            sentences.append(
+                f"At the end of {month:%B}, {money(row['weighted_pipeline'], currency)} of weighted open pipeline "
+                f"was expected to close in {row['month_label']}, against a won-revenue target of "
+                f"{money(row['target'], currency)}.")
+        else:
+            sentences.append(
+                f"{row['month_label']}: {money(row['weighted_pipeline'], currency)} of weighted open pipeline is "
+                f"expected to close, against a won-revenue target of {money(row['target'], currency)}.")
     quality = report_fields["quality_totals"]
     sentences.append(f"Data quality: {quality['rules_with_findings']} of {quality['rules']} checks have findings "
                      f"({quality['findings']:,} in all)." if quality["findings"]
                      else "Data quality: every check is clean.")
     return sentences
+
+
+def best_campaign(loop: pd.DataFrame) -> pd.Series | None:
+    """The named campaign whose leads brought the most won revenue (then the most leads); None when
+    no named campaign earned anything. Leads without a campaign are never 'the best campaign'."""
+    if not len(loop):
+        return None
+    named = loop[loop["key"].notna() & (loop["label"] != NO_CAMPAIGN) & (loop["revenue_won"] > 0)]
+    if not len(named):
+        return None
+    return named.sort_values(["revenue_won", "leads"], ascending=False, kind="stable").iloc[0]
+
+
+STAGE_THEN_UNKNOWN = "(closed later; its stage then not recorded)"
+
+
+def stage_then_unknown(deals: pd.DataFrame, agreement: Agreement) -> pd.DataFrame:
+    """Deals open at a finished month's end whose record shows the stage and probability they
+    closed with later (a closing stage such as 'closed won', no recorded change to set it back):
+    that stage is later data, so the month-end pipeline counts them and their amount under
+    STAGE_THEN_UNKNOWN, without a probability to weigh them by. The open stages are those the
+    agreement gives a probability."""
+    open_then = deals["is_won"].isna() & deals["closed_at"].isna()
+    later = open_then & deals["stage"].notna() & ~deals["stage"].isin(list(agreement.stage_probabilities))
+    later &= deals["stage"].astype(str).str.lower().str.contains("closed|won|lost", regex=True)
+    if not later.any():
+        return deals
+    deals = deals.copy()
+    deals.loc[later, "stage"] = STAGE_THEN_UNKNOWN
+    deals.loc[later, "probability"] = float("nan")
+    return deals
+
+
+def same_point(as_of: pd.Timestamp, months: int, tz) -> pd.Timestamp:
+    """The instant `months` months before as_of on the local clock (31 March 10:00 -> 28 February
+    10:00: the day is clipped to the shorter month)."""
+    local = pd.Timestamp(as_of).tz_convert(tz).tz_localize(None) - pd.DateOffset(months=months)
+    return pd.Timestamp(local).tz_localize(tz, ambiguous=True, nonexistent="shift_forward").tz_convert("UTC")
 
 
 def forecast_table(next_record: dict | None, agreement: Agreement, next_month: pd.Timestamp,
@@ -371,17 +418,26 @@ def pack_report(context: ReportContext, month: pd.Timestamp, unresolved: pd.Data
     local = as_of.tz_convert(tz)
     generated = pd.Timestamp(generated_at if generated_at is not None else pd.Timestamp.now(tz="UTC")).tz_convert(tz)
 
+    # Every section belongs to the month: a finished month stands as the board showed it at its
+    # end (the forecast made then, the pipeline as it stood then), only the scorecard's "restated"
+    # figure says what later data made of it; a running month stands at as_of.
+    restated, compared_to = None, None
+    if complete:
+        restated = _month_record(context.at(after, recorded_by=max(as_of, after)), month)
+        context = context.at(after)
     periods = pd.date_range(month - pd.DateOffset(months=TREND_MONTHS - 1), month, freq="MS")
     table = context.kpis("month", periods)
     scored = context.scored(table, "month")
     records = month_rows(table, scored)
-    restated = None
-    if complete:  # the month as the board showed it at its end; restated with what came later
-        records[month] = _month_record(context.at(after), month)
-        restated = _month_record(context.at(after, recorded_by=max(as_of, after)), month)
     record = records[month]
-    previous = records[month - pd.DateOffset(months=1)]
-    year_ago = records[month - pd.DateOffset(months=12)]
+    if complete:
+        previous = records[month - pd.DateOffset(months=1)]
+        year_ago = records[month - pd.DateOffset(months=12)]
+    else:  # to the same point of the month before (and of the month a year earlier), as it stood then
+        month_point, year_point = same_point(as_of, 1, tz), same_point(as_of, 12, tz)
+        previous = _month_record(context.at(month_point), month - pd.DateOffset(months=1))
+        year_ago = _month_record(context.at(year_point), month - pd.DateOffset(months=12))
+        compared_to = f"to {month_point.tz_convert(tz):%-d %B %Y %H:%M}"
     board = scorecard(record, previous, year_ago, agreement, month, restated)
 
     has_data = any(record[f] for f in COUNT_FIELDS if f != "revenue_won") or bool(record["revenue_won"])
@@ -390,11 +446,12 @@ def pack_report(context: ReportContext, month: pd.Timestamp, unresolved: pd.Data
         gone = context.calendar.working_days_elapsed(month, month_end, as_of)
         total = context.calendar.count_working_days(month, month_end)
         partial_note = (f"{month_label(month)} is not complete: these are its figures to "
-                        f"{local:%-d %B %Y %H:%M}, {gone:.1f} of its {total} working days. Comparisons with "
-                        "earlier months use their complete figures; count targets are for the whole month.")
+                        f"{local:%-d %B %Y %H:%M}, {gone:.1f} of its {total} working days. It is compared with "
+                        "the same point of the month before and of the same month a year earlier (as they "
+                        "stood then); count targets are for the whole month.")
 
     known, stages = context.known, context.stages
-    conversions = cohort_conversions(stages, periods, tz, "month", as_of)
+    conversions = cohort_conversions(stages, periods, tz, "month", context.as_of)
     conversion_targets = {}
     for pair in PAIRS:
         commitment = commitment_for(agreement, f"conv_{pair[0]}_{pair[1]}")
@@ -406,8 +463,8 @@ def pack_report(context: ReportContext, month: pd.Timestamp, unresolved: pd.Data
              for by in ("source", "campaign")}
 
     window = agreement.response_window_hours
-    target = (commitment_rate_target(agreement, agreement.response_commitment.id, month, month_end, today,
-                                     context.view) if window is not None else None)
+    target = (commitment_rate_target(agreement, agreement.response_commitment.id, month, month_end,
+                                     context.today, context.view) if window is not None else None)
     if window is not None:
         responses = context.responses(first, after)
         response = response_summary(responses)
@@ -415,13 +472,16 @@ def pack_report(context: ReportContext, month: pd.Timestamp, unresolved: pd.Data
     else:
         response, reps = {"mqls": 0}, pd.DataFrame()
 
-    pipeline = weighted_pipeline(known.deals, agreement.currency, agreement.exchange_rates,
+    deals = known.deals if not complete else stage_then_unknown(known.deals, agreement)
+    pipeline = weighted_pipeline(deals, agreement.currency, agreement.exchange_rates,
                                  agreement.stage_probabilities)
     order = stage_order(pipeline["stage"], agreement.stage_probabilities)
     next_month = month_end
+    # The month the board stood in: a finished month's forecast was made before the next one began.
+    standing_month = as_of_month if not complete else month
     next_table = context.kpis("month", pd.DatetimeIndex([next_month]))
     next_record = month_rows(next_table, context.scored(next_table, "month"))[next_month]
-    forecast = forecast_table(next_record, agreement, next_month, pipeline, as_of_month)
+    forecast = forecast_table(next_record, agreement, next_month, pipeline, standing_month)
     closing = (pipeline[pd.to_datetime(pipeline["close_month"]) == next_month] if len(pipeline) else pipeline)
     forecast_pipeline = pipeline_by_stage(closing, order)
 
@@ -448,9 +508,12 @@ def pack_report(context: ReportContext, month: pd.Timestamp, unresolved: pd.Data
         loop_source=loops["source"], loop_campaign=loops["campaign"],
         loop_source_totals=loop_totals(loops["source"]), loop_campaign_totals=loop_totals(loops["campaign"]),
         response=response, reps=reps, response_target=target, window_hours=window,
-        pipeline_month=pipeline_by_month(pipeline, as_of_month, order),
+        pipeline_month=pipeline_by_month(pipeline, next_month if complete else as_of_month, order),
+        compared_to=compared_to, standing_at=context.as_of,
+        standing_text=f"the end of {month_label(month)}" if complete else f"{local:%-d %B %Y %H:%M} ({agreement.timezone})",
         pipeline_order=order, forecast_month=next_month, forecast=forecast, forecast_pipeline=forecast_pipeline,
         quality=quality_table(findings), quality_totals=quality_totals,
     )
-    fields["summary"] = summary_sentences({**fields, "as_of_short": f"{local:%-d %B %Y}"})
+    fields["summary"] = summary_sentences({**fields, "as_of_short": f"the end of {month:%B}" if complete
+                                           else f"{local:%-d %B %Y}"})
     return MonthReport(**fields)
