@@ -126,7 +126,6 @@ Holidays = Annotated[
 
 
 # The dimensions a commitment may give targets for (SPEC "Targets per slice"), as the filters name them.
-SLICE_DIMENSIONS = ("segment", "source", "campaign", "owner", "team")
 GRAINS = ("day", "week", "month", "quarter")
 
 

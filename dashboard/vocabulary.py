@@ -128,4 +128,3 @@ STATUS_LABELS = {"ahead": "On track", "at_risk": "At risk", "behind": "Behind", 
 STATUS_ICONS = {"ahead": "✔", "at_risk": "▲", "behind": "✖", "met": "✔", "missed": "✖", None: "…"}
 STATUS_COLOURS = {"ahead": "#1a7f37", "at_risk": "#9a6700", "behind": "#c62828", "met": "#1a7f37",
                   "missed": "#c62828", None: "#6e7781"}
-NO_TARGET_LABEL = "No target for this slice"

@@ -161,11 +161,6 @@ class ReportContext:
             self.cache.put(name, kept)
         return kept
 
-    @property
-    def is_restated(self) -> bool:
-        """The figures use recordings made after as_of (`kpis --restated`)."""
-        return self.recorded_by is not None and pd.Timestamp(self.recorded_by) > pd.Timestamp(self.as_of)
-
     def restated(self, recorded_by: pd.Timestamp | None = None) -> ReportContext:
         """This context with everything recorded until `recorded_by` (default: the wall clock)."""
         instant = pd.Timestamp.now(tz="UTC") if recorded_by is None else pd.Timestamp(recorded_by)
