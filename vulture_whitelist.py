@@ -72,3 +72,4 @@ _.handle_DATA
 _.do_POST
 _.log_message
 open_umask
+_.auto_size  # python-pptx text frame property, set on slides

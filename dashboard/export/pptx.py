@@ -27,7 +27,7 @@ from dashboard.vocabulary import COMMITMENT_TEAMS
 SLIDE_WIDTH, SLIDE_HEIGHT = Inches(13.333), Inches(7.5)
 MARGIN = Inches(0.5)
 BODY_TOP = Inches(1.25)
-INK, MUTED, ACCENT = RGBColor(0x24, 0x29, 0x2F), RGBColor(0x57, 0x60, 0x6A), RGBColor(0x00, 0x72, 0xB2)
+INK, MUTED = RGBColor(0x24, 0x29, 0x2F), RGBColor(0x57, 0x60, 0x6A)
 # The layouts the pack uses, by the names of python-pptx's default template (and of most
 # corporate templates, which keep PowerPoint's names).
 COVER_LAYOUT, CONTENT_LAYOUT, TITLE_LAYOUT = "Title Slide", "Title and Content", "Title Only"
