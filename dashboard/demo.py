@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, insert, select, text
 
-from queries.schema import MODELS, WRITE_STAMPED, RecordChange
+from queries.schema import EVENT_TIME, MODELS, WRITE_STAMPED, RecordChange
 
 TIMEZONE_NAME = "Europe/Helsinki"  # pandas localises by name many times faster than by ZoneInfo
 TIMEZONE = ZoneInfo(TIMEZONE_NAME)
@@ -305,7 +305,7 @@ LATE_SHARE = {"leads": 0.03, "deals": 0.04, "activities": 0.05}
 LATE_DAYS = (2, 10)
 BACKDATED_SHARE = {"leads": 0.02, "deals": 0.03}  # of those with a disqualification / a close
 BACKDATED_DAYS = (3, 12)
-EVENT_TIMES = {"leads": "created_at", "deals": "created_at", "activities": "occurred_at"}
+
 BACKDATED_FIELDS = {"leads": ("disqualified_at", "disqualified_reason"), "deals": ("closed_at", "is_won", "lost_reason")}
 
 
@@ -314,7 +314,7 @@ def _recorded(rng: np.random.Generator, records: dict[str, list[dict]], cutoff: 
     return the changes that backdated corrections made (nothing recorded after `cutoff`)."""
     from queries.history import encode_value
 
-    for table, event_time in EVENT_TIMES.items():
+    for table, event_time in EVENT_TIME.items():
         rows = records[table]
         minutes = rng.uniform(*SYNC_MINUTES, len(rows))
         late = rng.random(len(rows)) < LATE_SHARE[table]
